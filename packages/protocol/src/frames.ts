@@ -1,0 +1,170 @@
+/**
+ * Frames of the native WebSocket protocol (`/ws`), as closed tagged unions.
+ * `docs/protocol.md` documents every frame with examples. Frames may gain fields, never lose them.
+ */
+import type { ErrorCode } from "./errors.js";
+
+/** Where a client was in one topic: the topic's epoch and the last seq it received. */
+export interface TopicPosition {
+  epoch: string;
+  seq: number;
+}
+
+/** Where a client was in the server's event stream, for a pattern subscription. */
+export interface StreamPosition {
+  epoch: string;
+  offset: number;
+}
+
+/** The envelope every delivered event carries. */
+export interface HeraldEvent<T = unknown> {
+  /** Unique id; also the publisher's idempotency key. */
+  id: string;
+  /** Concrete topic the event was published to. */
+  topic: string;
+  /** Event type name, e.g. `price_update`. @default "message" */
+  event: string;
+  data: T;
+  /** Milliseconds since the Unix epoch, assigned when the event was accepted. */
+  timestamp: number;
+  /** Per-topic offset, strictly increasing from 1. */
+  seq: number;
+  /** Identity of the topic's history; changes when that history was lost. */
+  epoch: string;
+  /** Position in the server's event stream (strictly increasing across topics); recovers patterns. */
+  offset: number;
+  /** Optional provenance: who produced it. */
+  source?: string;
+  /** Optional provenance: signature over the data. */
+  sig?: string;
+}
+
+// ---- client → server ----
+
+export interface AuthFrame {
+  type: "auth";
+  id?: string;
+  token: string;
+}
+export interface RefreshFrame {
+  type: "refresh";
+  id?: string;
+  token: string;
+}
+export interface SubscribeFrame {
+  type: "subscribe";
+  id?: string;
+  /** A topic or a pattern (`*`, `>`). */
+  topic: string;
+  /** Resume point: `{epoch, seq}` for a topic, `{epoch, offset}` for a pattern. */
+  since?: { epoch: string; seq?: number; offset?: number };
+}
+export interface UnsubscribeFrame {
+  type: "unsubscribe";
+  id?: string;
+  topic: string;
+}
+export interface PublishFrame {
+  type: "publish";
+  id?: string;
+  topic: string;
+  /** Event type name. @default "message" */
+  event?: string;
+  data: unknown;
+  /** Idempotency key; an event with an id already seen is acknowledged, not delivered again. */
+  eventId?: string;
+}
+export interface HistoryFrame {
+  type: "history";
+  id?: string;
+  topic: string;
+  /** Return events after this seq (exclusive). */
+  since?: number;
+  limit?: number;
+}
+export interface PresenceFrame {
+  type: "presence";
+  id?: string;
+  topic: string;
+}
+export interface PingFrame {
+  type: "ping";
+  id?: string;
+}
+
+export type ClientFrame =
+  | AuthFrame
+  | RefreshFrame
+  | SubscribeFrame
+  | UnsubscribeFrame
+  | PublishFrame
+  | HistoryFrame
+  | PresenceFrame
+  | PingFrame;
+
+export type ClientFrameType = ClientFrame["type"];
+
+// ---- server → client ----
+
+export interface WelcomeFrame {
+  type: "welcome";
+  /** Connection id. */
+  client: string;
+  /** Server version. */
+  version: string;
+  /** Authenticated user id, when there is one. */
+  user?: string;
+  /** Epoch of the server's event stream (pattern positions). */
+  epoch: string;
+  /** Interval of server pings, ms. */
+  heartbeat: number;
+  /** Whether the server still waits for an `auth` frame. */
+  authRequired?: boolean;
+}
+export interface AckFrame {
+  type: "ack";
+  id?: string;
+  [field: string]: unknown;
+}
+export interface EventFrame<T = unknown> extends HeraldEvent<T> {
+  type: "event";
+}
+export interface ErrorFrame {
+  type: "error";
+  id?: string;
+  code: ErrorCode;
+  error: string;
+  timestamp: number;
+}
+export interface PongFrame {
+  type: "pong";
+  id?: string;
+}
+export interface DisconnectFrame {
+  type: "disconnect";
+  code: number;
+  reason: string;
+  reconnect: boolean;
+}
+export interface PresenceEventFrame {
+  type: "join" | "leave";
+  topic: string;
+  info: { user?: string; client: string; meta?: unknown };
+}
+export interface RefreshRequestFrame {
+  type: "refresh";
+  /** Milliseconds left before the connection is closed with 4005. */
+  within: number;
+}
+
+export type ServerFrame =
+  | WelcomeFrame
+  | AckFrame
+  | EventFrame
+  | ErrorFrame
+  | PongFrame
+  | DisconnectFrame
+  | PresenceEventFrame
+  | RefreshRequestFrame;
+
+export type ServerFrameType = ServerFrame["type"];

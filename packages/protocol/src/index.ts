@@ -1,0 +1,8 @@
+export * from "./close-codes.js";
+export * from "./errors.js";
+export * from "./frames.js";
+export * from "./parse.js";
+export * from "./topic.js";
+
+/** Version of the wire protocol described in docs/protocol.md. */
+export const PROTOCOL_VERSION = 1;

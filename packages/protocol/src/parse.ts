@@ -1,0 +1,120 @@
+/**
+ * Validation of client frames that have already been JSON-parsed. Returns the typed frame, or
+ * a `{code, error}` problem; never throws. Shared so the SDK can validate what it sends.
+ */
+import type { ErrorCode } from "./errors.js";
+import type { ClientFrame } from "./frames.js";
+
+export interface FrameProblem {
+  code: ErrorCode;
+  error: string;
+  /** The request id, when one could be read, so the error can echo it. */
+  id?: string;
+}
+
+const MAX_ID_LENGTH = 128;
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function str(o: Record<string, unknown>, key: string, required: boolean, max = 4096): string | undefined | Error {
+  const v = o[key];
+  if (v === undefined) return required ? new Error(`"${key}" is required`) : undefined;
+  if (typeof v !== "string") return new Error(`"${key}" must be a string`);
+  if (v.length > max) return new Error(`"${key}" is longer than ${max} characters`);
+  return v;
+}
+
+function nonNegInt(v: unknown): v is number {
+  return typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
+}
+
+/** Reads a client frame from a parsed JSON value. */
+export function parseClientFrame(value: unknown): ClientFrame | FrameProblem {
+  if (!isObject(value)) return { code: "bad_request", error: "a frame must be a JSON object" };
+  const rawId = value.id;
+  let id: string | undefined;
+  if (rawId !== undefined) {
+    if (typeof rawId === "number" && Number.isFinite(rawId)) id = String(rawId);
+    else if (typeof rawId === "string" && rawId.length <= MAX_ID_LENGTH) id = rawId;
+    else return { code: "bad_request", error: `"id" must be a string of at most ${MAX_ID_LENGTH} characters` };
+  }
+  const fail = (code: ErrorCode, error: string): FrameProblem => (id === undefined ? { code, error } : { code, error, id });
+  const withId = <T extends object>(f: T): T => (id === undefined ? f : { ...f, id });
+  const type = value.type;
+  if (typeof type !== "string") return fail("bad_request", '"type" is required');
+
+  switch (type) {
+    case "ping":
+      return withId({ type: "ping" as const });
+    case "auth":
+    case "refresh": {
+      const token = str(value, "token", true, 16384);
+      if (token instanceof Error) return fail("bad_request", token.message);
+      return withId({ type, token: token as string });
+    }
+    case "subscribe": {
+      const topic = str(value, "topic", true);
+      if (topic instanceof Error) return fail("bad_request", topic.message);
+      const since = value.since;
+      if (since === undefined || since === null) return withId({ type, topic: topic as string });
+      if (!isObject(since) || typeof since.epoch !== "string") {
+        return fail("invalid_position", '"since" must be {epoch, seq} or {epoch, offset}');
+      }
+      const pos: { epoch: string; seq?: number; offset?: number } = { epoch: since.epoch };
+      if (since.seq !== undefined) {
+        if (!nonNegInt(since.seq)) return fail("invalid_position", '"since.seq" must be a non-negative integer');
+        pos.seq = since.seq;
+      }
+      if (since.offset !== undefined) {
+        if (!nonNegInt(since.offset)) return fail("invalid_position", '"since.offset" must be a non-negative integer');
+        pos.offset = since.offset;
+      }
+      if (pos.seq === undefined && pos.offset === undefined) {
+        return fail("invalid_position", '"since" needs "seq" (topic) or "offset" (pattern)');
+      }
+      return withId({ type, topic: topic as string, since: pos });
+    }
+    case "unsubscribe":
+    case "presence": {
+      const topic = str(value, "topic", true);
+      if (topic instanceof Error) return fail("bad_request", topic.message);
+      return withId({ type, topic: topic as string });
+    }
+    case "publish": {
+      const topic = str(value, "topic", true);
+      if (topic instanceof Error) return fail("bad_request", topic.message);
+      const event = str(value, "event", false, 128);
+      if (event instanceof Error) return fail("bad_request", event.message);
+      const eventId = str(value, "eventId", false, MAX_ID_LENGTH);
+      if (eventId instanceof Error) return fail("bad_request", eventId.message);
+      if (!("data" in value)) return fail("bad_request", '"data" is required');
+      const f: ClientFrame = { type, topic: topic as string, data: value.data };
+      if (event !== undefined) f.event = event;
+      if (eventId !== undefined) f.eventId = eventId;
+      return withId(f);
+    }
+    case "history": {
+      const topic = str(value, "topic", true);
+      if (topic instanceof Error) return fail("bad_request", topic.message);
+      const f: ClientFrame = { type, topic: topic as string };
+      if (value.since !== undefined) {
+        if (!nonNegInt(value.since)) return fail("invalid_position", '"since" must be a non-negative integer');
+        f.since = value.since;
+      }
+      if (value.limit !== undefined) {
+        if (!nonNegInt(value.limit) || value.limit === 0) return fail("bad_request", '"limit" must be a positive integer');
+        f.limit = value.limit;
+      }
+      return withId(f);
+    }
+    default:
+      return fail("unknown_type", `unknown frame type "${type.slice(0, 64)}"`);
+  }
+}
+
+/** True when `parseClientFrame` returned a problem rather than a frame. */
+export function isFrameProblem(v: ClientFrame | FrameProblem): v is FrameProblem {
+  return "code" in v && "error" in v && !("type" in v);
+}

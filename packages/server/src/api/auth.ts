@@ -1,0 +1,23 @@
+/** API-key check for server routes: `Authorization: Bearer <key>` or `X-API-Key: <key>`. */
+import { HeraldError } from "@herald/protocol";
+import type { FastifyRequest } from "fastify";
+import type { ApiKeys } from "../auth/api-key.js";
+
+export function apiKeyOf(req: FastifyRequest): string | undefined {
+  const header = req.headers["x-api-key"];
+  if (typeof header === "string") return header;
+  const auth = req.headers.authorization;
+  if (typeof auth === "string" && auth.toLowerCase().startsWith("bearer ")) return auth.slice(7).trim();
+  return undefined;
+}
+
+/** A route guard (Fastify preHandler). */
+export type Guard = (req: FastifyRequest) => Promise<void>;
+
+/** A preHandler that rejects requests without a valid API key (open when none is configured). */
+export function requireApiKey(keys: ApiKeys): Guard {
+  return async (req: FastifyRequest): Promise<void> => {
+    if (keys.open) return;
+    if (!keys.verify(apiKeyOf(req))) throw new HeraldError("unauthorized", "a valid API key is required");
+  };
+}

@@ -1,0 +1,36 @@
+/** `/healthz` (process alive), `/readyz` (broker ready, not draining), `/metrics`, `/api/info`. */
+import type { FastifyInstance } from "fastify";
+import type { GatewayCore } from "../core.js";
+import type { Guard } from "./auth.js";
+
+export interface HealthState {
+  draining: boolean;
+  startedAt: number;
+}
+
+export function registerHealthRoutes(
+  app: FastifyInstance,
+  core: GatewayCore,
+  state: HealthState,
+  guard: Guard,
+): void {
+  app.get("/healthz", async () => ({ status: "ok" }));
+  app.get("/readyz", async (_req, reply) => {
+    const ready = core.broker.ready && !state.draining;
+    reply.status(ready ? 200 : 503);
+    return { status: ready ? "ready" : "unavailable", broker: core.broker.ready, draining: state.draining };
+  });
+  app.get("/metrics", async (_req, reply) => {
+    reply.header("content-type", core.metrics.registry.contentType);
+    return core.metrics.registry.metrics();
+  });
+  app.get("/api/info", { preHandler: guard }, async () => ({
+    name: "herald",
+    version: core.version,
+    uptime: Math.round((Date.now() - state.startedAt) / 1000),
+    connections: core.sessions.size,
+    users: core.sessions.users,
+    subscriptions: core.hub.subscriptions,
+    topics: await core.broker.topicCount(),
+  }));
+}

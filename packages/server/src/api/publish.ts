@@ -1,0 +1,83 @@
+/** `POST /api/publish` and `POST /api/publish/batch`. */
+import { HeraldError, type HeraldEvent } from "@herald/protocol";
+import type { FastifyInstance } from "fastify";
+import type { GatewayCore } from "../core.js";
+import type { Guard } from "./auth.js";
+import type { PublishRequest } from "../engine/broker.js";
+import { toErrorBody } from "./errors.js";
+
+export const publishItemSchema = {
+  type: "object",
+  required: ["topic", "data"],
+  additionalProperties: false,
+  properties: {
+    topic: { type: "string", minLength: 1, maxLength: 255 },
+    event: { type: "string", minLength: 1, maxLength: 128 },
+    data: {},
+    id: { type: "string", minLength: 1, maxLength: 128 },
+    source: { type: "string", maxLength: 256 },
+    sig: { type: "string", maxLength: 4096 },
+  },
+} as const;
+
+export function publishResult(event: HeraldEvent, duplicate: boolean) {
+  return {
+    id: event.id,
+    topic: event.topic,
+    seq: event.seq,
+    epoch: event.epoch,
+    offset: event.offset,
+    timestamp: event.timestamp,
+    duplicate,
+  };
+}
+
+export function registerPublishRoutes(app: FastifyInstance, core: GatewayCore, guard: Guard): void {
+  app.post<{ Body: PublishRequest }>(
+    "/api/publish",
+    { schema: { body: publishItemSchema }, preHandler: guard },
+    async (req) => {
+      const { event, duplicate } = await core.publish(req.body, { origin: "api" });
+      return publishResult(event, duplicate);
+    },
+  );
+
+  app.post<{ Body: { events: PublishRequest[] } }>(
+    "/api/publish/batch",
+    {
+      schema: {
+        body: {
+          type: "object",
+          required: ["events"],
+          additionalProperties: false,
+          properties: { events: { type: "array", minItems: 1, items: publishItemSchema } },
+        },
+      },
+      preHandler: guard,
+    },
+    async (req) => {
+      const { events } = req.body;
+      const max = core.config.limits.maxBatchSize;
+      if (events.length > max) throw new HeraldError("too_many_items", `a batch holds at most ${max} events`);
+      // Every item is checked before any is published: a bad name rejects the whole batch.
+      events.forEach((e, i) => {
+        try {
+          core.checkTopic(e.topic);
+        } catch (err) {
+          throw new HeraldError("invalid_topic", `events[${i}]: ${(err as Error).message}`);
+        }
+      });
+      const results = [];
+      for (const item of events) {
+        try {
+          const { event, duplicate } = await core.publish(item, { origin: "api" });
+          results.push(publishResult(event, duplicate));
+        } catch (err) {
+          const { code, error } = toErrorBody(err);
+          results.push({ topic: item.topic, code, error });
+        }
+      }
+      return { results };
+    },
+  );
+}

@@ -1,0 +1,31 @@
+/** `herald serve`: runs the gateway until SIGTERM/SIGINT, then shuts down gracefully. */
+import { loadConfig } from "../config.js";
+import { createGateway } from "../gateway.js";
+
+export async function serve(options: { config?: string; port?: number; host?: string }): Promise<void> {
+  const config = loadConfig(options.config);
+  const gateway = createGateway({ config });
+  const listenOptions: { port?: number; host?: string } = {};
+  if (options.port !== undefined) listenOptions.port = options.port;
+  if (options.host !== undefined) listenOptions.host = options.host;
+  const { url } = await gateway.listen(listenOptions);
+  if (config.auth.apiKeys.length === 0) {
+    gateway.log.warn("no API keys configured: the HTTP API is open to anyone who can reach it");
+  }
+  process.stdout.write(`herald ${gateway.core.version} listening on ${url} (WebSocket ${url.replace("http", "ws")}${config.server.wsPath})\n`);
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    gateway.log.info({ signal }, "shutting down");
+    gateway.close().then(
+      () => process.exit(0),
+      (err) => {
+        gateway.log.error({ err }, "shutdown failed");
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
+}

@@ -1,0 +1,289 @@
+/**
+ * Gateway configuration: defaults spread once, a file (YAML or JSON) merged over them, then
+ * environment overrides, validated against one JSON schema, frozen. Every default below is
+ * documented in docs/configuration.md; a test keeps the two in step.
+ */
+import { readFileSync } from "node:fs";
+import { Ajv, type ErrorObject } from "ajv";
+import { parse as parseYaml } from "yaml";
+import { configSchema } from "./config-schema.js";
+
+export interface HistoryOptions {
+  /** Events kept per topic; 0 disables history. @default 100 */
+  size: number;
+  /** Seconds an event is kept; 0 keeps it until pushed out by `size`. @default 300 */
+  ttlSeconds: number;
+}
+
+export interface NamespaceConfig {
+  /** Topic prefix, by whole segments: `market` covers `market` and `market.*`. `""` is the default namespace. */
+  prefix: string;
+  history: HistoryOptions;
+  /** Keep history in the store so it survives restarts. @default false */
+  durable: boolean;
+  /** Track who is subscribed. @default false */
+  presence: boolean;
+  /** Whether connected clients may publish here (the ACL may narrow it further). @default true */
+  clientPublish: boolean;
+}
+
+export interface LimitsConfig {
+  /** Largest inbound WebSocket frame; larger closes with 1009. @default 1048576 */
+  maxFrameBytes: number;
+  /** Deepest JSON nesting accepted in frames and bodies. @default 32 */
+  maxJsonDepth: number;
+  /** Subscriptions one connection may hold. @default 100 */
+  maxSubscriptionsPerConnection: number;
+  /** Bytes queued for one connection before it is closed as a slow consumer (4002). @default 4194304 */
+  maxOutboundBytes: number;
+  /** Connections one node accepts; more are closed with 4007. @default 10000 */
+  maxConnections: number;
+  /** Events in one batch publish. @default 1000 */
+  maxBatchSize: number;
+  /** Largest HTTP request body. @default 1048576 */
+  maxBodyBytes: number;
+  /** Most events one history request returns. @default 1000 */
+  maxHistoryLimit: number;
+}
+
+export interface TimeoutsConfig {
+  /** Interval of server pings; a peer that misses one is closed with 4001. @default 25000 */
+  heartbeatMs: number;
+  /** Close a connection that sent no frame for this long (4004); 0 disables. @default 0 */
+  idleMs: number;
+  /** Time allowed for the first `auth` frame when no token came with the upgrade. @default 10000 */
+  authMs: number;
+  /** Time to drain connections on shutdown before they are closed. @default 5000 */
+  shutdownMs: number;
+}
+
+export interface AuthConfig {
+  /** Let clients without a token connect, as an anonymous user. @default true */
+  anonymous: boolean;
+  /** API keys accepted by the HTTP API (`Authorization: Bearer <key>` or `X-API-Key`). @default [] */
+  apiKeys: string[];
+  /** HS256 secret for user tokens (the auth module accepts more key types). */
+  jwtSecret?: string;
+}
+
+export interface RecoveryConfig {
+  /** Most events one recovery may replay; a larger gap answers `recovered: false`. @default 10000 */
+  maxEvents: number;
+  /** Events kept in the node's stream log, which recovers pattern subscriptions. @default 100000 */
+  streamSize: number;
+  /** Seconds an event stays in the stream log. @default 3600 */
+  streamTtlSeconds: number;
+}
+
+export interface IdempotencyConfig {
+  /** Event ids remembered for deduplication. @default 100000 */
+  size: number;
+  /** Seconds an event id is remembered. @default 600 */
+  ttlSeconds: number;
+}
+
+export interface HeraldConfig {
+  server: {
+    /** @default "0.0.0.0" */
+    host: string;
+    /** @default 8080 */
+    port: number;
+    /** Path of the native WebSocket endpoint. @default "/ws" */
+    wsPath: string;
+  };
+  limits: LimitsConfig;
+  timeouts: TimeoutsConfig;
+  auth: AuthConfig;
+  /** The default namespace (prefix `""`) applies where no other prefix matches. */
+  namespaces: NamespaceConfig[];
+  recovery: RecoveryConfig;
+  idempotency: IdempotencyConfig;
+  log: {
+    /** pino level: fatal, error, warn, info, debug, trace, silent. @default "info" */
+    level: string;
+  };
+}
+
+/** A partial configuration as written in a file or passed to `createGateway`. */
+export type HeraldConfigInput = {
+  [K in keyof HeraldConfig]?: HeraldConfig[K] extends Array<infer U>
+    ? Array<Partial<U> & { prefix: string; history?: Partial<HistoryOptions> }>
+    : Partial<HeraldConfig[K]>;
+};
+
+export const DEFAULT_NAMESPACE: NamespaceConfig = {
+  prefix: "",
+  history: { size: 100, ttlSeconds: 300 },
+  durable: false,
+  presence: false,
+  clientPublish: true,
+};
+
+export const DEFAULTS: HeraldConfig = {
+  server: { host: "0.0.0.0", port: 8080, wsPath: "/ws" },
+  limits: {
+    maxFrameBytes: 1_048_576,
+    maxJsonDepth: 32,
+    maxSubscriptionsPerConnection: 100,
+    maxOutboundBytes: 4_194_304,
+    maxConnections: 10_000,
+    maxBatchSize: 1000,
+    maxBodyBytes: 1_048_576,
+    maxHistoryLimit: 1000,
+  },
+  timeouts: { heartbeatMs: 25_000, idleMs: 0, authMs: 10_000, shutdownMs: 5000 },
+  auth: { anonymous: true, apiKeys: [] },
+  namespaces: [DEFAULT_NAMESPACE],
+  recovery: { maxEvents: 10_000, streamSize: 100_000, streamTtlSeconds: 3600 },
+  idempotency: { size: 100_000, ttlSeconds: 600 },
+  log: { level: "info" },
+};
+
+/** Configuration that cannot be used; `problems` lists each reason with its path. */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  - ${problems.join("\n  - ")}`);
+  }
+}
+
+/** Environment variables read over the file, with the config path each sets. */
+export const ENV_OVERRIDES: Record<string, { path: string[]; kind: "string" | "int" | "bool" | "list" }> = {
+  HERALD_HOST: { path: ["server", "host"], kind: "string" },
+  HERALD_PORT: { path: ["server", "port"], kind: "int" },
+  PORT: { path: ["server", "port"], kind: "int" },
+  HERALD_WS_PATH: { path: ["server", "wsPath"], kind: "string" },
+  HERALD_API_KEYS: { path: ["auth", "apiKeys"], kind: "list" },
+  HERALD_JWT_SECRET: { path: ["auth", "jwtSecret"], kind: "string" },
+  HERALD_ANONYMOUS: { path: ["auth", "anonymous"], kind: "bool" },
+  HERALD_LOG_LEVEL: { path: ["log", "level"], kind: "string" },
+  HERALD_MAX_CONNECTIONS: { path: ["limits", "maxConnections"], kind: "int" },
+};
+
+function envValue(name: string, raw: string, kind: "string" | "int" | "bool" | "list"): unknown {
+  switch (kind) {
+    case "string":
+      return raw;
+    case "int": {
+      if (!/^-?\d+$/.test(raw.trim())) throw new ConfigError([`${name} must be an integer, got "${raw}"`]);
+      return Number(raw);
+    }
+    case "bool": {
+      const v = raw.trim().toLowerCase();
+      if (["1", "true", "yes", "on"].includes(v)) return true;
+      if (["0", "false", "no", "off"].includes(v)) return false;
+      throw new ConfigError([`${name} must be true or false, got "${raw}"`]);
+    }
+    case "list":
+      return raw
+        .split(",")
+        .map((s) => s.trim())
+        .filter((s) => s.length > 0);
+  }
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function merge(base: unknown, over: unknown): unknown {
+  if (!isPlainObject(base) || !isPlainObject(over)) return over === undefined ? base : over;
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    if (k === "__proto__" || k === "constructor" || k === "prototype") continue;
+    out[k] = merge(base[k], v);
+  }
+  return out;
+}
+
+function deepFreeze<T>(v: T): T {
+  if (typeof v === "object" && v !== null) {
+    for (const child of Object.values(v)) deepFreeze(child);
+    Object.freeze(v);
+  }
+  return v;
+}
+
+const ajv = new Ajv({ allErrors: true, strict: true, useDefaults: false });
+const validate = ajv.compile(configSchema);
+
+function describe(e: ErrorObject): string {
+  const where = e.instancePath === "" ? "config" : `config${e.instancePath.replace(/\//g, ".")}`;
+  if (e.keyword === "additionalProperties") {
+    return `${where}: unknown option "${(e.params as { additionalProperty: string }).additionalProperty}"`;
+  }
+  return `${where} ${e.message ?? "is invalid"}`;
+}
+
+/** Reads a YAML or JSON configuration file. */
+export function readConfigFile(path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    throw new ConfigError([`cannot read config file ${path}: ${(err as Error).message}`]);
+  }
+  try {
+    return path.endsWith(".json") ? JSON.parse(text) : parseYaml(text);
+  } catch (err) {
+    throw new ConfigError([`config file ${path} is not valid ${path.endsWith(".json") ? "JSON" : "YAML"}: ${(err as Error).message}`]);
+  }
+}
+
+/**
+ * Builds the effective configuration: defaults, then `input`, then `env` overrides.
+ * Namespaces are merged over the default namespace one by one. Throws `ConfigError`.
+ */
+export function resolveConfig(input: unknown = {}, env: Record<string, string | undefined> = {}): HeraldConfig {
+  if (input === null || input === undefined) input = {};
+  if (!isPlainObject(input)) throw new ConfigError(["config must be an object"]);
+  let raw = input as Record<string, unknown>;
+  for (const [name, spec] of Object.entries(ENV_OVERRIDES)) {
+    const value = env[name];
+    if (value === undefined || value === "") continue;
+    const patch: Record<string, unknown> = {};
+    let cursor = patch;
+    spec.path.forEach((key, i) => {
+      if (i === spec.path.length - 1) cursor[key] = envValue(name, value, spec.kind);
+      else {
+        cursor[key] = {};
+        cursor = cursor[key] as Record<string, unknown>;
+      }
+    });
+    raw = merge(raw, patch) as Record<string, unknown>;
+  }
+  const { namespaces, ...rest } = raw;
+  const merged = merge(DEFAULTS, rest) as Record<string, unknown>;
+  let defaultNs: unknown = DEFAULT_NAMESPACE;
+  const others: unknown[] = [];
+  if (namespaces !== undefined) {
+    if (!Array.isArray(namespaces)) throw new ConfigError(["config.namespaces must be an array"]);
+    for (const ns of namespaces) {
+      if (isPlainObject(ns) && ns.prefix === "") defaultNs = merge(DEFAULT_NAMESPACE, ns);
+    }
+    for (const ns of namespaces) {
+      if (!(isPlainObject(ns) && ns.prefix === "")) others.push(merge(defaultNs, ns));
+    }
+  }
+  merged.namespaces = [defaultNs, ...others];
+  if (!validate(merged)) throw new ConfigError((validate.errors ?? []).map(describe));
+  const config = merged as unknown as HeraldConfig;
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  for (const ns of config.namespaces) {
+    if (seen.has(ns.prefix)) problems.push(`config.namespaces: prefix "${ns.prefix}" is declared twice`);
+    seen.add(ns.prefix);
+  }
+  if (config.recovery.maxEvents > config.recovery.streamSize) {
+    problems.push("config.recovery.maxEvents must not exceed config.recovery.streamSize");
+  }
+  if (!config.server.wsPath.startsWith("/")) problems.push('config.server.wsPath must start with "/"');
+  if (problems.length > 0) throw new ConfigError(problems);
+  return deepFreeze(structuredClone(config));
+}
+
+/** `resolveConfig` over a file (when given) and `process.env`. */
+export function loadConfig(path?: string, env: Record<string, string | undefined> = process.env): HeraldConfig {
+  const file = path ?? env.HERALD_CONFIG;
+  return resolveConfig(file ? readConfigFile(file) : {}, env);
+}

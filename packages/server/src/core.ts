@@ -1,0 +1,66 @@
+/**
+ * The parts every transport and API route share, and the one publish path they all use.
+ * Built by `gateway.ts`; nothing here knows about a wire.
+ */
+import { HeraldError, isPattern, topicProblem } from "@herald/protocol";
+import type { Acl } from "./auth/acl.js";
+import type { Authenticator } from "./auth/authenticator.js";
+import type { Principal } from "./auth/principal.js";
+import type { HeraldConfig } from "./config.js";
+import type { Broker, PublishOutcome, PublishRequest } from "./engine/broker.js";
+import type { Hub } from "./hub/hub.js";
+import type { Namespaces } from "./hub/namespaces.js";
+import type { Logger } from "./log.js";
+import type { Metrics } from "./metrics.js";
+import type { Sessions } from "./sessions.js";
+
+export interface PublishContext {
+  /** Where the publish came from: `api`, `client`, `server` (in-process), or a connector name. */
+  origin: string;
+  /** The client that published, for the ACL; absent for trusted origins. */
+  principal?: Principal | undefined;
+}
+
+export class GatewayCore {
+  constructor(
+    readonly config: HeraldConfig,
+    readonly version: string,
+    readonly namespaces: Namespaces,
+    readonly hub: Hub,
+    readonly broker: Broker,
+    readonly acl: Acl,
+    readonly authenticator: Authenticator,
+    readonly anonymous: Principal,
+    readonly sessions: Sessions,
+    readonly metrics: Metrics,
+    readonly log: Logger,
+  ) {}
+
+  /** Throws `invalid_topic` unless `topic` is a concrete, valid topic name. */
+  checkTopic(topic: unknown): asserts topic is string {
+    const problem = topicProblem(topic);
+    if (problem !== undefined) {
+      if (typeof topic === "string" && isPattern(topic)) {
+        throw new HeraldError("invalid_topic", `"${topic}" is a pattern; a concrete topic is needed here`);
+      }
+      throw new HeraldError("invalid_topic", problem);
+    }
+  }
+
+  /** Throws `forbidden` unless `who` may read `topic`. */
+  checkRead(who: Principal, topic: string): void {
+    if (!this.acl.canRead(who, topic)) throw new HeraldError("forbidden", `not allowed to read "${topic}"`);
+  }
+
+  /** Validates, authorises and publishes one event. The one path every origin uses. */
+  async publish(request: PublishRequest, context: PublishContext): Promise<PublishOutcome> {
+    this.checkTopic(request.topic);
+    if (context.principal !== undefined && !this.acl.canPublish(context.principal, request.topic)) {
+      throw new HeraldError("forbidden", `not allowed to publish to "${request.topic}"`);
+    }
+    if (!this.broker.ready) throw new HeraldError("unavailable", "the broker is not ready");
+    const outcome = await this.broker.publish(request);
+    if (!outcome.duplicate) this.metrics.published.inc({ origin: context.origin });
+    return outcome;
+  }
+}

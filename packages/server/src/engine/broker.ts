@@ -1,0 +1,96 @@
+/**
+ * The broker: sequencing, history and fan-out between gateway nodes.
+ *
+ * Contract (every implementation passes `test/broker.suite.ts` unchanged):
+ * - `publish` assigns the topic's next `seq` (strictly increasing from 1, never reused), the
+ *   topic's `epoch`, and the next stream `offset` (strictly increasing across all topics), and
+ *   appends the event to the topic's history and to the stream log, atomically per topic: two
+ *   publishers on any nodes never reorder a topic or reuse a seq. It resolves only once the
+ *   event is committed where the namespace keeps it; a rejected promise means the event was
+ *   not accepted (never "acknowledged, then lost").
+ * - A publish with an `id` seen within the idempotency window resolves to the original event
+ *   with `duplicate: true`, and nothing is delivered again. The same id on another topic is a
+ *   `conflict` error.
+ * - Every committed event is passed to every `onEvent` listener on every node, in per-topic
+ *   order, at most once (live delivery is at-most-once; recovery makes it at-least-once).
+ * - History and recovery are exact: `recoverTopic` / `recoverPattern` return every event after
+ *   the given position, in order, or `recovered: false` with no events — never a partial list.
+ * - A topic's `epoch` changes only when its stored history is lost; the stream `epoch` changes
+ *   only when the stream log is lost.
+ */
+import type { HeraldEvent, StreamPosition, TopicPosition } from "@herald/protocol";
+
+export interface PublishRequest {
+  topic: string;
+  /** @default "message" */
+  event?: string;
+  data: unknown;
+  /** Idempotency key; generated when absent. */
+  id?: string;
+  source?: string;
+  sig?: string;
+}
+
+export interface PublishOutcome {
+  event: HeraldEvent;
+  /** True when the id was seen before: `event` is the original and nothing was delivered again. */
+  duplicate: boolean;
+}
+
+export interface Recovery<P> {
+  /** Events after the requested position, in order (empty when not recovered). */
+  events: HeraldEvent[];
+  /** False when the epoch differs or the gap is larger than what is kept. */
+  recovered: boolean;
+  /** Position after the returned events: where live delivery continues. */
+  position: P;
+}
+
+export interface HistoryQuery {
+  /** Events with seq greater than this. @default 0 */
+  since?: number;
+  /** At most this many events, the oldest first. */
+  limit: number;
+}
+
+export interface HistoryPage {
+  events: HeraldEvent[];
+  /** The topic's current position. */
+  position: TopicPosition;
+  /** True when events after `since` were trimmed, so the page does not start at since+1. */
+  truncated: boolean;
+}
+
+/** Called with each committed event and its serialised `event` frame (built once). */
+export type EventListener = (event: HeraldEvent, frame: string) => void;
+
+export interface Broker {
+  /** Connects to the backing engine; resolves when publishes can be accepted. */
+  start(): Promise<void>;
+  /** Stops listening and releases connections. */
+  close(): Promise<void>;
+  /** Whether publishes can currently be accepted (for /readyz). */
+  readonly ready: boolean;
+  publish(request: PublishRequest): Promise<PublishOutcome>;
+  onEvent(listener: EventListener): void;
+  /** The topic's current position (seq 0 for a topic with no events yet). */
+  position(topic: string): Promise<TopicPosition>;
+  /** The current position of the stream log. */
+  streamPosition(): Promise<StreamPosition>;
+  history(topic: string, query: HistoryQuery): Promise<HistoryPage>;
+  recoverTopic(topic: string, since: TopicPosition, maxEvents: number): Promise<Recovery<TopicPosition>>;
+  /** Events on topics matching `pattern` after `since`, in stream order. */
+  recoverPattern(pattern: string, since: StreamPosition, maxEvents: number): Promise<Recovery<StreamPosition>>;
+  /** Number of topics with a position (for /api/info). */
+  topicCount(): Promise<number>;
+}
+
+/** Serialises an event as an `event` frame. Done once per event, shared by every subscriber. */
+export function eventFrame(event: HeraldEvent): string {
+  // Fixed field order keeps frames byte-identical across nodes.
+  let s = `{"type":"event","topic":${JSON.stringify(event.topic)},"event":${JSON.stringify(event.event)},"id":${JSON.stringify(event.id)},"seq":${event.seq},"epoch":${JSON.stringify(event.epoch)},"offset":${event.offset},"timestamp":${event.timestamp}`;
+  if (event.source !== undefined) s += `,"source":${JSON.stringify(event.source)}`;
+  if (event.sig !== undefined) s += `,"sig":${JSON.stringify(event.sig)}`;
+  s += `,"data":${JSON.stringify(event.data ?? null)}}`;
+  return s;
+}

@@ -1,0 +1,268 @@
+/**
+ * Wires the parts together: configuration, broker, hub, auth, transports, HTTP API. The only
+ * module that knows all of them. Runs standalone (`listen`) or inside an existing Node HTTP
+ * server (`attach` + `middleware`).
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
+import {
+  BROADCAST_TOPIC,
+  CloseCode,
+  HeraldError,
+  type HeraldEvent,
+  personalTopic,
+} from "@herald/protocol";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
+import type { Acl } from "./auth/acl.js";
+import { NamespaceAcl } from "./auth/acl.js";
+import { ApiKeys } from "./auth/api-key.js";
+import type { Authenticator } from "./auth/authenticator.js";
+import { JwtAuthenticator } from "./auth/jwt.js";
+import { ANONYMOUS } from "./auth/principal.js";
+import { requireApiKey } from "./api/auth.js";
+import { registerErrorHandling } from "./api/errors.js";
+import { registerHealthRoutes } from "./api/health.js";
+import { registerPublishRoutes } from "./api/publish.js";
+import { registerTopicRoutes } from "./api/topics.js";
+import { type HeraldConfig, type HeraldConfigInput, resolveConfig } from "./config.js";
+import { GatewayCore } from "./core.js";
+import type { Broker, PublishOutcome } from "./engine/broker.js";
+import { MemoryBroker } from "./engine/broker-memory.js";
+import { Hub } from "./hub/hub.js";
+import { Namespaces } from "./hub/namespaces.js";
+import { parseJson } from "./json.js";
+import { createLogger, type Logger } from "./log.js";
+import { Metrics } from "./metrics.js";
+import { Sessions } from "./sessions.js";
+import { WsEndpoint } from "./transport/ws.js";
+import { VERSION } from "./version.js";
+
+export interface GatewayOptions {
+  /** Configuration (partial: defaults fill the rest). */
+  config?: HeraldConfigInput | HeraldConfig;
+  /** Logger; built from `config.log.level` when absent. */
+  logger?: Logger;
+  /** Broker; the in-memory broker when absent. */
+  broker?: Broker;
+  authenticator?: Authenticator;
+  acl?: Acl;
+  /** Collect Node process metrics in /metrics. @default true */
+  defaultMetrics?: boolean;
+}
+
+/** Handles a WebSocket upgrade when its path is served; returns false otherwise. */
+export type UpgradeRoute = (req: IncomingMessage, socket: Duplex, head: Buffer, url: URL) => boolean;
+
+/** Rejects every token: used when no key is configured for user tokens. */
+class NoTokens implements Authenticator {
+  async authenticate(): Promise<never> {
+    throw new HeraldError("unauthorized", "this server verifies no user tokens (configure auth.jwtSecret)");
+  }
+}
+
+export class Gateway {
+  readonly core: GatewayCore;
+  readonly http: FastifyInstance;
+  readonly ws: WsEndpoint;
+  private readonly upgradeRoutes: UpgradeRoute[] = [];
+  private readonly health = { draining: false, startedAt: Date.now() };
+  private server: Server | undefined;
+  private requestHandler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
+  private started = false;
+  private closing: Promise<void> | undefined;
+  private ownServer = false;
+
+  constructor(options: GatewayOptions = {}) {
+    const config = resolveConfig(options.config ?? {});
+    const log = options.logger ?? createLogger(config.log.level);
+    const namespaces = new Namespaces(config.namespaces);
+    const metrics = new Metrics({ defaultMetrics: options.defaultMetrics !== false });
+    const broker =
+      options.broker ??
+      new MemoryBroker({ namespaces, recovery: config.recovery, idempotency: config.idempotency });
+    const authenticator =
+      options.authenticator ??
+      (config.auth.jwtSecret !== undefined ? new JwtAuthenticator({ secret: config.auth.jwtSecret }) : new NoTokens());
+    const hub = new Hub();
+    this.core = new GatewayCore(
+      config,
+      VERSION,
+      namespaces,
+      hub,
+      broker,
+      options.acl ?? new NamespaceAcl(namespaces),
+      authenticator,
+      ANONYMOUS,
+      new Sessions(),
+      metrics,
+      log,
+    );
+    broker.onEvent((event, json) => {
+      const n = hub.dispatch(event, json);
+      if (n > 0) {
+        metrics.delivered.inc(n);
+        metrics.latency.observe((Date.now() - event.timestamp) / 1000);
+      }
+    });
+
+    this.http = Fastify({
+      loggerInstance: log as FastifyBaseLogger,
+      logController: new LogController({ disableRequestLogging: true }),
+      bodyLimit: config.limits.maxBodyBytes,
+      serverFactory: (handler) => {
+        this.requestHandler = handler;
+        if (this.server === undefined) {
+          this.server = createServer(handler);
+          this.ownServer = true;
+        }
+        return this.server;
+      },
+    });
+    this.http.removeContentTypeParser("application/json");
+    this.http.addContentTypeParser("application/json", { parseAs: "string" }, (_req, body, done) => {
+      try {
+        done(null, parseJson(body as string, config.limits.maxJsonDepth));
+      } catch (err) {
+        done(err as Error, undefined);
+      }
+    });
+    registerErrorHandling(this.http, this.core);
+    const guard = requireApiKey(new ApiKeys(config.auth.apiKeys));
+    registerPublishRoutes(this.http, this.core, guard);
+    registerTopicRoutes(this.http, this.core, guard);
+    registerHealthRoutes(this.http, this.core, this.health, guard);
+
+    this.ws = new WsEndpoint(this.core, { path: config.server.wsPath });
+    this.upgradeRoutes.push((req, socket, head, url) => this.ws.handleUpgrade(req, socket, head, url));
+  }
+
+  get config(): HeraldConfig {
+    return this.core.config;
+  }
+
+  get log(): Logger {
+    return this.core.log;
+  }
+
+  /** Adds a WebSocket upgrade route (used by other transports). Call before `listen`/`attach`. */
+  addUpgradeRoute(route: UpgradeRoute): void {
+    this.upgradeRoutes.push(route);
+  }
+
+  private onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    socket.on("error", () => socket.destroy());
+    let url: URL;
+    try {
+      url = new URL(req.url ?? "/", "http://localhost");
+    } catch {
+      socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");
+      return;
+    }
+    if (this.health.draining) {
+      socket.end("HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nRetry-After: 1\r\n\r\n");
+      return;
+    }
+    for (const route of this.upgradeRoutes) if (route(req, socket, head, url)) return;
+    if (!this.ownServer) return; // the host application may serve other upgrade paths
+    socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n");
+  };
+
+  private async start(server: Server | undefined): Promise<void> {
+    if (this.started) throw new Error("the gateway was already started");
+    this.started = true;
+    if (server !== undefined) this.server = server;
+    await this.core.broker.start();
+    await this.http.ready();
+    (this.server as Server).on("upgrade", this.onUpgrade);
+    this.health.startedAt = Date.now();
+  }
+
+  /** Starts a standalone server on `config.server` (or the given port/host). */
+  async listen(options: { port?: number; host?: string } = {}): Promise<{ port: number; host: string; url: string }> {
+    await this.start(undefined);
+    const port = options.port ?? this.config.server.port;
+    const host = options.host ?? this.config.server.host;
+    await this.http.listen({ port, host });
+    const addr = this.http.server.address();
+    const bound = typeof addr === "object" && addr !== null ? addr.port : port;
+    const shown = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host;
+    this.log.info({ port: bound, host, ws: this.config.server.wsPath }, "herald listening");
+    return { port: bound, host, url: `http://${shown}:${bound}` };
+  }
+
+  /**
+   * Attaches to an existing HTTP server, sharing its port: WebSocket upgrades on Herald's
+   * paths are taken; mount `middleware()` in the host app for the HTTP API.
+   */
+  async attach(server: Server): Promise<void> {
+    this.server = server;
+    await this.start(server);
+  }
+
+  /** Connect/Express-style middleware serving Herald's HTTP routes (`/api/*`, `/healthz`, …). */
+  middleware(prefixes: string[] = ["/api/", "/healthz", "/readyz", "/metrics"]) {
+    return (req: IncomingMessage, res: ServerResponse, next?: () => void): void => {
+      const path = req.url ?? "/";
+      if (this.requestHandler !== undefined && prefixes.some((p) => path.startsWith(p))) {
+        this.requestHandler(req, res);
+      } else if (next) next();
+      else {
+        res.statusCode = 404;
+        res.end();
+      }
+    };
+  }
+
+  /** Publishes an event from code in this process (trusted: no ACL). */
+  publish(topic: string, data: unknown, options: { event?: string; id?: string } = {}): Promise<PublishOutcome> {
+    return this.core.publish({ topic, data, ...options }, { origin: "server" });
+  }
+
+  /** Sends an event to every connection of one user, on every node (their personal topic). */
+  sendToUser(user: string, event: string, data: unknown, options: { id?: string } = {}): Promise<PublishOutcome> {
+    return this.publish(personalTopic(user), data, { event, ...options });
+  }
+
+  /** Sends an event to every connection on every node. */
+  broadcast(event: string, data: unknown, options: { id?: string } = {}): Promise<PublishOutcome> {
+    return this.publish(BROADCAST_TOPIC, data, { event, ...options });
+  }
+
+  /** Closes every connection of `user` on this node with a terminal code. Returns how many. */
+  disconnectUser(user: string, reason = "disconnected by the server"): number {
+    const sessions = this.core.sessions.ofUser(user);
+    for (const s of sessions) s.close(CloseCode.disconnected, reason);
+    return sessions.length;
+  }
+
+  /** Subscribes in-process code to committed events (all topics). */
+  onEvent(listener: (event: HeraldEvent) => void): void {
+    this.core.broker.onEvent((event) => listener(event));
+  }
+
+  /**
+   * Graceful shutdown: stop accepting, tell every client to reconnect elsewhere (1001), wait
+   * up to `timeouts.shutdownMs` for them to go, then close the rest and the broker.
+   */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    this.health.draining = true;
+    this.server?.off("upgrade", this.onUpgrade);
+    this.ws.closeAll(CloseCode.goingAway, "server shutting down");
+    const deadline = Date.now() + this.config.timeouts.shutdownMs;
+    while (this.ws.connections > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    this.ws.terminateAll();
+    if (this.started) await this.http.close();
+    await this.core.broker.close();
+    this.log.info("herald stopped");
+  }
+}
+
+/** Creates a gateway (not yet listening). */
+export function createGateway(options: GatewayOptions = {}): Gateway {
+  return new Gateway(options);
+}

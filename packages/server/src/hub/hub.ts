@@ -1,0 +1,93 @@
+/**
+ * The node's local subscriptions and the dispatch of events to them. Exact topics are one Map
+ * lookup; patterns go through a trie. An event is serialised once (`OutboundEvent`) and a
+ * session subscribed through several overlapping patterns receives it once.
+ */
+import type { HeraldEvent } from "@herald/protocol";
+import { OutboundEvent } from "./outbound.js";
+import { PatternTrie } from "./pattern-trie.js";
+
+/** What the hub delivers to: one subscription of one session. */
+export interface HubSubscription {
+  /** The topic or pattern subscribed to. */
+  readonly name: string;
+  readonly pattern: boolean;
+  /** Takes a live event. */
+  offer(out: OutboundEvent): void;
+}
+
+export class Hub {
+  private readonly exact = new Map<string, Set<HubSubscription>>();
+  private readonly patterns = new PatternTrie<HubSubscription>();
+  private subscriptionCount = 0;
+  /** Events dispatched with at least one local subscriber, and deliveries offered. */
+  readonly stats = { dispatched: 0, offered: 0 };
+
+  get subscriptions(): number {
+    return this.subscriptionCount;
+  }
+
+  /** Number of distinct exact topics with local subscribers. */
+  get topics(): number {
+    return this.exact.size;
+  }
+
+  add(sub: HubSubscription): void {
+    if (sub.pattern) {
+      if (this.patterns.add(sub.name, sub)) this.subscriptionCount++;
+      return;
+    }
+    let set = this.exact.get(sub.name);
+    if (set === undefined) {
+      set = new Set();
+      this.exact.set(sub.name, set);
+    }
+    if (!set.has(sub)) {
+      set.add(sub);
+      this.subscriptionCount++;
+    }
+  }
+
+  remove(sub: HubSubscription): void {
+    if (sub.pattern) {
+      if (this.patterns.remove(sub.name, sub)) this.subscriptionCount--;
+      return;
+    }
+    const set = this.exact.get(sub.name);
+    if (set?.delete(sub)) {
+      this.subscriptionCount--;
+      if (set.size === 0) this.exact.delete(sub.name);
+    }
+  }
+
+  /** Whether anything on this node is subscribed to `topic` (exactly or by pattern). */
+  interested(topic: string): boolean {
+    if (this.exact.has(topic)) return true;
+    let hit = false;
+    if (this.patterns.size > 0) this.patterns.match(topic, () => (hit = true));
+    return hit;
+  }
+
+  /** Delivers a committed event to every matching local subscription. Returns the offers made. */
+  dispatch(event: HeraldEvent, json: string): number {
+    const set = this.exact.get(event.topic);
+    if (set === undefined && this.patterns.size === 0) return 0;
+    const out = new OutboundEvent(event, json);
+    let n = 0;
+    if (set !== undefined) {
+      for (const sub of set) sub.offer(out);
+      n += set.size;
+    }
+    if (this.patterns.size > 0) {
+      this.patterns.match(event.topic, (sub) => {
+        sub.offer(out);
+        n++;
+      });
+    }
+    if (n > 0) {
+      this.stats.dispatched++;
+      this.stats.offered += n;
+    }
+    return n;
+  }
+}

@@ -1,0 +1,15 @@
+/** Structured JSON logs (pino). API keys and tokens are redacted wherever they appear. */
+import { pino, type Logger } from "pino";
+
+export type { Logger };
+
+export function createLogger(level: string): Logger {
+  return pino({
+    level,
+    base: { service: "herald" },
+    redact: {
+      paths: ["token", "apiKey", "req.headers.authorization", "req.headers[\"x-api-key\"]", "*.token"],
+      censor: "[redacted]",
+    },
+  });
+}

@@ -1,0 +1,376 @@
+/**
+ * One connected client, whatever its transport: authentication, subscriptions with exact
+ * recovery, publishing, history. Frames arrive already parsed and validated; every problem is
+ * answered with an `error` frame carrying a registered code, never a throw.
+ */
+import {
+  BROADCAST_TOPIC,
+  type ClientFrame,
+  CloseCode,
+  type ErrorCode,
+  HeraldError,
+  type HeraldEvent,
+  isPattern,
+  patternProblem,
+  personalTopic,
+  type ServerFrame,
+  shouldReconnect,
+  type StreamPosition,
+  type SubscribeFrame,
+  type TopicPosition,
+} from "@herald/protocol";
+import type { Principal } from "./auth/principal.js";
+import type { GatewayCore } from "./core.js";
+import { eventFrame } from "./engine/broker.js";
+import type { HubSubscription } from "./hub/hub.js";
+import { OutboundEvent } from "./hub/outbound.js";
+import type { Transport } from "./transport/transport.js";
+
+let nextId = 0;
+const NODE_TAG = Math.random().toString(36).slice(2, 8);
+
+class Subscription implements HubSubscription {
+  /** Live events held while recovery runs; `undefined` once live. */
+  pending: OutboundEvent[] | undefined = [];
+
+  constructor(
+    readonly session: Session,
+    readonly name: string,
+    readonly pattern: boolean,
+  ) {}
+
+  offer(out: OutboundEvent): void {
+    if (this.pending !== undefined) {
+      this.pending.push(out);
+      if (this.pending.length > this.session.core.config.recovery.maxEvents) {
+        this.session.close(CloseCode.slowConsumer, "too many events arrived during recovery");
+      }
+      return;
+    }
+    this.session.deliver(out, this.pattern);
+  }
+}
+
+export class Session {
+  readonly id = `${NODE_TAG}-${(++nextId).toString(36)}`;
+  principal: Principal | undefined;
+  private readonly subs = new Map<string, Subscription>();
+  /** Server-side subscriptions every session has: `broadcast` and the user's personal topic. */
+  private readonly internal = new Map<string, Subscription>();
+  /** Offset of the last live event delivered: overlapping subscriptions deliver it once. */
+  private lastOffset = -1;
+  private closed = false;
+  lastActivity = Date.now();
+  private authTimer: NodeJS.Timeout | undefined;
+  private expiryTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    readonly core: GatewayCore,
+    readonly transport: Transport,
+  ) {
+    core.sessions.add(this);
+    core.metrics.connections.inc({ transport: transport.kind });
+  }
+
+  get user(): string | undefined {
+    return this.principal && !this.principal.anonymous ? this.principal.user : undefined;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  get subscriptionCount(): number {
+    return this.subs.size;
+  }
+
+  /** Starts the session: authenticates an upgrade token, or waits for an `auth` frame. */
+  async open(token: string | undefined): Promise<void> {
+    if (token !== undefined) {
+      await this.authenticate(token, undefined);
+      return;
+    }
+    if (this.core.config.auth.anonymous) {
+      this.bindPrincipal(this.core.anonymous);
+      await this.welcome();
+      return;
+    }
+    this.authTimer = setTimeout(() => {
+      if (this.principal === undefined) this.close(CloseCode.authTimeout, "no auth frame in time");
+    }, this.core.config.timeouts.authMs);
+    this.authTimer.unref();
+  }
+
+  private async welcome(): Promise<void> {
+    const stream = await this.core.broker.streamPosition();
+    const frame: ServerFrame = {
+      type: "welcome",
+      client: this.id,
+      version: this.core.version,
+      epoch: stream.epoch,
+      heartbeat: this.core.config.timeouts.heartbeatMs,
+    };
+    if (this.user !== undefined) frame.user = this.user;
+    this.send(frame);
+  }
+
+  private addInternal(name: string): void {
+    if (this.internal.has(name) || this.subs.has(name)) return;
+    const sub = new Subscription(this, name, false);
+    sub.pending = undefined;
+    this.internal.set(name, sub);
+    this.core.hub.add(sub);
+  }
+
+  private dropInternal(name: string): void {
+    const sub = this.internal.get(name);
+    if (sub === undefined) return;
+    this.internal.delete(name);
+    this.core.hub.remove(sub);
+  }
+
+  private bindPrincipal(principal: Principal): void {
+    const before = this.principal;
+    this.core.sessions.rebind(this, before, principal);
+    this.principal = principal;
+    this.addInternal(BROADCAST_TOPIC);
+    if (before !== undefined && !before.anonymous && before.user !== principal.user) {
+      this.dropInternal(personalTopic(before.user));
+    }
+    if (!principal.anonymous) this.addInternal(personalTopic(principal.user));
+  }
+
+  private async authenticate(token: string, requestId: string | undefined): Promise<void> {
+    let principal: Principal;
+    try {
+      principal = await this.core.authenticator.authenticate(token);
+    } catch (err) {
+      const e = toHeraldError(err);
+      this.error(e.code, e.message, requestId);
+      if (this.principal === undefined || this.principal.anonymous) {
+        this.close(e.code === "token_expired" ? CloseCode.tokenExpired : CloseCode.unauthorized, e.message);
+      }
+      return;
+    }
+    if (this.closed) return;
+    const first = this.principal === undefined;
+    if (this.principal !== undefined && !this.principal.anonymous && principal.user !== this.principal.user) {
+      this.error("forbidden", "a refreshed token must be for the same user", requestId);
+      return;
+    }
+    this.bindPrincipal(principal);
+    if (this.authTimer) clearTimeout(this.authTimer);
+    this.scheduleExpiry();
+    if (first) await this.welcome();
+    else this.ack(requestId, { user: principal.user });
+    if (first && requestId !== undefined) this.ack(requestId, { user: principal.user });
+  }
+
+  private scheduleExpiry(): void {
+    if (this.expiryTimer) clearTimeout(this.expiryTimer);
+    const at = this.principal?.expiresAt;
+    if (at === undefined) return;
+    const grace = this.core.config.timeouts.authMs;
+    const askAt = Math.max(0, at - Date.now() - grace);
+    this.expiryTimer = setTimeout(() => {
+      this.send({ type: "refresh", within: Math.max(0, at - Date.now()) + grace });
+      this.expiryTimer = setTimeout(() => this.close(CloseCode.tokenExpired, "token expired"), at - Date.now() + grace);
+      this.expiryTimer.unref();
+    }, askAt);
+    this.expiryTimer.unref();
+  }
+
+  /** Handles one parsed client frame. */
+  async handle(frame: ClientFrame): Promise<void> {
+    this.lastActivity = Date.now();
+    if (this.closed) return;
+    if (this.principal === undefined && frame.type !== "auth" && frame.type !== "ping") {
+      this.error("unauthorized", "send an auth frame first", frame.id);
+      return;
+    }
+    try {
+      switch (frame.type) {
+        case "auth":
+        case "refresh":
+          await this.authenticate(frame.token, frame.id);
+          return;
+        case "ping":
+          this.send(frame.id === undefined ? { type: "pong" } : { type: "pong", id: frame.id });
+          return;
+        case "subscribe":
+          await this.subscribe(frame);
+          return;
+        case "unsubscribe":
+          this.unsubscribe(frame.topic, frame.id);
+          return;
+        case "publish": {
+          const req: Parameters<GatewayCore["publish"]>[0] = { topic: frame.topic, data: frame.data };
+          if (frame.event !== undefined) req.event = frame.event;
+          if (frame.eventId !== undefined) req.id = frame.eventId;
+          const { event, duplicate } = await this.core.publish(req, { origin: "client", principal: this.principal });
+          this.ack(frame.id, {
+            topic: event.topic,
+            eventId: event.id,
+            seq: event.seq,
+            epoch: event.epoch,
+            offset: event.offset,
+            duplicate,
+          });
+          return;
+        }
+        case "history": {
+          this.core.checkTopic(frame.topic);
+          this.core.checkRead(this.principal as Principal, frame.topic);
+          const limit = Math.min(frame.limit ?? this.core.config.limits.maxHistoryLimit, this.core.config.limits.maxHistoryLimit);
+          const q: { since?: number; limit: number } = { limit };
+          if (frame.since !== undefined) q.since = frame.since;
+          const page = await this.core.broker.history(frame.topic, q);
+          this.ack(frame.id, {
+            topic: frame.topic,
+            epoch: page.position.epoch,
+            seq: page.position.seq,
+            truncated: page.truncated,
+            events: page.events,
+          });
+          return;
+        }
+        case "presence":
+          this.error("forbidden", "presence is not enabled for this namespace", frame.id);
+          return;
+        default: {
+          const never: never = frame;
+          throw new Error(`unhandled frame ${(never as { type: string }).type}`);
+        }
+      }
+    } catch (err) {
+      const e = toHeraldError(err);
+      if (e.code === "internal") this.core.log.error({ err, session: this.id }, "frame handling failed");
+      this.error(e.code, e.message, frame.id);
+    }
+  }
+
+  private async subscribe(frame: SubscribeFrame): Promise<void> {
+    const name = frame.topic;
+    const problem = patternProblem(name);
+    if (problem !== undefined) throw new HeraldError("invalid_topic", problem);
+    if (this.subs.has(name)) throw new HeraldError("already_subscribed", `already subscribed to "${name}"`);
+    if (this.subs.size >= this.core.config.limits.maxSubscriptionsPerConnection) {
+      throw new HeraldError(
+        "too_many_subscriptions",
+        `at most ${this.core.config.limits.maxSubscriptionsPerConnection} subscriptions per connection`,
+      );
+    }
+    const principal = this.principal as Principal;
+    if (!this.core.acl.canSubscribe(principal, name)) {
+      throw new HeraldError("forbidden", `not allowed to subscribe to "${name}"`);
+    }
+    const pattern = isPattern(name);
+    this.dropInternal(name); // an explicit subscription replaces the implicit one
+    const sub = new Subscription(this, name, pattern);
+    this.subs.set(name, sub);
+    this.core.hub.add(sub);
+    this.core.metrics.subscriptions.inc();
+    let events: HeraldEvent[] = [];
+    let recovered: boolean | undefined;
+    let position: TopicPosition | StreamPosition;
+    const broker = this.core.broker;
+    const max = this.core.config.recovery.maxEvents;
+    try {
+      const since = frame.since;
+      if (since !== undefined) {
+        if (pattern) {
+          if (since.offset === undefined) throw new HeraldError("invalid_position", "a pattern resumes from {epoch, offset}");
+          const r = await broker.recoverPattern(name, { epoch: since.epoch, offset: since.offset }, max);
+          ({ events, recovered, position } = r);
+        } else {
+          if (since.seq === undefined) throw new HeraldError("invalid_position", "a topic resumes from {epoch, seq}");
+          const r = await broker.recoverTopic(name, { epoch: since.epoch, seq: since.seq }, max);
+          ({ events, recovered, position } = r);
+        }
+      } else {
+        position = pattern ? await broker.streamPosition() : await broker.position(name);
+      }
+    } catch (err) {
+      this.dropSubscription(sub);
+      throw err;
+    }
+    if (this.closed || this.subs.get(name) !== sub) return;
+    const ack: Record<string, unknown> = { topic: name, ...position };
+    if (recovered !== undefined) ack.recovered = recovered;
+    if (recovered) ack.replayed = events.length;
+    this.ack(frame.id, ack);
+    for (const e of events) {
+      if (!pattern || this.core.acl.canRead(principal, e.topic)) this.transport.sendEvent(new OutboundEvent(e, eventFrame(e)));
+    }
+    const pending = sub.pending ?? [];
+    sub.pending = undefined;
+    const last = pattern ? (position as StreamPosition).offset : (position as TopicPosition).seq;
+    for (const out of pending) {
+      if ((pattern ? out.event.offset : out.event.seq) > last) this.deliver(out, pattern);
+    }
+  }
+
+  private dropSubscription(sub: Subscription): void {
+    if (this.subs.get(sub.name) === sub) this.subs.delete(sub.name);
+    this.core.hub.remove(sub);
+    this.core.metrics.subscriptions.dec();
+  }
+
+  private unsubscribe(name: string, requestId: string | undefined): void {
+    const sub = this.subs.get(name);
+    if (sub === undefined) throw new HeraldError("not_subscribed", `not subscribed to "${name}"`);
+    this.dropSubscription(sub);
+    this.ack(requestId, { topic: name });
+  }
+
+  /** Delivers a live event once, even when several subscriptions match it. */
+  deliver(out: OutboundEvent, viaPattern: boolean): void {
+    const offset = out.event.offset;
+    if (offset === this.lastOffset || this.closed) return;
+    if (viaPattern && !this.core.acl.canRead(this.principal as Principal, out.event.topic)) return;
+    this.lastOffset = offset;
+    this.transport.sendEvent(out);
+  }
+
+  send(frame: ServerFrame): void {
+    if (!this.closed) this.transport.send(frame);
+  }
+
+  private ack(id: string | undefined, fields: Record<string, unknown>): void {
+    this.send(id === undefined ? { type: "ack", ...fields } : { type: "ack", id, ...fields });
+  }
+
+  /** Sends an `error` frame and counts it. */
+  error(code: ErrorCode, message: string, id?: string): void {
+    this.core.metrics.errors.inc({ code });
+    const frame: ServerFrame = { type: "error", code, error: message, timestamp: Date.now() };
+    if (id !== undefined) frame.id = id;
+    this.send(frame);
+  }
+
+  /** Closes the session with a close code: sends `disconnect`, closes the wire, drops subscriptions. */
+  close(code: number, reason: string): void {
+    if (this.closed) return;
+    this.transport.send({ type: "disconnect", code, reason, reconnect: shouldReconnect(code) });
+    this.core.metrics.disconnects.inc({ code: String(code) });
+    this.transport.close(code, reason);
+    this.cleanup();
+  }
+
+  /** Releases everything the session holds; called once when the wire is gone. */
+  cleanup(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.authTimer) clearTimeout(this.authTimer);
+    if (this.expiryTimer) clearTimeout(this.expiryTimer);
+    for (const sub of this.subs.values()) this.dropSubscription(sub);
+    for (const name of [...this.internal.keys()]) this.dropInternal(name);
+    this.core.sessions.delete(this);
+    this.core.metrics.connections.dec({ transport: this.transport.kind });
+  }
+}
+
+export function toHeraldError(err: unknown): HeraldError {
+  if (err instanceof HeraldError) return err;
+  return new HeraldError("internal", "internal error", { cause: err });
+}

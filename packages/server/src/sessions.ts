@@ -1,0 +1,54 @@
+/** Every session on this node, indexed by user for `sendToUser` and `disconnectUser`. */
+import type { Principal } from "./auth/principal.js";
+import type { Session } from "./session.js";
+
+export class Sessions {
+  private readonly all = new Set<Session>();
+  private readonly byUser = new Map<string, Set<Session>>();
+
+  get size(): number {
+    return this.all.size;
+  }
+
+  values(): IterableIterator<Session> {
+    return this.all.values();
+  }
+
+  add(session: Session): void {
+    this.all.add(session);
+  }
+
+  /** Indexes a session under its (new) user once it has authenticated. */
+  rebind(session: Session, before: Principal | undefined, after: Principal): void {
+    if (before && !before.anonymous) this.unindex(session, before.user);
+    if (!after.anonymous) {
+      let set = this.byUser.get(after.user);
+      if (set === undefined) {
+        set = new Set();
+        this.byUser.set(after.user, set);
+      }
+      set.add(session);
+    }
+  }
+
+  private unindex(session: Session, user: string): void {
+    const set = this.byUser.get(user);
+    if (set?.delete(session) && set.size === 0) this.byUser.delete(user);
+  }
+
+  delete(session: Session): void {
+    this.all.delete(session);
+    const user = session.user;
+    if (user !== undefined) this.unindex(session, user);
+  }
+
+  /** Sessions of one user on this node. */
+  ofUser(user: string): Session[] {
+    return [...(this.byUser.get(user) ?? [])];
+  }
+
+  /** Number of distinct authenticated users on this node. */
+  get users(): number {
+    return this.byUser.size;
+  }
+}

@@ -1,0 +1,19 @@
+/**
+ * What a session needs from a wire. Each transport (native WebSocket, Socket.IO, SSE) adapts
+ * its connection to this; the session never knows which one it has.
+ */
+import type { ServerFrame } from "@herald/protocol";
+import type { OutboundEvent } from "../hub/outbound.js";
+
+export interface Transport {
+  /** `ws`, `socketio`, `sse`: used as a metrics label. */
+  readonly kind: string;
+  /** Sends a control frame (serialised per call; these are rare). */
+  send(frame: ServerFrame): void;
+  /** Sends an event using the shared serialisation in `out`. */
+  sendEvent(out: OutboundEvent): void;
+  /** Bytes queued and not yet written to the peer. */
+  readonly buffered: number;
+  /** Closes the wire with a close code (after a `disconnect` frame where the wire has one). */
+  close(code: number, reason: string): void;
+}

@@ -1,0 +1,182 @@
+/**
+ * The native WebSocket transport at `/ws` (the `ws` library), attached to the gateway's HTTP
+ * server. JSON text frames in both directions; see docs/protocol.md.
+ */
+import type { IncomingMessage } from "node:http";
+import type { Socket } from "node:net";
+import type { Duplex } from "node:stream";
+import { CloseCode, isFrameProblem, parseClientFrame, type ServerFrame } from "@herald/protocol";
+import { type WebSocket, WebSocketServer } from "ws";
+import type { GatewayCore } from "../core.js";
+import type { OutboundEvent } from "../hub/outbound.js";
+import { parseJson } from "../json.js";
+import { Session, toHeraldError } from "../session.js";
+import { Corker } from "./coalesce.js";
+import type { Transport } from "./transport.js";
+
+const OPEN = 1;
+
+class WsTransport implements Transport {
+  readonly kind = "ws";
+  session!: Session;
+  alive = true;
+  private overflowed = false;
+  private readonly corker: Corker;
+
+  constructor(
+    readonly ws: WebSocket,
+    private readonly maxOutbound: number,
+  ) {
+    this.corker = new Corker((ws as unknown as { _socket: Socket })._socket);
+  }
+
+  get buffered(): number {
+    return this.ws.bufferedAmount;
+  }
+
+  send(frame: ServerFrame): void {
+    this.write(Buffer.from(JSON.stringify(frame)));
+  }
+
+  sendEvent(out: OutboundEvent): void {
+    this.write(out.buffer);
+  }
+
+  private write(data: Buffer): void {
+    if (this.ws.readyState !== OPEN || this.overflowed) return;
+    if (this.ws.bufferedAmount > this.maxOutbound) {
+      this.overflowed = true;
+      this.session.close(CloseCode.slowConsumer, "outbound buffer overflow: the client reads too slowly");
+      return;
+    }
+    this.corker.hold();
+    this.ws.send(data, { binary: false, compress: false });
+  }
+
+  close(code: number, reason: string): void {
+    if (this.ws.readyState !== OPEN) return;
+    this.ws.close(code, reason.slice(0, 120));
+    // A peer that never answers the close handshake is cut off.
+    setTimeout(() => this.ws.terminate(), 2000).unref();
+  }
+}
+
+export interface WsEndpointOptions {
+  /** Path served, e.g. `/ws`. */
+  path: string;
+}
+
+/** Reads a bearer token from the upgrade request: `Authorization` header or `token` query. */
+export function upgradeToken(req: IncomingMessage, url: URL): string | undefined {
+  const header = req.headers.authorization;
+  if (typeof header === "string" && header.toLowerCase().startsWith("bearer ")) return header.slice(7).trim();
+  return url.searchParams.get("token") ?? undefined;
+}
+
+export class WsEndpoint {
+  private readonly wss: WebSocketServer;
+  private readonly transports = new Set<WsTransport>();
+  private readonly heartbeat: NodeJS.Timeout;
+
+  constructor(
+    private readonly core: GatewayCore,
+    private readonly options: WsEndpointOptions,
+  ) {
+    this.wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: core.config.limits.maxFrameBytes,
+      perMessageDeflate: false,
+      clientTracking: false,
+    });
+    this.heartbeat = setInterval(() => this.beat(), core.config.timeouts.heartbeatMs);
+    this.heartbeat.unref();
+  }
+
+  get connections(): number {
+    return this.transports.size;
+  }
+
+  /** Takes the upgrade when the path is ours; returns false otherwise. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, url: URL): boolean {
+    if (url.pathname !== this.options.path) return false;
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, req, url));
+    return true;
+  }
+
+  private accept(ws: WebSocket, req: IncomingMessage, url: URL): void {
+    const transport = new WsTransport(ws, this.core.config.limits.maxOutboundBytes);
+    const session = new Session(this.core, transport);
+    transport.session = session;
+    this.transports.add(transport);
+    ws.on("pong", () => {
+      transport.alive = true;
+    });
+    ws.on("message", (data, isBinary) => this.onMessage(session, data as Buffer, isBinary));
+    ws.on("error", (err) => {
+      this.core.log.debug({ err, session: session.id }, "websocket error");
+    });
+    ws.on("close", () => {
+      this.transports.delete(transport);
+      session.cleanup();
+    });
+    if (this.core.sessions.size > this.core.config.limits.maxConnections) {
+      session.close(CloseCode.tooManyConnections, "the node is at its connection limit");
+      return;
+    }
+    session.open(upgradeToken(req, url)).catch((err) => {
+      this.core.log.error({ err }, "session open failed");
+      session.close(CloseCode.internalError, "internal error");
+    });
+  }
+
+  private onMessage(session: Session, data: Buffer, isBinary: boolean): void {
+    if (isBinary) {
+      session.error("bad_request", "binary frames are not supported; send JSON text");
+      return;
+    }
+    let value: unknown;
+    try {
+      value = parseJson(data.toString("utf8"), this.core.config.limits.maxJsonDepth);
+    } catch (err) {
+      const e = toHeraldError(err);
+      session.error(e.code, e.message);
+      return;
+    }
+    const frame = parseClientFrame(value);
+    if (isFrameProblem(frame)) {
+      session.error(frame.code, frame.error, frame.id);
+      return;
+    }
+    session.handle(frame).catch((err) => this.core.log.error({ err }, "frame handler failed"));
+  }
+
+  private beat(): void {
+    const idleMs = this.core.config.timeouts.idleMs;
+    const now = Date.now();
+    for (const t of this.transports) {
+      if (!t.alive) {
+        this.core.metrics.disconnects.inc({ code: String(CloseCode.noPong) });
+        t.ws.terminate();
+        continue;
+      }
+      if (idleMs > 0 && now - t.session.lastActivity > idleMs) {
+        t.session.close(CloseCode.idleTimeout, "idle timeout");
+        continue;
+      }
+      t.alive = false;
+      t.ws.ping();
+    }
+  }
+
+  /** Closes every connection with `code` (shutdown) and stops the heartbeat. */
+  closeAll(code: number, reason: string): void {
+    clearInterval(this.heartbeat);
+    for (const t of this.transports) t.session.close(code, reason);
+  }
+
+  /** Forcibly ends connections still open (after the drain time). */
+  terminateAll(): void {
+    for (const t of this.transports) t.ws.terminate();
+    this.wss.close();
+  }
+}
