@@ -35,5 +35,8 @@ const args = [
   ...passThrough,
   ...files,
 ];
-const result = spawnSync(process.execPath, args, { stdio: "inherit", env: { ...process.env, HERALD_LOG_LEVEL: process.env.HERALD_LOG_LEVEL ?? "silent" } });
+const result = spawnSync(process.execPath, args, {
+  stdio: "inherit",
+  env: { ...process.env, HERALD_LOG_LEVEL: process.env.HERALD_LOG_LEVEL ?? "silent" },
+});
 process.exit(result.status ?? 1);

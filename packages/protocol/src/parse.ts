@@ -40,7 +40,8 @@ export function parseClientFrame(value: unknown): ClientFrame | FrameProblem {
     else if (typeof rawId === "string" && rawId.length <= MAX_ID_LENGTH) id = rawId;
     else return { code: "bad_request", error: `"id" must be a string of at most ${MAX_ID_LENGTH} characters` };
   }
-  const fail = (code: ErrorCode, error: string): FrameProblem => (id === undefined ? { code, error } : { code, error, id });
+  const fail = (code: ErrorCode, error: string): FrameProblem =>
+    id === undefined ? { code, error } : { code, error, id };
   const withId = <T extends object>(f: T): T => (id === undefined ? f : { ...f, id });
   const type = value.type;
   if (typeof type !== "string") return fail("bad_request", '"type" is required');
@@ -104,7 +105,8 @@ export function parseClientFrame(value: unknown): ClientFrame | FrameProblem {
         f.since = value.since;
       }
       if (value.limit !== undefined) {
-        if (!nonNegInt(value.limit) || value.limit === 0) return fail("bad_request", '"limit" must be a positive integer');
+        if (!nonNegInt(value.limit) || value.limit === 0)
+          return fail("bad_request", '"limit" must be a positive integer');
         f.limit = value.limit;
       }
       return withId(f);

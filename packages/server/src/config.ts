@@ -226,7 +226,9 @@ export function readConfigFile(path: string): unknown {
   try {
     return path.endsWith(".json") ? JSON.parse(text) : parseYaml(text);
   } catch (err) {
-    throw new ConfigError([`config file ${path} is not valid ${path.endsWith(".json") ? "JSON" : "YAML"}: ${(err as Error).message}`]);
+    throw new ConfigError([
+      `config file ${path} is not valid ${path.endsWith(".json") ? "JSON" : "YAML"}: ${(err as Error).message}`,
+    ]);
   }
 }
 

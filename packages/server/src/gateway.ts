@@ -5,25 +5,19 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
-import {
-  BROADCAST_TOPIC,
-  CloseCode,
-  HeraldError,
-  type HeraldEvent,
-  personalTopic,
-} from "@herald/protocol";
+import { BROADCAST_TOPIC, CloseCode, HeraldError, type HeraldEvent, personalTopic } from "@herald/protocol";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
+import { requireApiKey } from "./api/auth.js";
+import { registerErrorHandling } from "./api/errors.js";
+import { registerHealthRoutes } from "./api/health.js";
+import { registerPublishRoutes } from "./api/publish.js";
+import { registerTopicRoutes } from "./api/topics.js";
 import type { Acl } from "./auth/acl.js";
 import { NamespaceAcl } from "./auth/acl.js";
 import { ApiKeys } from "./auth/api-key.js";
 import type { Authenticator } from "./auth/authenticator.js";
 import { JwtAuthenticator } from "./auth/jwt.js";
 import { ANONYMOUS } from "./auth/principal.js";
-import { requireApiKey } from "./api/auth.js";
-import { registerErrorHandling } from "./api/errors.js";
-import { registerHealthRoutes } from "./api/health.js";
-import { registerPublishRoutes } from "./api/publish.js";
-import { registerTopicRoutes } from "./api/topics.js";
 import { type HeraldConfig, type HeraldConfigInput, resolveConfig } from "./config.js";
 import { GatewayCore } from "./core.js";
 import type { Broker, PublishOutcome } from "./engine/broker.js";
@@ -78,8 +72,7 @@ export class Gateway {
     const namespaces = new Namespaces(config.namespaces);
     const metrics = new Metrics({ defaultMetrics: options.defaultMetrics !== false });
     const broker =
-      options.broker ??
-      new MemoryBroker({ namespaces, recovery: config.recovery, idempotency: config.idempotency });
+      options.broker ?? new MemoryBroker({ namespaces, recovery: config.recovery, idempotency: config.idempotency });
     const authenticator =
       options.authenticator ??
       (config.auth.jwtSecret !== undefined ? new JwtAuthenticator({ secret: config.auth.jwtSecret }) : new NoTokens());

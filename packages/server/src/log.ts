@@ -1,5 +1,5 @@
 /** Structured JSON logs (pino). API keys and tokens are redacted wherever they appear. */
-import { pino, type Logger } from "pino";
+import { type Logger, pino } from "pino";
 
 export type { Logger };
 
@@ -8,7 +8,7 @@ export function createLogger(level: string): Logger {
     level,
     base: { service: "herald" },
     redact: {
-      paths: ["token", "apiKey", "req.headers.authorization", "req.headers[\"x-api-key\"]", "*.token"],
+      paths: ["token", "apiKey", "req.headers.authorization", 'req.headers["x-api-key"]', "*.token"],
       censor: "[redacted]",
     },
   });

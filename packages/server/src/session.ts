@@ -14,9 +14,9 @@ import {
   patternProblem,
   personalTopic,
   type ServerFrame,
-  shouldReconnect,
   type StreamPosition,
   type SubscribeFrame,
+  shouldReconnect,
   type TopicPosition,
 } from "@herald/protocol";
 import type { Principal } from "./auth/principal.js";
@@ -221,7 +221,10 @@ export class Session {
         case "history": {
           this.core.checkTopic(frame.topic);
           this.core.checkRead(this.principal as Principal, frame.topic);
-          const limit = Math.min(frame.limit ?? this.core.config.limits.maxHistoryLimit, this.core.config.limits.maxHistoryLimit);
+          const limit = Math.min(
+            frame.limit ?? this.core.config.limits.maxHistoryLimit,
+            this.core.config.limits.maxHistoryLimit,
+          );
           const q: { since?: number; limit: number } = { limit };
           if (frame.since !== undefined) q.since = frame.since;
           const page = await this.core.broker.history(frame.topic, q);
@@ -279,7 +282,8 @@ export class Session {
       const since = frame.since;
       if (since !== undefined) {
         if (pattern) {
-          if (since.offset === undefined) throw new HeraldError("invalid_position", "a pattern resumes from {epoch, offset}");
+          if (since.offset === undefined)
+            throw new HeraldError("invalid_position", "a pattern resumes from {epoch, offset}");
           const r = await broker.recoverPattern(name, { epoch: since.epoch, offset: since.offset }, max);
           ({ events, recovered, position } = r);
         } else {
@@ -300,7 +304,8 @@ export class Session {
     if (recovered) ack.replayed = events.length;
     this.ack(frame.id, ack);
     for (const e of events) {
-      if (!pattern || this.core.acl.canRead(principal, e.topic)) this.transport.sendEvent(new OutboundEvent(e, eventFrame(e)));
+      if (!pattern || this.core.acl.canRead(principal, e.topic))
+        this.transport.sendEvent(new OutboundEvent(e, eventFrame(e)));
     }
     const pending = sub.pending ?? [];
     sub.pending = undefined;

@@ -15,7 +15,10 @@ export interface Running {
 }
 
 /** Starts a gateway on 127.0.0.1 with an ephemeral port and quiet logs. */
-export async function startGateway(config: HeraldConfigInput = {}, options: Omit<GatewayOptions, "config"> = {}): Promise<Running> {
+export async function startGateway(
+  config: HeraldConfigInput = {},
+  options: Omit<GatewayOptions, "config"> = {},
+): Promise<Running> {
   const gateway = createGateway({
     defaultMetrics: false,
     ...options,
@@ -58,10 +61,16 @@ export class TestClient {
   }
 
   /** Opens a connection; waits for `welcome` unless `waitWelcome` is false. */
-  static async connect(url: string, options: { headers?: Record<string, string>; waitWelcome?: boolean } = {}): Promise<TestClient> {
+  static async connect(
+    url: string,
+    options: { headers?: Record<string, string>; waitWelcome?: boolean } = {},
+  ): Promise<TestClient> {
     const ws = new WebSocket(url, options.headers ? { headers: options.headers } : {});
     const client = new TestClient(ws);
-    await Promise.race([once(ws, "open"), once(ws, "unexpected-response").then(() => Promise.reject(new Error("upgrade refused")))]);
+    await Promise.race([
+      once(ws, "open"),
+      once(ws, "unexpected-response").then(() => Promise.reject(new Error("upgrade refused"))),
+    ]);
     if (options.waitWelcome !== false) await client.next("welcome");
     return client;
   }
@@ -79,7 +88,8 @@ export class TestClient {
       if (i >= 0) return this.frames.splice(i, 1)[0] as Frame;
       if (this.closeCode !== undefined) throw new Error(`connection closed (${this.closeCode}) while waiting`);
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`timed out waiting for a frame; queued: ${JSON.stringify(this.frames).slice(0, 500)}`);
+      if (left <= 0)
+        throw new Error(`timed out waiting for a frame; queued: ${JSON.stringify(this.frames).slice(0, 500)}`);
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, left);
         this.waiters.push(() => {
@@ -110,7 +120,11 @@ export class TestClient {
 }
 
 /** POST JSON and return status + parsed body. */
-export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: Record<string, unknown> }> {
+export async function postJson(
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: Record<string, unknown> }> {
   const res = await fetch(url, {
     method: "POST",
     headers: { "content-type": "application/json", ...headers },
@@ -119,7 +133,10 @@ export async function postJson(url: string, body: unknown, headers: Record<strin
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
-export async function getJson(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: Record<string, unknown> }> {
+export async function getJson(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: Record<string, unknown> }> {
   const res = await fetch(url, { headers });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }

@@ -8,12 +8,7 @@ export interface HealthState {
   startedAt: number;
 }
 
-export function registerHealthRoutes(
-  app: FastifyInstance,
-  core: GatewayCore,
-  state: HealthState,
-  guard: Guard,
-): void {
+export function registerHealthRoutes(app: FastifyInstance, core: GatewayCore, state: HealthState, guard: Guard): void {
   app.get("/healthz", async () => ({ status: "ok" }));
   app.get("/readyz", async (_req, reply) => {
     const ready = core.broker.ready && !state.draining;

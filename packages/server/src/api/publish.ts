@@ -2,8 +2,8 @@
 import { HeraldError, type HeraldEvent } from "@herald/protocol";
 import type { FastifyInstance } from "fastify";
 import type { GatewayCore } from "../core.js";
-import type { Guard } from "./auth.js";
 import type { PublishRequest } from "../engine/broker.js";
+import type { Guard } from "./auth.js";
 import { toErrorBody } from "./errors.js";
 
 export const publishItemSchema = {

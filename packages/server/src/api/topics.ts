@@ -13,15 +13,23 @@ export function registerTopicRoutes(app: FastifyInstance, core: GatewayCore, gua
       core.checkTopic(topic);
       const q: { since?: number; limit: number } = { limit: core.config.limits.maxHistoryLimit };
       if (req.query.since !== undefined) {
-        if (!/^\d+$/.test(req.query.since)) throw new HeraldError("invalid_position", '"since" must be a non-negative integer');
+        if (!/^\d+$/.test(req.query.since))
+          throw new HeraldError("invalid_position", '"since" must be a non-negative integer');
         q.since = Number(req.query.since);
       }
       if (req.query.limit !== undefined) {
-        if (!/^[1-9]\d*$/.test(req.query.limit)) throw new HeraldError("bad_request", '"limit" must be a positive integer');
+        if (!/^[1-9]\d*$/.test(req.query.limit))
+          throw new HeraldError("bad_request", '"limit" must be a positive integer');
         q.limit = Math.min(Number(req.query.limit), q.limit);
       }
       const page = await core.broker.history(topic, q);
-      return { topic, epoch: page.position.epoch, seq: page.position.seq, truncated: page.truncated, events: page.events };
+      return {
+        topic,
+        epoch: page.position.epoch,
+        seq: page.position.seq,
+        truncated: page.truncated,
+        events: page.events,
+      };
     },
   );
 }

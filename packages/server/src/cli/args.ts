@@ -7,7 +7,8 @@ export class UsageError extends Error {
 export function parsePosition(text: string): { epoch: string; n: number } {
   const i = text.lastIndexOf(":");
   const n = Number(text.slice(i + 1));
-  if (i <= 0 || !Number.isSafeInteger(n) || n < 0) throw new UsageError(`--since must look like EPOCH:N, got "${text}"`);
+  if (i <= 0 || !Number.isSafeInteger(n) || n < 0)
+    throw new UsageError(`--since must look like EPOCH:N, got "${text}"`);
   return { epoch: text.slice(0, i), n };
 }
 

@@ -1,7 +1,7 @@
 /** The `herald` command: serve | publish | tail | token. */
 import { parseArgs } from "node:util";
-import { ConfigError, loadConfig } from "../config.js";
 import { mintToken } from "../auth/jwt.js";
+import { ConfigError, loadConfig } from "../config.js";
 import { parseData, parsePosition, UsageError } from "./args.js";
 
 const USAGE = `usage: herald <command> [options]

@@ -12,7 +12,11 @@ export async function publish(options: {
   if (options.id !== undefined) body.id = options.id;
   const headers: Record<string, string> = { "content-type": "application/json" };
   if (options.apiKey) headers.authorization = `Bearer ${options.apiKey}`;
-  const res = await fetch(new URL("/api/publish", options.url), { method: "POST", headers, body: JSON.stringify(body) });
+  const res = await fetch(new URL("/api/publish", options.url), {
+    method: "POST",
+    headers,
+    body: JSON.stringify(body),
+  });
   const text = await res.text();
   (res.ok ? process.stdout : process.stderr).write(`${text}\n`);
   return res.ok ? 0 : 1;

@@ -12,7 +12,9 @@ export async function serve(options: { config?: string; port?: number; host?: st
   if (config.auth.apiKeys.length === 0) {
     gateway.log.warn("no API keys configured: the HTTP API is open to anyone who can reach it");
   }
-  process.stdout.write(`herald ${gateway.core.version} listening on ${url} (WebSocket ${url.replace("http", "ws")}${config.server.wsPath})\n`);
+  process.stdout.write(
+    `herald ${gateway.core.version} listening on ${url} (WebSocket ${url.replace("http", "ws")}${config.server.wsPath})\n`,
+  );
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

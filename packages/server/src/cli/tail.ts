@@ -34,13 +34,17 @@ export function tail(options: TailOptions): Promise<void> {
           case "welcome": {
             delay = 250;
             const sub: Record<string, unknown> = { type: "subscribe", id: "tail", topic: options.topic };
-            if (position) sub.since = pattern ? { epoch: position.epoch, offset: position.n } : { epoch: position.epoch, seq: position.n };
+            if (position)
+              sub.since = pattern
+                ? { epoch: position.epoch, offset: position.n }
+                : { epoch: position.epoch, seq: position.n };
             ws.send(JSON.stringify(sub));
             break;
           }
           case "ack":
             if (frame.id === "tail") {
-              if (frame.recovered === false) err(`# could not recover from ${position?.epoch}:${position?.n}; continuing live`);
+              if (frame.recovered === false)
+                err(`# could not recover from ${position?.epoch}:${position?.n}; continuing live`);
               position = { epoch: String(frame.epoch), n: Number(pattern ? frame.offset : frame.seq) };
               err(`# subscribed to ${options.topic} at ${position.epoch}:${position.n}`);
             }

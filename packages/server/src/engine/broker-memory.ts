@@ -191,11 +191,7 @@ export class MemoryBroker implements Broker {
     return { events: t.events.slice(since.seq + 1 - first.seq, missed), recovered: true, position };
   }
 
-  async recoverPattern(
-    pattern: string,
-    since: StreamPosition,
-    maxEvents: number,
-  ): Promise<Recovery<StreamPosition>> {
+  async recoverPattern(pattern: string, since: StreamPosition, maxEvents: number): Promise<Recovery<StreamPosition>> {
     this.expireStream(this.now());
     const position = { epoch: this.streamEpoch, offset: this.offset };
     const fail = { events: [], recovered: false, position };

@@ -18,7 +18,7 @@ export class Namespaces {
       if (ns.prefix === "") fallback = ns;
       else this.byPrefix.set(ns.prefix, ns);
     }
-    if (fallback === undefined) throw new Error("namespaces need a default namespace with prefix \"\"");
+    if (fallback === undefined) throw new Error('namespaces need a default namespace with prefix ""');
     this.fallback = fallback;
   }
 

@@ -20,7 +20,11 @@ const until = async (cond: () => boolean, ms = 3000) => {
   }
 };
 
-export function brokerSuite(name: string, make: BrokerFactory, done: (b: Broker) => Promise<void> = (b) => b.close()): void {
+export function brokerSuite(
+  name: string,
+  make: BrokerFactory,
+  done: (b: Broker) => Promise<void> = (b) => b.close(),
+): void {
   const config = resolveConfig({
     namespaces: [{ prefix: "small", history: { size: 5, ttlSeconds: 0 } }],
     recovery: { maxEvents: 50, streamSize: 1000, streamTtlSeconds: 3600 },
