@@ -15,7 +15,12 @@ function leaves(value: unknown, path: string, out: Map<string, unknown>): Map<st
 
 describe("configuration", () => {
   it("documents every option with its default, and documents nothing that does not exist", () => {
-    const rows = new Map([...doc.matchAll(/^\| `([a-z][\w.[\]]*)` \| `([^`]*)` \|/gm)].map((m) => [m[1] as string, m[2] as string]));
+    const rows = new Map(
+      [...doc.matchAll(/^\|\s*`([a-z][\w.[\]]*)`\s*\|\s*`([^`]*)`\s*\|/gm)].map((m) => [
+        m[1] as string,
+        m[2] as string,
+      ]),
+    );
     const defaults = leaves(DEFAULTS, "", new Map());
     for (const [path, value] of defaults) {
       assert.ok(rows.has(path), `docs/configuration.md misses ${path}`);
