@@ -1,0 +1,223 @@
+/**
+ * The embedded store: one SQLite file through `better-sqlite3`, WAL mode, `synchronous=FULL`
+ * so a committed batch survives power loss. Calls are synchronous underneath; group commit
+ * (in `durable-log.ts`) keeps transactions few.
+ */
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import type { HeraldEvent } from "@herald/protocol";
+import Database from "better-sqlite3";
+import {
+  buildNotifications,
+  type EventRow,
+  eventOf,
+  eventValues,
+  type NotificationRow,
+  notificationOf,
+  notificationValues,
+} from "./rows.js";
+import {
+  EVERYONE,
+  type Notification,
+  type NotificationInput,
+  type NotificationQuery,
+  type StateSnapshot,
+  type Store,
+  type TopicMeta,
+} from "./store.js";
+
+/** Schema migrations, applied in order; `PRAGMA user_version` records how many ran. */
+const MIGRATIONS: string[] = [
+  `CREATE TABLE herald_events (
+     topic TEXT NOT NULL, seq INTEGER NOT NULL, stream_offset INTEGER NOT NULL, id TEXT NOT NULL,
+     epoch TEXT NOT NULL, event TEXT NOT NULL, ts INTEGER NOT NULL, data TEXT NOT NULL,
+     source TEXT, sig TEXT, PRIMARY KEY (topic, seq));
+   CREATE INDEX herald_events_offset ON herald_events (stream_offset);
+   CREATE INDEX herald_events_id ON herald_events (id);
+   CREATE TABLE herald_topics (topic TEXT PRIMARY KEY, epoch TEXT NOT NULL, seq INTEGER NOT NULL);
+   CREATE TABLE herald_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+   CREATE TABLE herald_snapshots (topic TEXT PRIMARY KEY, epoch TEXT NOT NULL, seq INTEGER NOT NULL,
+     state TEXT NOT NULL, clocks TEXT NOT NULL);
+   CREATE TABLE herald_notifications (
+     id TEXT PRIMARY KEY, recipient TEXT NOT NULL, title TEXT NOT NULL, message TEXT NOT NULL,
+     type TEXT NOT NULL, priority TEXT NOT NULL, action_url TEXT, data TEXT,
+     created_at INTEGER NOT NULL, is_read INTEGER NOT NULL DEFAULT 0);
+   CREATE INDEX herald_notifications_recipient ON herald_notifications (recipient, id);
+   CREATE TABLE herald_reads (recipient TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY (recipient, id));`,
+];
+
+export interface SqliteStoreOptions {
+  /** File path; `:memory:` for a throwaway store. */
+  path: string;
+}
+
+const VISIBLE = `SELECT n.id, n.recipient, n.title, n.message, n.type, n.priority, n.action_url, n.data, n.created_at,
+  CASE WHEN n.recipient = '*' THEN EXISTS (SELECT 1 FROM herald_reads r WHERE r.recipient = @user AND r.id = n.id)
+       ELSE n.is_read END AS is_read
+  FROM herald_notifications n WHERE n.recipient IN (@user, '*')`;
+
+export class SqliteStore implements Store {
+  readonly kind = "sqlite";
+  private db: Database.Database | undefined;
+
+  constructor(private readonly options: SqliteStoreOptions) {}
+
+  private get conn(): Database.Database {
+    if (this.db === undefined) throw new Error("the store is not open");
+    return this.db;
+  }
+
+  async open(): Promise<void> {
+    if (this.options.path !== ":memory:") mkdirSync(dirname(this.options.path), { recursive: true });
+    const db = new Database(this.options.path);
+    db.pragma("journal_mode = WAL");
+    db.pragma("synchronous = FULL");
+    db.pragma("busy_timeout = 5000");
+    const version = db.pragma("user_version", { simple: true }) as number;
+    if (version > MIGRATIONS.length) {
+      db.close();
+      throw new Error(`the store schema is version ${version}, newer than this Herald knows (${MIGRATIONS.length})`);
+    }
+    db.transaction(() => {
+      for (let v = version; v < MIGRATIONS.length; v++) db.exec(MIGRATIONS[v] as string);
+      db.pragma(`user_version = ${MIGRATIONS.length}`);
+    })();
+    this.db = db;
+  }
+
+  async close(): Promise<void> {
+    this.db?.close();
+    this.db = undefined;
+  }
+
+  async append(events: readonly HeraldEvent[], stream: { epoch: string; offset: number }): Promise<void> {
+    const db = this.conn;
+    const insert = db.prepare(
+      "INSERT INTO herald_events (topic, seq, stream_offset, id, epoch, event, ts, data, source, sig) VALUES (?,?,?,?,?,?,?,?,?,?)",
+    );
+    const topic = db.prepare(
+      "INSERT INTO herald_topics (topic, epoch, seq) VALUES (?,?,?) ON CONFLICT (topic) DO UPDATE SET epoch = excluded.epoch, seq = MAX(seq, excluded.seq)",
+    );
+    const meta = db.prepare(
+      "INSERT INTO herald_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    );
+    db.transaction(() => {
+      for (const e of events) {
+        insert.run(...eventValues(e));
+        topic.run(e.topic, e.epoch, e.seq);
+      }
+      meta.run("stream", JSON.stringify(stream));
+    })();
+  }
+
+  async topics(): Promise<TopicMeta[]> {
+    return this.conn.prepare("SELECT topic, epoch, seq FROM herald_topics").all() as TopicMeta[];
+  }
+
+  async events(topic: string, afterSeq: number, limit: number): Promise<HeraldEvent[]> {
+    const rows = this.conn
+      .prepare("SELECT * FROM herald_events WHERE topic = ? AND seq > ? ORDER BY seq LIMIT ?")
+      .all(topic, afterSeq, limit) as EventRow[];
+    return rows.map(eventOf);
+  }
+
+  async streamTail(limit: number): Promise<HeraldEvent[]> {
+    const rows = this.conn
+      .prepare("SELECT * FROM herald_events ORDER BY stream_offset DESC LIMIT ?")
+      .all(limit) as EventRow[];
+    return rows.reverse().map(eventOf);
+  }
+
+  async streamPosition(): Promise<{ epoch: string; offset: number } | undefined> {
+    const row = this.conn.prepare("SELECT value FROM herald_meta WHERE key = 'stream'").get() as
+      | { value: string }
+      | undefined;
+    return row === undefined ? undefined : JSON.parse(row.value);
+  }
+
+  async eventById(id: string): Promise<HeraldEvent | undefined> {
+    const row = this.conn.prepare("SELECT * FROM herald_events WHERE id = ? LIMIT 1").get(id) as EventRow | undefined;
+    return row === undefined ? undefined : eventOf(row);
+  }
+
+  async trim(topic: string, uptoSeq: number, before: number): Promise<number> {
+    return this.conn
+      .prepare("DELETE FROM herald_events WHERE topic = ? AND (seq <= ? OR ts < ?)")
+      .run(topic, uptoSeq, before).changes;
+  }
+
+  async saveSnapshot(s: StateSnapshot): Promise<void> {
+    this.conn
+      .prepare(
+        `INSERT INTO herald_snapshots (topic, epoch, seq, state, clocks) VALUES (?,?,?,?,?)
+         ON CONFLICT (topic) DO UPDATE SET epoch = excluded.epoch, seq = excluded.seq, state = excluded.state, clocks = excluded.clocks`,
+      )
+      .run(s.topic, s.epoch, s.seq, JSON.stringify(s.state), JSON.stringify(s.clocks));
+  }
+
+  async loadSnapshot(topic: string): Promise<StateSnapshot | undefined> {
+    const r = this.conn.prepare("SELECT * FROM herald_snapshots WHERE topic = ?").get(topic) as
+      | { topic: string; epoch: string; seq: number; state: string; clocks: string }
+      | undefined;
+    if (r === undefined) return undefined;
+    return { topic: r.topic, epoch: r.epoch, seq: r.seq, state: JSON.parse(r.state), clocks: JSON.parse(r.clocks) };
+  }
+
+  async addNotifications(users: readonly string[], input: NotificationInput, now: number): Promise<Notification[]> {
+    const list = buildNotifications(users, input, now);
+    const insert = this.conn.prepare(
+      "INSERT INTO herald_notifications (id, recipient, title, message, type, priority, action_url, data, created_at) VALUES (?,?,?,?,?,?,?,?,?)",
+    );
+    this.conn.transaction(() => {
+      for (const n of list) insert.run(...notificationValues(n));
+    })();
+    return list;
+  }
+
+  async listNotifications(user: string, q: NotificationQuery): Promise<Notification[]> {
+    let sql = `SELECT * FROM (${VISIBLE}) WHERE 1 = 1`;
+    if (q.unread === true) sql += " AND is_read = 0";
+    if (q.before !== undefined) sql += " AND id < @before";
+    sql += " ORDER BY id DESC LIMIT @limit";
+    const params: Record<string, unknown> = { user, limit: q.limit };
+    if (q.before !== undefined) params.before = q.before;
+    return (this.conn.prepare(sql).all(params) as NotificationRow[]).map(notificationOf);
+  }
+
+  async unreadCount(user: string): Promise<number> {
+    const r = this.conn.prepare(`SELECT COUNT(*) AS n FROM (${VISIBLE}) WHERE is_read = 0`).get({ user }) as {
+      n: number;
+    };
+    return r.n;
+  }
+
+  async markRead(user: string, id: string): Promise<boolean> {
+    const db = this.conn;
+    const row = db.prepare("SELECT recipient FROM herald_notifications WHERE id = ?").get(id) as
+      | { recipient: string }
+      | undefined;
+    if (row === undefined || (row.recipient !== user && row.recipient !== EVERYONE)) return false;
+    if (row.recipient === EVERYONE) {
+      db.prepare("INSERT INTO herald_reads (recipient, id) VALUES (?, ?) ON CONFLICT DO NOTHING").run(user, id);
+    } else {
+      db.prepare("UPDATE herald_notifications SET is_read = 1 WHERE id = ?").run(id);
+    }
+    return true;
+  }
+
+  async markAllRead(user: string): Promise<number> {
+    const db = this.conn;
+    return db.transaction(() => {
+      const own = db
+        .prepare("UPDATE herald_notifications SET is_read = 1 WHERE recipient = ? AND is_read = 0")
+        .run(user);
+      const all = db
+        .prepare(
+          `INSERT INTO herald_reads (recipient, id) SELECT ?, id FROM herald_notifications n
+           WHERE n.recipient = '*' AND NOT EXISTS (SELECT 1 FROM herald_reads r WHERE r.recipient = ? AND r.id = n.id)`,
+        )
+        .run(user, user);
+      return own.changes + all.changes;
+    })();
+  }
+}

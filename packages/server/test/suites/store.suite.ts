@@ -1,0 +1,177 @@
+/**
+ * The shared store suite: every Store implementation (SQLite, Postgres) runs these cases
+ * unchanged. `make` returns a fresh, open, empty store; `reopen` opens the same data again
+ * (a restart); `done` closes and removes it.
+ */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import type { HeraldEvent } from "@herald/protocol";
+import type { Store } from "../../src/store/store.js";
+
+export interface StoreHarness {
+  make(): Promise<Store>;
+  reopen(store: Store): Promise<Store>;
+  done(store: Store): Promise<void>;
+}
+
+const ev = (topic: string, seq: number, offset: number, extra: Partial<HeraldEvent> = {}): HeraldEvent => ({
+  id: `${topic}-${seq}`,
+  topic,
+  event: "message",
+  data: { n: seq, nested: { ok: true }, list: [1, "two", null] },
+  timestamp: 1_700_000_000_000 + offset,
+  seq,
+  epoch: "e1",
+  offset,
+  ...extra,
+});
+
+export function storeSuite(name: string, h: StoreHarness): void {
+  describe(`Store contract: ${name}`, () => {
+    it("commits a batch with topic and stream positions, and reads it back in order", async () => {
+      let s = await h.make();
+      try {
+        const batch = [ev("a", 1, 1), ev("b", 1, 2), ev("a", 2, 3, { source: "src", sig: "sig" }), ev("a", 3, 4)];
+        await s.append(batch.slice(0, 2), { epoch: "s1", offset: 2 });
+        await s.append(batch.slice(2), { epoch: "s1", offset: 7 });
+        s = await h.reopen(s);
+        const topics = (await s.topics()).sort((x, y) => x.topic.localeCompare(y.topic));
+        assert.deepEqual(topics, [
+          { topic: "a", epoch: "e1", seq: 3 },
+          { topic: "b", epoch: "e1", seq: 1 },
+        ]);
+        assert.deepEqual(await s.events("a", 0, 10), [batch[0], batch[2], batch[3]]);
+        assert.deepEqual(await s.events("a", 1, 1), [batch[2]]);
+        assert.deepEqual(await s.streamTail(3), [batch[1], batch[2], batch[3]]);
+        assert.deepEqual(await s.streamPosition(), { epoch: "s1", offset: 7 });
+        assert.deepEqual(await s.eventById("a-2"), batch[2]);
+        assert.equal(await s.eventById("nope"), undefined);
+      } finally {
+        await h.done(s);
+      }
+    });
+
+    it("writes nothing of a batch that fails", async () => {
+      const s = await h.make();
+      try {
+        await s.append([ev("a", 1, 1)], { epoch: "s1", offset: 1 });
+        // seq 1 again violates the (topic, seq) key: the whole batch must roll back.
+        await assert.rejects(s.append([ev("a", 2, 2), ev("a", 1, 3)], { epoch: "s1", offset: 3 }));
+        assert.deepEqual(
+          (await s.events("a", 0, 10)).map((e) => e.seq),
+          [1],
+        );
+        assert.deepEqual(await s.streamPosition(), { epoch: "s1", offset: 1 });
+        assert.deepEqual(await s.topics(), [{ topic: "a", epoch: "e1", seq: 1 }]);
+      } finally {
+        await h.done(s);
+      }
+    });
+
+    it("trims the oldest events by count and by age, keeping the topic position", async () => {
+      const s = await h.make();
+      try {
+        const events = Array.from({ length: 10 }, (_, i) => ev("t", i + 1, i + 1));
+        await s.append(events, { epoch: "s1", offset: 10 });
+        assert.equal(await s.trim("t", 4, 0), 4);
+        assert.deepEqual(
+          (await s.events("t", 0, 100)).map((e) => e.seq),
+          [5, 6, 7, 8, 9, 10],
+        );
+        // Age: events with timestamp before offset 8's are dropped.
+        assert.equal(await s.trim("t", 0, 1_700_000_000_008), 3);
+        assert.deepEqual(
+          (await s.events("t", 0, 100)).map((e) => e.seq),
+          [8, 9, 10],
+        );
+        assert.deepEqual(await s.topics(), [{ topic: "t", epoch: "e1", seq: 10 }]);
+      } finally {
+        await h.done(s);
+      }
+    });
+
+    it("saves and replaces state snapshots", async () => {
+      let s = await h.make();
+      try {
+        assert.equal(await s.loadSnapshot("st"), undefined);
+        await s.saveSnapshot({ topic: "st", epoch: "e", seq: 3, state: { a: 1 }, clocks: { a: "x" } });
+        await s.saveSnapshot({
+          topic: "st",
+          epoch: "e",
+          seq: 9,
+          state: { a: 2, b: { c: [1] } },
+          clocks: { a: "y", b: "z" },
+        });
+        s = await h.reopen(s);
+        assert.deepEqual(await s.loadSnapshot("st"), {
+          topic: "st",
+          epoch: "e",
+          seq: 9,
+          state: { a: 2, b: { c: [1] } },
+          clocks: { a: "y", b: "z" },
+        });
+      } finally {
+        await h.done(s);
+      }
+    });
+
+    it("keeps each user's inbox apart, newest first, with unread counts and read marks", async () => {
+      const s = await h.make();
+      try {
+        const [n1] = await s.addNotifications(["alice"], { title: "one", message: "m1" }, 1000);
+        const [n2, b2] = await s.addNotifications(
+          ["alice", "bob"],
+          { title: "two", message: "m2", type: "alert", priority: "urgent", actionUrl: "/x", data: { k: [1] } },
+          2000,
+        );
+        const [all] = await s.addNotifications(["*"], { title: "all", message: "everyone" }, 3000);
+        assert.ok(n1 && n2 && b2 && all);
+        const list = await s.listNotifications("alice", { limit: 10 });
+        assert.deepEqual(
+          list.map((n) => n.title),
+          ["all", "two", "one"],
+        );
+        assert.deepEqual(list[1], {
+          id: n2.id,
+          user: "alice",
+          title: "two",
+          message: "m2",
+          type: "alert",
+          priority: "urgent",
+          actionUrl: "/x",
+          data: { k: [1] },
+          createdAt: 2000,
+          read: false,
+        });
+        assert.equal(list[2]?.type, "info");
+        assert.equal(list[2]?.priority, "medium");
+        assert.equal(await s.unreadCount("alice"), 3);
+        assert.equal(await s.unreadCount("bob"), 2);
+        assert.equal(await s.unreadCount("carol"), 1);
+        // Bob cannot mark Alice's notification.
+        assert.equal(await s.markRead("bob", n1.id), false);
+        assert.equal(await s.markRead("alice", n1.id), true);
+        assert.equal(await s.markRead("alice", all.id), true);
+        assert.equal(await s.unreadCount("alice"), 1);
+        assert.equal(await s.unreadCount("bob"), 2, "a broadcast read by alice stays unread for bob");
+        assert.deepEqual(
+          (await s.listNotifications("alice", { limit: 10, unread: true })).map((n) => n.id),
+          [n2.id],
+        );
+        // Pagination by cursor.
+        const page1 = await s.listNotifications("alice", { limit: 2 });
+        const page2 = await s.listNotifications("alice", { limit: 2, before: page1[1]?.id as string });
+        assert.deepEqual(
+          [...page1, ...page2].map((n) => n.title),
+          ["all", "two", "one"],
+        );
+        assert.equal(await s.markAllRead("bob"), 2);
+        assert.equal(await s.unreadCount("bob"), 0);
+        assert.equal(await s.markAllRead("bob"), 0);
+        assert.equal(await s.unreadCount("alice"), 1);
+      } finally {
+        await h.done(s);
+      }
+    });
+  });
+}
