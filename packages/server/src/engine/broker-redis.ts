@@ -1,0 +1,410 @@
+/**
+ * The Redis broker: N gateway nodes share sequencing, history and fan-out through one Redis.
+ *
+ * - Every publish is one Lua script (`redis-scripts.ts`): seq, offset, history append, stream-log
+ *   append, idempotency record and PUBLISH happen atomically, so nodes never reorder a topic.
+ * - Fan-out is ONE pub/sub channel per key prefix carrying the already-serialised frame, prefixed
+ *   with `<stream epoch> <offset>`. Every node receives every event (bandwidth grows with nodes ×
+ *   events, not with subscribers); in exchange no node tracks remote interest, the frame is never
+ *   re-serialised, and offsets on the channel are contiguous, so a node detects any lost message
+ *   and catches up from the stream log (after a pub/sub reconnect, `CLIENT KILL`, a slow read).
+ * - When Redis lost the data (restart without persistence, flush), epochs are regenerated, so a
+ *   client resuming from an old position is told `recovered: false`; the node also calls its
+ *   `onReset` listeners so live connections are asked to reconnect and resubscribe.
+ * - Redis down: the command connection has no offline queue and no retries, so a publish fails
+ *   at once with `unavailable` (never acknowledged, then lost); `ready` is false until both
+ *   connections are back and the node has caught up.
+ */
+import { randomUUID } from "node:crypto";
+import { HeraldError, type HeraldEvent, type StreamPosition, type TopicPosition, topicMatches } from "@herald/protocol";
+import { Redis, type RedisOptions } from "ioredis";
+import type { IdempotencyConfig, RecoveryConfig } from "../config.js";
+import type { Namespaces } from "../hub/namespaces.js";
+import type {
+  Broker,
+  EventListener,
+  HistoryPage,
+  HistoryQuery,
+  PublishOutcome,
+  PublishRequest,
+  Recovery,
+} from "./broker.js";
+import { newEpoch } from "./broker-memory.js";
+import { PUBLISH, READ_STREAM, READ_TOPIC } from "./redis-scripts.js";
+
+export interface RedisBrokerOptions {
+  namespaces: Namespaces;
+  recovery: RecoveryConfig;
+  idempotency: IdempotencyConfig;
+  /** @default "redis://127.0.0.1:6379" */
+  url?: string;
+  /** Prefix of every key and channel; nodes acting as one share it. @default "herald" */
+  keyPrefix?: string;
+  /** Milliseconds a Redis command may take before it fails with `unavailable`. @default 5000 */
+  commandTimeoutMs?: number;
+}
+
+/** Entries read from the stream log per round trip while catching up or recovering. */
+const CHUNK = 1000;
+/** Live messages held while the node catches up from the log; more means a full resync. */
+const MAX_BUFFERED = 100_000;
+
+/** Turns a stored frame back into the event envelope (drops the frame's `type`). */
+export function frameToEvent(frame: string): HeraldEvent {
+  const { type: _type, ...event } = JSON.parse(frame) as HeraldEvent & { type: string };
+  return event;
+}
+
+/** Splits an event frame around the fields the publish script fills in (seq … timestamp). */
+function frameParts(req: PublishRequest, id: string): [string, string] {
+  const head = `{"type":"event","topic":${JSON.stringify(req.topic)},"event":${JSON.stringify(req.event ?? "message")},"id":${JSON.stringify(id)},"seq":`;
+  let tail = "";
+  if (req.source !== undefined) tail += `,"source":${JSON.stringify(req.source)}`;
+  if (req.sig !== undefined) tail += `,"sig":${JSON.stringify(req.sig)}`;
+  tail += `,"data":${JSON.stringify(req.data ?? null)}}`;
+  return [head, tail];
+}
+
+function unavailable(err: unknown): HeraldError {
+  if (err instanceof HeraldError) return err;
+  return new HeraldError("unavailable", `redis: ${(err as Error).message}`, { cause: err });
+}
+
+export class RedisBroker implements Broker {
+  /** Commands: no offline queue and no retries, so nothing waits on a dead connection. */
+  readonly redis: Redis;
+  /** Pub/sub: resubscribes by itself after a reconnect. */
+  readonly sub: Redis;
+  readonly prefix: string;
+  readonly eventsChannel: string;
+  private readonly listeners: EventListener[] = [];
+  private readonly resetListeners: Array<() => void> = [];
+  private readonly channelHandlers = new Map<string, (message: string) => void>();
+  private epoch = "";
+  private lastOffset = 0;
+  private synced = false;
+  private catching: Promise<void> | undefined;
+  private buffered: string[] | undefined;
+  private closed = false;
+
+  constructor(private readonly options: RedisBrokerOptions) {
+    this.prefix = options.keyPrefix ?? "herald";
+    this.eventsChannel = `${this.prefix}:events`;
+    const url = options.url ?? "redis://127.0.0.1:6379";
+    const common: RedisOptions = {
+      lazyConnect: true,
+      connectTimeout: 2000,
+      retryStrategy: (times) => Math.min(50 * times, 1000),
+    };
+    this.redis = new Redis(url, {
+      ...common,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      commandTimeout: options.commandTimeoutMs ?? 5000,
+    });
+    this.sub = new Redis(url, { ...common, maxRetriesPerRequest: null, autoResubscribe: true });
+    // ioredis emits "error" on every failed (re)connection; the state is reported by `ready`.
+    this.redis.on("error", () => {});
+    this.sub.on("error", () => {});
+    this.sub.on("message", (channel: string, message: string) => {
+      if (channel === this.eventsChannel) this.onMessage(message);
+      else this.channelHandlers.get(channel)?.(message);
+    });
+    this.sub.on("close", () => {
+      this.synced = false;
+    });
+    this.sub.on("ready", () => {
+      if (!this.closed && this.epoch !== "") this.resync();
+    });
+  }
+
+  get ready(): boolean {
+    return this.synced && this.redis.status === "ready" && this.sub.status === "ready";
+  }
+
+  /** Registers a listener called when the stream epoch changed (Redis lost the data). */
+  onReset(listener: () => void): void {
+    this.resetListeners.push(listener);
+  }
+
+  /**
+   * Subscribes this node to another channel under the prefix (control messages, presence),
+   * on the broker's pub/sub connection. Restored with the others after a reconnect.
+   */
+  async listen(name: string, handler: (message: string) => void): Promise<void> {
+    const channel = `${this.prefix}:${name}`;
+    this.channelHandlers.set(channel, handler);
+    await this.sub.subscribe(channel);
+  }
+
+  /** Publishes a message on a channel under the prefix; resolves to the receiving node count. */
+  async broadcastRaw(name: string, message: string): Promise<number> {
+    try {
+      return await this.redis.publish(`${this.prefix}:${name}`, message);
+    } catch (err) {
+      throw unavailable(err);
+    }
+  }
+
+  async start(): Promise<void> {
+    try {
+      await Promise.all([this.redis.connect(), this.sub.connect()]);
+    } catch (err) {
+      this.redis.disconnect();
+      this.sub.disconnect();
+      throw unavailable(err);
+    }
+    await this.sub.subscribe(this.eventsChannel);
+    const [epoch, offset] = await this.readStream(0, 0, 0);
+    this.epoch = epoch;
+    this.lastOffset = offset;
+    this.synced = true;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.synced = false;
+    this.redis.disconnect();
+    this.sub.disconnect();
+  }
+
+  onEvent(listener: EventListener): void {
+    this.listeners.push(listener);
+  }
+
+  private key(kind: string, name: string): string {
+    return `${this.prefix}:${kind}:${name}`;
+  }
+
+  /** How long a topic's keys live after its last publish (idle topics are forgotten). */
+  private topicKeyTtlMs(historyTtlSeconds: number): number {
+    return Math.max(historyTtlSeconds, this.options.recovery.streamTtlSeconds, 3600) * 1000;
+  }
+
+  async publish(request: PublishRequest): Promise<PublishOutcome> {
+    if (!this.ready) throw new HeraldError("unavailable", "redis is not reachable");
+    const id = request.id ?? randomUUID();
+    const ns = this.options.namespaces.of(request.topic);
+    const [head, tail] = frameParts(request, id);
+    const idTtl = this.options.idempotency.size > 0 ? this.options.idempotency.ttlSeconds * 1000 : 0;
+    let result: [number, string];
+    try {
+      result = (await PUBLISH.run(
+        this.redis,
+        [
+          this.key("t", request.topic),
+          this.key("h", request.topic),
+          `${this.prefix}:s`,
+          `${this.prefix}:log`,
+          this.key("id", id),
+          `${this.prefix}:topics`,
+        ],
+        [
+          head,
+          tail,
+          request.topic,
+          newEpoch(),
+          newEpoch(),
+          ns.history.size,
+          ns.history.ttlSeconds * 1000,
+          this.topicKeyTtlMs(ns.history.ttlSeconds),
+          this.options.recovery.streamSize,
+          this.options.recovery.streamTtlSeconds * 1000,
+          idTtl,
+          this.eventsChannel,
+        ],
+      )) as [number, string];
+    } catch (err) {
+      throw unavailable(err);
+    }
+    if (result[0] === 0) return { event: frameToEvent(result[1]), duplicate: false };
+    const nl = result[1].indexOf("\n");
+    if (result[1].slice(0, nl) !== request.topic) {
+      throw new HeraldError("conflict", `event id "${id}" was already used on another topic`);
+    }
+    return { event: frameToEvent(result[1].slice(nl + 1)), duplicate: true };
+  }
+
+  // ---- live fan-out: contiguous offsets, gaps filled from the log ----
+
+  private onMessage(message: string): void {
+    if (this.buffered !== undefined) {
+      if (this.buffered.length < MAX_BUFFERED) this.buffered.push(message);
+      return;
+    }
+    this.apply(message);
+  }
+
+  /** Applies one live message; starts a catch-up when it reveals a gap or a new epoch. */
+  private apply(message: string): void {
+    const sp = message.indexOf(" ");
+    const nl = message.indexOf("\n", sp);
+    const epoch = message.slice(0, sp);
+    const offset = Number(message.slice(sp + 1, nl));
+    if (epoch === this.epoch && offset <= this.lastOffset) return; // already delivered
+    if (epoch === this.epoch && offset === this.lastOffset + 1) {
+      this.lastOffset = offset;
+      this.emit(message.slice(nl + 1));
+      return;
+    }
+    this.resync();
+  }
+
+  private emit(frame: string, event: HeraldEvent = frameToEvent(frame)): void {
+    for (const l of this.listeners) l(event, frame);
+  }
+
+  /**
+   * Reads what this node missed from the stream log, in order, holding live messages meanwhile.
+   * A new epoch, or a gap the log no longer covers, resets the node's position and tells the
+   * `onReset` listeners (connections must reconnect to learn what was lost).
+   */
+  private resync(): void {
+    if (this.catching !== undefined || this.closed) return;
+    this.synced = false;
+    this.buffered ??= [];
+    this.catching = this.catchUp()
+      .then(
+        () => {
+          const held = this.buffered ?? [];
+          this.buffered = undefined;
+          this.catching = undefined;
+          for (const m of held) this.apply(m);
+          if (this.catching === undefined && this.buffered === undefined && !this.closed) this.synced = true;
+        },
+        () => {
+          // Redis went away again; the next "ready" of the pub/sub connection retries.
+          this.buffered = undefined;
+          this.catching = undefined;
+        },
+      )
+      .catch(() => {});
+  }
+
+  private async catchUp(): Promise<void> {
+    await this.sub.subscribe(this.eventsChannel);
+    for (;;) {
+      const [epoch, offset, rows] = await this.readStream(this.lastOffset, CHUNK, 0);
+      if (epoch !== this.epoch || offset < this.lastOffset) {
+        this.epoch = epoch;
+        this.lastOffset = offset;
+        for (const l of this.resetListeners) l();
+        return;
+      }
+      if (rows.length > 0 && rows[0]?.offset !== this.lastOffset + 1) {
+        // The log no longer holds what this node missed: live connections cannot be exact.
+        this.lastOffset = offset;
+        for (const l of this.resetListeners) l();
+        return;
+      }
+      for (const r of rows) {
+        this.lastOffset = r.offset;
+        this.emit(r.frame);
+      }
+      if (rows.length < CHUNK || this.lastOffset >= offset) return;
+    }
+  }
+
+  // ---- reads ----
+
+  private async readStream(
+    after: number,
+    limit: number,
+    upto: number,
+  ): Promise<[string, number, Array<{ offset: number; topic: string; frame: string }>]> {
+    let raw: Array<string | number>;
+    try {
+      raw = (await READ_STREAM.run(
+        this.redis,
+        [`${this.prefix}:s`, `${this.prefix}:log`],
+        [newEpoch(), after, limit, this.options.recovery.streamTtlSeconds * 1000, upto],
+      )) as Array<string | number>;
+    } catch (err) {
+      throw unavailable(err);
+    }
+    const rows: Array<{ offset: number; topic: string; frame: string }> = [];
+    for (let i = 2; i < raw.length; i += 3) {
+      rows.push({ offset: Number.parseInt(String(raw[i]), 10), topic: String(raw[i + 1]), frame: String(raw[i + 2]) });
+    }
+    return [String(raw[0]), Number(raw[1]), rows];
+  }
+
+  private async readTopic(topic: string, since: number, limit: number): Promise<[TopicPosition, HeraldEvent[]]> {
+    const ns = this.options.namespaces.of(topic);
+    let raw: Array<string | number>;
+    try {
+      raw = (await READ_TOPIC.run(
+        this.redis,
+        [this.key("t", topic), this.key("h", topic)],
+        [newEpoch(), this.topicKeyTtlMs(ns.history.ttlSeconds), ns.history.ttlSeconds * 1000, since, limit],
+      )) as Array<string | number>;
+    } catch (err) {
+      throw unavailable(err);
+    }
+    const events: HeraldEvent[] = [];
+    for (let i = 2; i < raw.length; i++) events.push(frameToEvent(String(raw[i])));
+    return [{ epoch: String(raw[0]), seq: Number(raw[1]) }, events];
+  }
+
+  async position(topic: string): Promise<TopicPosition> {
+    return (await this.readTopic(topic, 0, 0))[0];
+  }
+
+  async streamPosition(): Promise<StreamPosition> {
+    const [epoch, offset] = await this.readStream(0, 0, 0);
+    return { epoch, offset };
+  }
+
+  async topicCount(): Promise<number> {
+    try {
+      return await this.redis.zcard(`${this.prefix}:topics`);
+    } catch (err) {
+      throw unavailable(err);
+    }
+  }
+
+  async history(topic: string, query: HistoryQuery): Promise<HistoryPage> {
+    const since = query.since ?? 0;
+    const [position, events] = await this.readTopic(topic, since, query.limit);
+    const first = events[0];
+    const truncated = first === undefined ? position.seq > since : first.seq > since + 1;
+    return { events, position, truncated };
+  }
+
+  async recoverTopic(topic: string, since: TopicPosition, maxEvents: number): Promise<Recovery<TopicPosition>> {
+    // One atomic read: the position and every kept event after `since` (at most maxEvents).
+    const [position, events] = await this.readTopic(topic, since.seq, maxEvents);
+    const fail = { events: [], recovered: false, position };
+    if (since.epoch !== position.epoch || since.seq > position.seq) return fail;
+    const missed = position.seq - since.seq;
+    if (missed === 0) return { events: [], recovered: true, position };
+    if (missed > maxEvents || events.length !== missed || events[0]?.seq !== since.seq + 1) return fail;
+    return { events, recovered: true, position };
+  }
+
+  async recoverPattern(pattern: string, since: StreamPosition, maxEvents: number): Promise<Recovery<StreamPosition>> {
+    const [epoch, offset, firstRows] = await this.readStream(since.offset, CHUNK, 0);
+    const position = { epoch, offset };
+    const fail = { events: [], recovered: false, position };
+    if (since.epoch !== epoch || since.offset > offset) return fail;
+    if (since.offset === offset) return { events: [], recovered: true, position };
+    let rows = firstRows;
+    let expected = since.offset + 1;
+    const events: HeraldEvent[] = [];
+    for (;;) {
+      if (rows.length === 0 || rows[0]?.offset !== expected) return fail; // trimmed or expired
+      for (const r of rows) {
+        if (r.offset > offset) return { events, recovered: true, position };
+        if (topicMatches(pattern, r.topic)) {
+          if (events.length === maxEvents) return fail;
+          events.push(frameToEvent(r.frame));
+        }
+        expected = r.offset + 1;
+      }
+      if (expected > offset) return { events, recovered: true, position };
+      const [e2, , more] = await this.readStream(expected - 1, CHUNK, offset);
+      if (e2 !== epoch) return fail;
+      rows = more;
+    }
+  }
+}

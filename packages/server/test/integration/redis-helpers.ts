@@ -1,0 +1,23 @@
+/** Helpers for tests against the real local Redis. */
+import { Redis } from "ioredis";
+
+export const REDIS_URL = process.env.HERALD_TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
+
+/** Deletes every key under `prefix:` (test isolation; SCAN, never KEYS). */
+export async function dropPrefix(prefix: string): Promise<void> {
+  const r = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  r.on("error", () => {});
+  try {
+    await r.connect();
+    let cursor = "0";
+    do {
+      const [next, keys] = await r.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 1000);
+      cursor = next;
+      if (keys.length > 0) await r.unlink(...keys);
+    } while (cursor !== "0");
+  } catch {
+    // Redis may be restarting in a fault test; its data is gone then anyway.
+  } finally {
+    r.disconnect();
+  }
+}
