@@ -1,0 +1,595 @@
+/**
+ * The Herald client: one logical connection that survives network loss, server restarts and
+ * token expiry. It reconnects with backoff, resubscribes every subscription from its last
+ * position so missed events arrive first (exactly once, in order), refreshes tokens when the
+ * server asks, keeps the connection alive with pings and holds publishes while offline.
+ * No Node-only imports: the same code runs in browsers.
+ */
+import {
+  CloseCode,
+  type HeraldEvent,
+  isPattern,
+  type PublishFrame,
+  patternProblem,
+  type SubscribeFrame,
+  shouldReconnect,
+  type TopicPosition,
+  topicMatches,
+  topicProblem,
+  type WelcomeFrame,
+} from "@herald/protocol";
+import { backoffDelay } from "./backoff.js";
+import { Emitter } from "./emitter.js";
+import { HeraldClientError } from "./errors.js";
+import { randomId } from "./ids.js";
+import {
+  type ClientOptions,
+  type ResolvedOptions,
+  resolveOptions,
+  type TokenReason,
+  type WebSocketLike,
+} from "./options.js";
+import { type PublishAck, PublishQueue, type QueuedPublish } from "./publish-queue.js";
+import { Requests } from "./requests.js";
+import type { ConnectionState, DisconnectReason } from "./state.js";
+import { type SubscribeAck, Subscription } from "./subscription.js";
+
+export interface ClientEvents {
+  /** The connection state changed. */
+  state: ConnectionState;
+  /** An event on a topic the client has no subscription for (`broadcast`, the user's `user.<id>`). */
+  message: HeraldEvent;
+  /** An error not tied to a request (a server `error` frame without id, a failed token refresh). */
+  error: HeraldClientError;
+  /** The server asked for a fresh token; it closes with 4005 after `within` ms without one. */
+  refresh: { within: number };
+}
+
+export interface SubscribeOptions {
+  /** Resume from a stored position: `{epoch, seq}` for a topic, `{epoch, offset}` for a pattern. */
+  since?: SubscribeFrame["since"];
+}
+
+export interface PublishOptions {
+  /** Event type name. @default "message" */
+  event?: string;
+  /** Idempotency key. @default a random UUID */
+  id?: string;
+  /** Time allowed for the ack, counted from the first send. @default requestTimeoutMs */
+  timeoutMs?: number;
+}
+
+export interface HistoryOptions {
+  /** Events with a seq greater than this. @default 0 */
+  since?: number;
+  /** At most this many (the server caps it). */
+  limit?: number;
+  /** @default requestTimeoutMs */
+  timeoutMs?: number;
+}
+
+export interface HistoryResult<T> extends TopicPosition {
+  topic: string;
+  events: HeraldEvent<T>[];
+  /** True when events after `since` were already trimmed from history. */
+  truncated: boolean;
+}
+
+const OPEN = 1;
+
+export class HeraldClient extends Emitter<ClientEvents> {
+  readonly options: Readonly<ResolvedOptions>;
+  private current: ConnectionState = { status: "closed", reason: { kind: "idle" } };
+  private ws: WebSocketLike | undefined;
+  /** Bumped whenever a connection attempt is superseded; stale callbacks compare it. */
+  private generation = 0;
+  private attempt = 0;
+  private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  private pingTimer: ReturnType<typeof setInterval> | undefined;
+  private pingOut = false;
+  private requests = new Requests();
+  private readonly subs = new Map<string, Subscription<unknown>>();
+  private readonly publishes: PublishQueue;
+  private welcome: WelcomeFrame | undefined;
+  private authPending = false;
+  private user: string | undefined;
+  private serverDisconnect: { code: number; reason: string } | undefined;
+
+  constructor(options: ClientOptions) {
+    super();
+    this.options = resolveOptions(options);
+    this.publishes = new PublishQueue(this.options.maxQueuedPublishes);
+  }
+
+  /** The current connection state. */
+  get state(): ConnectionState {
+    return this.current;
+  }
+
+  /** Subscriptions currently held (by name). */
+  get subscriptions(): ReadonlyMap<string, Subscription<unknown>> {
+    return this.subs;
+  }
+
+  /** Publishes waiting for a connection. */
+  get queuedPublishes(): number {
+    return this.publishes.queued;
+  }
+
+  /** Starts connecting (no-op unless closed). Returns the client. */
+  connect(): this {
+    if (this.current.status !== "closed") return this;
+    this.attempt = 0;
+    void this.open();
+    return this;
+  }
+
+  /** Closes the connection and stops reconnecting. Queued publishes are rejected with `client_closed`. Subscriptions are kept: `connect()` resumes them. */
+  close(): void {
+    if (this.current.status === "closed") return;
+    this.teardown();
+    this.setState({ status: "closed", reason: { kind: "client" } });
+    this.publishes.rejectAll(new HeraldClientError("client_closed", "the client was closed"));
+  }
+
+  /**
+   * Subscribes to a topic or a pattern (`*` one segment, `>` trailing segments). Subscribing
+   * twice to the same name shares one server subscription; each handle is released with
+   * `unsubscribe()`. Throws `invalid_topic` for a bad name.
+   */
+  subscribe<T = unknown>(topic: string, options: SubscribeOptions = {}): Subscription<T> {
+    const problem = patternProblem(topic);
+    if (problem !== undefined) throw new HeraldClientError("invalid_topic", problem);
+    const existing = this.subs.get(topic);
+    if (existing !== undefined) {
+      existing.refs++;
+      existing.closing = false;
+      if (existing.removal !== undefined) clearTimeout(existing.removal);
+      existing.removal = undefined;
+      return existing as Subscription<T>;
+    }
+    const sub = new Subscription<T>(
+      topic,
+      isPattern(topic),
+      this.options.maxTrackedTopics,
+      (s) => this.release(s as Subscription<unknown>),
+      options.since,
+    );
+    this.subs.set(topic, sub as Subscription<unknown>);
+    if (this.current.status === "connected") this.sendSubscribe(sub as Subscription<unknown>);
+    return sub;
+  }
+
+  /**
+   * Publishes an event and resolves with the server's ack. While disconnected the publish waits
+   * in the bounded offline queue (`maxQueuedPublishes`; when full it is rejected at once with
+   * `queue_full`). An unacknowledged publish is resent after a reconnect with the same id, so it
+   * is delivered once. Rejects with `request_timeout` when no ack arrives within `timeoutMs`
+   * (the event may still have been accepted: retrying with the same `id` is safe).
+   */
+  publish<T>(topic: string, data: T, options: PublishOptions = {}): Promise<PublishAck> {
+    const problem = topicProblem(topic);
+    if (problem !== undefined) return Promise.reject(new HeraldClientError("invalid_topic", problem));
+    if (this.current.status === "closed" && this.current.reason.kind !== "idle") {
+      return Promise.reject(new HeraldClientError("client_closed", "the client is closed; call connect() first"));
+    }
+    return new Promise<PublishAck>((resolve, reject) => {
+      const frame: Omit<PublishFrame, "id"> = { type: "publish", topic, data, eventId: options.id ?? randomId() };
+      if (options.event !== undefined) frame.event = options.event;
+      const item = this.publishes.create(frame, resolve, reject);
+      const timeoutMs = options.timeoutMs ?? this.options.requestTimeoutMs;
+      if (timeoutMs > 0) {
+        // Armed now, so a publish never waits forever, online or offline.
+        item.timer = setTimeout(() => {
+          this.publishes.settle(item);
+          if (item.requestId !== undefined) this.requests.drop(item.requestId);
+          reject(
+            new HeraldClientError(
+              "request_timeout",
+              `publish to "${topic}": no ack within ${timeoutMs} ms (retrying with the same id is safe)`,
+            ),
+          );
+        }, timeoutMs);
+      }
+      if (this.current.status === "connected") {
+        this.sendPublish(item);
+        return;
+      }
+      try {
+        this.publishes.enqueue(item);
+      } catch (err) {
+        if (item.timer !== undefined) clearTimeout(item.timer);
+        reject(err);
+      }
+    });
+  }
+
+  /** Reads a topic's history (waits for the connection up to `timeoutMs`). */
+  async history<T = unknown>(topic: string, options: HistoryOptions = {}): Promise<HistoryResult<T>> {
+    const problem = topicProblem(topic);
+    if (problem !== undefined) throw new HeraldClientError("invalid_topic", problem);
+    const timeoutMs = options.timeoutMs ?? this.options.requestTimeoutMs;
+    await this.whenConnected(timeoutMs);
+    const frame: Record<string, unknown> = { type: "history", topic };
+    if (options.since !== undefined) frame.since = options.since;
+    if (options.limit !== undefined) frame.limit = options.limit;
+    const ack = await this.request(frame, timeoutMs, "history");
+    return ack as unknown as HistoryResult<T>;
+  }
+
+  /** Resolves once connected; rejects when the client closes or after `timeoutMs`. */
+  whenConnected(timeoutMs = this.options.requestTimeoutMs): Promise<void> {
+    if (this.current.status === "connected") return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer =
+        timeoutMs > 0
+          ? setTimeout(() => {
+              off();
+              reject(new HeraldClientError("request_timeout", `not connected within ${timeoutMs} ms`));
+            }, timeoutMs)
+          : undefined;
+      const off = this.on("state", (state) => {
+        if (state.status !== "connected" && state.status !== "closed") return;
+        off();
+        if (timer !== undefined) clearTimeout(timer);
+        if (state.status === "connected") resolve();
+        else reject(new HeraldClientError("client_closed", "the client closed before connecting"));
+      });
+    });
+  }
+
+  // ---- connection lifecycle ----
+
+  private setState(state: ConnectionState): void {
+    this.current = state;
+    this.emit("state", state);
+  }
+
+  private async open(): Promise<void> {
+    const gen = ++this.generation;
+    this.setState({ status: "connecting", attempt: this.attempt });
+    let token: string | undefined;
+    try {
+      token = await this.token("connect");
+    } catch (err) {
+      if (gen !== this.generation) return;
+      this.emit("error", asClientError(err));
+      this.lost({ kind: "token", message: (err as Error).message }, undefined);
+      return;
+    }
+    if (gen !== this.generation) return;
+    let ws: WebSocketLike;
+    try {
+      ws = new this.options.WebSocket(this.options.url);
+    } catch (err) {
+      this.emit("error", new HeraldClientError("connection_lost", `cannot open a WebSocket: ${err}`, { cause: err }));
+      this.lost({ kind: "network", code: 1006 }, undefined);
+      return;
+    }
+    this.ws = ws;
+    this.welcome = undefined;
+    this.serverDisconnect = undefined;
+    this.authPending = token !== undefined;
+    this.user = undefined;
+    ws.onopen = () => {
+      if (this.ws === ws && token !== undefined) this.sendAuth(token);
+    };
+    ws.onmessage = (event) => {
+      if (this.ws === ws) this.onMessage(event.data);
+    };
+    ws.onclose = (event) => {
+      if (this.ws === ws) this.onClose(event.code, event.reason);
+    };
+    ws.onerror = () => {}; // a close event always follows
+  }
+
+  private async token(reason: TokenReason): Promise<string | undefined> {
+    const source = this.options.token;
+    if (source === undefined || typeof source === "string") return source;
+    let value: unknown;
+    try {
+      value = await source({ reason });
+    } catch (err) {
+      throw new HeraldClientError("token_unavailable", `the token callback failed: ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
+    if (typeof value !== "string" || value.length === 0) {
+      throw new HeraldClientError("token_unavailable", "the token callback returned no token");
+    }
+    return value;
+  }
+
+  private sendAuth(token: string): void {
+    const id = this.requests.add(
+      (ack) => {
+        this.authPending = false;
+        this.user = typeof ack.user === "string" ? ack.user : undefined;
+        this.maybeConnected();
+      },
+      (err) => {
+        if (err.code === "request_timeout") this.abort({ kind: "timeout", what: "auth" });
+        else if (err.code !== "connection_lost") this.emit("error", err); // the server closes next
+      },
+      this.options.requestTimeoutMs,
+      "auth",
+    );
+    this.send({ type: "auth", id, token });
+  }
+
+  private maybeConnected(): void {
+    const welcome = this.welcome;
+    if (welcome === undefined || this.authPending || this.current.status !== "connecting") return;
+    this.attempt = 0;
+    this.setState({
+      status: "connected",
+      client: welcome.client,
+      user: this.user ?? welcome.user,
+      epoch: welcome.epoch,
+    });
+    if ((this.current as ConnectionState).status !== "connected") return; // a listener closed the client
+    this.startPing();
+    for (const sub of this.subs.values()) this.sendSubscribe(sub);
+    for (const item of this.publishes.drain()) this.sendPublish(item);
+  }
+
+  private onMessage(data: unknown): void {
+    let frame: Record<string, unknown>;
+    try {
+      frame = JSON.parse(typeof data === "string" ? data : String(data)) as Record<string, unknown>;
+    } catch (err) {
+      this.emit(
+        "error",
+        new HeraldClientError("bad_frame", "the server sent a frame that is not JSON", { cause: err }),
+      );
+      return;
+    }
+    switch (frame.type) {
+      case "event":
+        this.onEvent(frame as unknown as HeraldEvent);
+        return;
+      case "ack":
+      case "pong":
+      case "error":
+        if (typeof frame.id === "string" && this.requests.answer(frame.id, frame)) return;
+        if (frame.type === "error") {
+          this.emit("error", new HeraldClientError(frame.code as HeraldClientError["code"], String(frame.error)));
+        }
+        return;
+      case "welcome":
+        this.welcome = frame as unknown as WelcomeFrame;
+        this.maybeConnected();
+        return;
+      case "refresh":
+        void this.onRefresh(typeof frame.within === "number" ? frame.within : 0);
+        return;
+      case "disconnect":
+        this.serverDisconnect = { code: Number(frame.code), reason: String(frame.reason ?? "") };
+        return;
+      default:
+        // join/leave (presence) and frames added later: ignored until a feature uses them.
+        return;
+    }
+  }
+
+  private onEvent(event: HeraldEvent): void {
+    let matched = false;
+    const exact = this.subs.get(event.topic);
+    if (exact !== undefined) {
+      matched = true;
+      exact.offer(event);
+    }
+    for (const sub of this.subs.values()) {
+      if (sub.pattern && topicMatches(sub.name, event.topic)) {
+        matched = true;
+        sub.offer(event);
+      }
+    }
+    if (!matched) this.emit("message", event);
+  }
+
+  private async onRefresh(within: number): Promise<void> {
+    this.emit("refresh", { within });
+    if (typeof this.options.token !== "function") return; // a static token cannot be renewed
+    const gen = this.generation;
+    let token: string | undefined;
+    try {
+      token = await this.token("refresh");
+    } catch (err) {
+      this.emit("error", asClientError(err));
+      return;
+    }
+    if (gen !== this.generation || this.current.status !== "connected" || token === undefined) return;
+    this.request({ type: "refresh", token }, this.options.requestTimeoutMs, "refresh").catch((err) => {
+      if (err.code !== "connection_lost") this.emit("error", asClientError(err));
+    });
+  }
+
+  private onClose(code: number, message: string): void {
+    const told = this.serverDisconnect;
+    let reason: DisconnectReason;
+    let effective: number | undefined = code;
+    if (told !== undefined) {
+      reason = { kind: "server", code: told.code, message: told.reason };
+      effective = told.code;
+    } else if (code === 1005 || code === 1006) reason = { kind: "network", code };
+    else reason = { kind: "server", code, message };
+    this.lost(reason, effective);
+  }
+
+  /** Drops the current socket on the client's own initiative and reconnects. */
+  private abort(reason: DisconnectReason): void {
+    if (this.ws !== undefined) this.lost(reason, undefined);
+  }
+
+  /** Releases the socket and everything tied to it; keeps subscriptions and queued publishes. */
+  private teardown(): void {
+    this.generation++;
+    if (this.reconnectTimer !== undefined) clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = undefined;
+    this.stopPing();
+    const ws = this.ws;
+    this.ws = undefined;
+    if (ws !== undefined) {
+      ws.onopen = ws.onmessage = ws.onerror = null;
+      ws.onclose = null;
+      try {
+        if (ws.readyState <= OPEN) ws.close(CloseCode.normal);
+      } catch {
+        // closing a socket that never opened can throw in some implementations
+      }
+    }
+    this.publishes.requeueSent();
+    const old = this.requests;
+    this.requests = new Requests();
+    old.failAll(new HeraldClientError("connection_lost", "the connection was lost"));
+    for (const sub of [...this.subs.values()]) {
+      sub.inflight = undefined;
+      if (sub.closing) this.finishRemoval(sub, false);
+      else if (sub.status === "subscribed") sub.status = "pending";
+    }
+  }
+
+  private lost(reason: DisconnectReason, code: number | undefined): void {
+    this.teardown();
+    const staticToken = typeof this.options.token === "string";
+    const terminal = (code !== undefined && !shouldReconnect(code)) || (staticToken && code === CloseCode.tokenExpired);
+    if (terminal) {
+      this.setState({ status: "closed", reason });
+      this.publishes.rejectAll(new HeraldClientError("client_closed", `closed: ${JSON.stringify(reason)}`));
+      return;
+    }
+    const delay = backoffDelay(this.options.backoff, this.attempt, this.options.random);
+    const attempt = this.attempt++;
+    const gen = this.generation;
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      if (gen === this.generation) void this.open();
+    }, delay);
+    this.setState({ status: "disconnected", reason, attempt, retryInMs: delay });
+  }
+
+  private startPing(): void {
+    const every = this.options.pingIntervalMs;
+    if (every <= 0) return;
+    this.pingOut = false;
+    this.pingTimer = setInterval(() => {
+      if (this.pingOut || this.current.status !== "connected") return;
+      this.pingOut = true;
+      const id = this.requests.add(
+        () => {
+          this.pingOut = false;
+        },
+        (err) => {
+          this.pingOut = false;
+          if (err.code === "request_timeout") this.abort({ kind: "timeout", what: "pong" });
+        },
+        this.options.pongTimeoutMs,
+        "ping",
+      );
+      this.send({ type: "ping", id });
+    }, every);
+  }
+
+  private stopPing(): void {
+    if (this.pingTimer !== undefined) clearInterval(this.pingTimer);
+    this.pingTimer = undefined;
+    this.pingOut = false;
+  }
+
+  // ---- requests ----
+
+  private send(frame: Record<string, unknown>): void {
+    const ws = this.ws;
+    if (ws !== undefined && ws.readyState === OPEN) ws.send(JSON.stringify(frame));
+  }
+
+  private request(frame: Record<string, unknown>, timeoutMs: number, what: string): Promise<Record<string, unknown>> {
+    return new Promise((resolve, reject) => {
+      const id = this.requests.add(resolve, reject, timeoutMs, what);
+      this.send({ ...frame, id });
+    });
+  }
+
+  private sendSubscribe(sub: Subscription<unknown>): void {
+    const since = sub.since();
+    const frame: Record<string, unknown> = { type: "subscribe", topic: sub.name };
+    if (since !== undefined) frame.since = since;
+    const id = this.requests.add(
+      (ack) => {
+        sub.inflight = undefined;
+        if (sub.closing) this.finishRemoval(sub, true);
+        else sub.acked(ack as unknown as SubscribeAck, since);
+      },
+      (err) => {
+        sub.inflight = undefined;
+        if (err.code === "connection_lost") return; // resubscribed after the reconnect
+        if (err.code === "request_timeout") {
+          this.abort({ kind: "timeout", what: "subscribe" });
+          return;
+        }
+        if (this.subs.get(sub.name) === sub) this.subs.delete(sub.name);
+        if (sub.closing) sub.ended();
+        else sub.failed(err);
+      },
+      this.options.requestTimeoutMs,
+      `subscribe to "${sub.name}"`,
+    );
+    sub.inflight = id;
+    frame.id = id;
+    this.send(frame);
+  }
+
+  private release(sub: Subscription<unknown>): void {
+    if (sub.status === "unsubscribed" || sub.refs <= 0) return;
+    sub.refs--;
+    if (sub.refs > 0 || sub.removal !== undefined) return;
+    // Deferred one task: React StrictMode and hot reload release and re-acquire at once.
+    sub.removal = setTimeout(() => {
+      sub.removal = undefined;
+      if (sub.refs > 0) return;
+      if (sub.inflight !== undefined) sub.closing = true;
+      else this.finishRemoval(sub, sub.status === "subscribed");
+    }, 0);
+  }
+
+  private finishRemoval(sub: Subscription<unknown>, tellServer: boolean): void {
+    if (this.subs.get(sub.name) === sub) this.subs.delete(sub.name);
+    if (tellServer && this.current.status === "connected") {
+      this.request({ type: "unsubscribe", topic: sub.name }, this.options.requestTimeoutMs, "unsubscribe").catch(
+        () => {}, // not_subscribed or a lost connection both leave the server without it
+      );
+    }
+    sub.ended();
+  }
+
+  private sendPublish(item: QueuedPublish): void {
+    const id = this.requests.add(
+      (ack) => {
+        this.publishes.settle(item);
+        item.resolve(ack as unknown as PublishAck);
+      },
+      (err) => {
+        if (err.code === "connection_lost") return; // requeued: resent after the reconnect
+        this.publishes.settle(item);
+        item.reject(err);
+      },
+      0, // the publish's own timer covers the wait
+      "publish",
+    );
+    item.requestId = id;
+    this.publishes.markSent(item);
+    this.send({ ...item.frame, id });
+  }
+}
+
+function asClientError(err: unknown): HeraldClientError {
+  return err instanceof HeraldClientError
+    ? err
+    : new HeraldClientError("connection_lost", String((err as Error)?.message ?? err), { cause: err });
+}
+
+/** Creates a client (not yet connected: call `connect()`). */
+export function createClient(options: ClientOptions): HeraldClient {
+  return new HeraldClient(options);
+}

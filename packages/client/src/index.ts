@@ -1,0 +1,32 @@
+/** Public entry point of @herald/client (browser-safe: no Node-only imports). */
+
+export type { HeraldEvent, StreamPosition, TopicPosition } from "@herald/protocol";
+export { CloseCode, shouldReconnect } from "@herald/protocol";
+export { type BackoffOptions, backoffCeiling, backoffDelay, DEFAULT_BACKOFF } from "./backoff.js";
+export {
+  type ClientEvents,
+  createClient,
+  HeraldClient,
+  type HistoryOptions,
+  type HistoryResult,
+  type PublishOptions,
+  type SubscribeOptions,
+} from "./client.js";
+export { Emitter, type Listener } from "./emitter.js";
+export { type ClientErrorCode, HeraldClientError } from "./errors.js";
+export type { ClientOptions, TokenProvider, TokenReason, WebSocketConstructor, WebSocketLike } from "./options.js";
+export type { PublishAck } from "./publish-queue.js";
+export {
+  type ConnectionState,
+  type ConnectionStatus,
+  type DisconnectReason,
+  describeReason,
+  describeState,
+} from "./state.js";
+export {
+  type ResetInfo,
+  type SubscribeAck,
+  Subscription,
+  type SubscriptionEvents,
+  type SubscriptionStatus,
+} from "./subscription.js";
