@@ -79,7 +79,7 @@ export class TestClient {
     this.ws.send(typeof frame === "string" ? frame : JSON.stringify(frame));
   }
 
-  /** Waits for the next frame matching `pred` (by type or predicate), removing it and all before it of other types is NOT done: frames before it stay queued. */
+  /** Waits for the first queued frame matching a type or predicate and removes it; other frames stay queued. */
   async next(match: string | ((f: Frame) => boolean), timeoutMs = 5000): Promise<Frame> {
     const pred = typeof match === "string" ? (f: Frame) => f.type === match : match;
     const deadline = Date.now() + timeoutMs;
@@ -100,11 +100,11 @@ export class TestClient {
     }
   }
 
-  /** Sends a request with a fresh id and waits for its `ack` or `error`. */
+  /** Sends a request with a fresh id and waits for its answer (`ack`, `error` or `pong`). */
   async request(frame: Record<string, unknown>): Promise<Frame> {
     const id = `r${++this.nextId}`;
     this.send({ ...frame, id });
-    return this.next((f) => (f.type === "ack" || f.type === "error") && f.id === id);
+    return this.next((f) => (f.type === "ack" || f.type === "error" || f.type === "pong") && f.id === id);
   }
 
   /** Waits for `n` events (removing them from the queue), in arrival order. */
