@@ -1,0 +1,256 @@
+/**
+ * Runs one scenario against one server: starts the server process (pinned), spreads the
+ * connections over client workers and loopback source addresses, measures connect rate and
+ * memory per idle connection, then runs each rate step and accounts every event.
+ */
+import * as hdr from "hdr-histogram-js";
+import type { ServerKind, WorkerCounts, WorkerReport, WorkerSetup } from "./messages.js";
+import { type Pinning, ServerProcess, WorkerProcess } from "./procs.js";
+import { Publisher } from "./publisher.js";
+import { fanOut, type Scenario } from "./scenario.js";
+
+export interface RunOptions {
+  pinning: Pinning;
+  /** Publishing time of each rate step, ms. */
+  stepMs: number;
+  /** Longest wait for stragglers after a step, ms. */
+  drainMs: number;
+  /** Payload size of each event's `data`, bytes. */
+  payloadBytes: number;
+  /** Client worker processes (0 = one per 2,500 connections, at most 4). */
+  workers: number;
+  /** Write a CPU profile of the server process into this directory. */
+  cpuProf?: string;
+  /** Distinguishes source addresses between server launches (TIME_WAIT ports stay bound). */
+  launch: number;
+  /** Progress lines go here. */
+  progress: (line: string) => void;
+}
+
+export interface StepResult {
+  /** Target deliveries/s. */
+  target: number;
+  /** Deliveries/s actually offered (events sent × their subscribers / publishing time). */
+  offered: number;
+  /** Deliveries/s that arrived within the publishing window. */
+  deliveredPerSec: number;
+  expected: number;
+  delivered: number;
+  lost: number;
+  duplicated: number;
+  reordered: number;
+  /** Deliveries outstanding when publishing stopped: neither arrived nor known lost (still queued). */
+  backlog: number;
+  /** Time the stragglers took to arrive after publishing stopped, ms. */
+  drainMs: number;
+  /** Connections the server closed during the step (slow consumers). */
+  closed: number;
+  latencyMs: { p50: number; p90: number; p99: number; max: number };
+  /** Server CPU time (user + system) per delivery, µs. */
+  cpuPerDeliveryUs: number;
+  /** Share of one core the server used over the step. */
+  serverCpu: number;
+  /** Kept up: nothing lost or closed, backlog at most 5% of the step's deliveries. */
+  keptUp: boolean;
+}
+
+export interface RunResult {
+  server: ServerKind;
+  scenario: string;
+  connections: number;
+  connectFailed: number;
+  firstError?: string;
+  /** Connections opened (and subscribed) per second. */
+  connectPerSec: number;
+  /** Server RSS growth per connection after connecting (GC'd before both readings), bytes. */
+  rssPerConn: number;
+  /** Server heap growth per connection, bytes. */
+  heapPerConn: number;
+  steps: StepResult[];
+  /** Highest target rate kept up with (0 when none was). */
+  knee: number;
+  /** Deliveries/s at the knee. */
+  kneeDelivered: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function sum(list: WorkerCounts[]): WorkerCounts {
+  const t: WorkerCounts = { delivered: 0, lost: 0, duplicated: 0, reordered: 0, closed: 0 };
+  for (const c of list) {
+    t.delivered += c.delivered;
+    t.lost += c.lost;
+    t.duplicated += c.duplicated;
+    t.reordered += c.reordered;
+    t.closed += c.closed;
+  }
+  return t;
+}
+
+function localAddresses(connections: number, launch: number): string[] {
+  // ~28k ephemeral ports per source address; several addresses, fresh ones per launch.
+  const n = Math.max(1, Math.ceil(connections / 10_000));
+  const second = 1 + (launch % 250);
+  return Array.from({ length: n }, (_, i) => `127.${second}.${Math.floor(i / 250)}.${1 + (i % 250)}`);
+}
+
+export async function runScenario(kind: ServerKind, scenario: Scenario, options: RunOptions): Promise<RunResult> {
+  const say = (s: string) => options.progress(`[${scenario.name} ${kind}] ${s}`);
+  const server = await ServerProcess.start(kind, options.pinning.server, options.cpuProf);
+  const workers: WorkerProcess[] = [];
+  const publisher = new Publisher(kind, server.url, options.payloadBytes);
+  try {
+    const n = scenario.connections;
+    const wcount = options.workers > 0 ? options.workers : Math.min(4, Math.max(1, Math.ceil(n / 2500)));
+    workers.push(
+      ...(await Promise.all(Array.from({ length: wcount }, () => WorkerProcess.start(options.pinning.clients)))),
+    );
+    const before = await server.stats(true);
+    const addresses = localAddresses(n, options.launch);
+    const per = Math.ceil(n / wcount);
+    const started = performance.now();
+    const connected = await Promise.all(
+      workers.map((w, i) => {
+        const first = i * per;
+        const count = Math.max(0, Math.min(per, n - first));
+        const setup: WorkerSetup = {
+          kind,
+          url: server.url,
+          first,
+          count,
+          subscriptions: Array.from({ length: count }, (_, j) => scenario.subscriptions(first + j)),
+          localAddresses: addresses,
+          concurrency: 50,
+        };
+        return w.ask<Extract<WorkerReport, { type: "connected" }>>({ cmd: "connect", setup }, "connected", 300_000);
+      }),
+    );
+    const connectMs = performance.now() - started;
+    const failed = connected.reduce((a, c) => a + c.failed, 0);
+    const firstError = connected.find((c) => c.firstError !== undefined)?.firstError;
+    await sleep(500);
+    const after = await server.stats(true);
+    const ok = n - failed;
+    const result: RunResult = {
+      server: kind,
+      scenario: scenario.name,
+      connections: ok,
+      connectFailed: failed,
+      connectPerSec: Math.round((ok / connectMs) * 1000),
+      rssPerConn: ok > 0 ? Math.round((after.rss - before.rss) / ok) : 0,
+      heapPerConn: ok > 0 ? Math.round((after.heapUsed - before.heapUsed) / ok) : 0,
+      steps: [],
+      knee: 0,
+      kneeDelivered: 0,
+    };
+    if (firstError !== undefined) result.firstError = firstError;
+    say(
+      `${ok} connected (${failed} failed) at ${result.connectPerSec}/s, RSS/conn ${(result.rssPerConn / 1024).toFixed(1)} KB`,
+    );
+    if (scenario.rates.length > 0 && failed === 0) {
+      await publisher.open();
+      const fan = fanOut(scenario);
+      let perEvent = 0;
+      for (const k of scenario.keys) perEvent += fan.get(k) ?? 0;
+      perEvent /= scenario.keys.length;
+      for (const target of scenario.rates) {
+        const step = await runStep(server, workers, publisher, scenario, fan, target, target / perEvent, options);
+        result.steps.push(step);
+        say(
+          `${target}/s: offered ${Math.round(step.offered)}/s delivered ${Math.round(step.deliveredPerSec)}/s ` +
+            `p50 ${step.latencyMs.p50.toFixed(1)} p99 ${step.latencyMs.p99.toFixed(1)} ms ` +
+            `cpu ${step.cpuPerDeliveryUs.toFixed(2)} µs/delivery (${Math.round(step.serverCpu * 100)}%) ` +
+            `lost ${step.lost} dup ${step.duplicated} backlog ${step.backlog} closed ${step.closed}${step.keptUp ? "" : " — behind"}`,
+        );
+        if (step.keptUp) {
+          result.knee = target;
+          result.kneeDelivered = step.deliveredPerSec;
+        } else if (scenario.stopAtKnee !== false) break;
+      }
+    }
+    return result;
+  } finally {
+    publisher.close();
+    await Promise.all(workers.map((w) => w.close()));
+    await server.stop();
+  }
+}
+
+async function runStep(
+  server: ServerProcess,
+  workers: WorkerProcess[],
+  publisher: Publisher,
+  scenario: Scenario,
+  fan: Map<number, number>,
+  target: number,
+  eventsPerSec: number,
+  options: RunOptions,
+): Promise<StepResult> {
+  for (const w of workers) w.tell({ cmd: "reset" });
+  const cpu0 = await server.stats(false);
+  const published = await publisher.run(eventsPerSec, options.stepMs, scenario.keys);
+  let expected = 0;
+  for (const [k, sent] of published.sent) expected += sent * (fan.get(k) ?? 0);
+  const snapshot = async () =>
+    sum(
+      (
+        await Promise.all(
+          workers.map((w) => w.ask<Extract<WorkerReport, { type: "snapshot" }>>({ cmd: "snapshot" }, "snapshot")),
+        )
+      ).map((r) => r.counts),
+    );
+  const atEnd = await snapshot();
+  const drainStart = performance.now();
+  let last = atEnd.delivered;
+  let lastProgress = drainStart;
+  let delivered = atEnd.delivered;
+  while (delivered < expected && performance.now() - drainStart < options.drainMs) {
+    await sleep(50);
+    delivered = (await snapshot()).delivered;
+    if (delivered > last) {
+      last = delivered;
+      lastProgress = performance.now();
+    } else if (performance.now() - lastProgress > 1000) break;
+  }
+  const drainMs = delivered >= expected ? performance.now() - drainStart : lastProgress - drainStart;
+  const finals = await Promise.all(
+    workers.map((w) =>
+      w.ask<Extract<WorkerReport, { type: "final" }>>({ cmd: "final", lastPublished: published.last }, "final"),
+    ),
+  );
+  const cpu1 = await server.stats(false);
+  const counts = sum(finals.map((f) => f.counts));
+  const histogram = hdr.build({
+    bitBucketSize: 32,
+    highestTrackableValue: 600_000_000,
+    numberOfSignificantValueDigits: 3,
+  });
+  for (const f of finals) histogram.add(hdr.decodeFromCompressedBase64(f.histogram, 32));
+  const cpuUs = cpu1.cpuUserUs + cpu1.cpuSystemUs - (cpu0.cpuUserUs + cpu0.cpuSystemUs);
+  const seconds = published.ms / 1000;
+  // Not clamped: a negative backlog would mean the harness counted more than was sent.
+  const backlog = expected - atEnd.delivered - atEnd.lost;
+  return {
+    target,
+    offered: expected / seconds,
+    deliveredPerSec: atEnd.delivered / seconds,
+    expected,
+    delivered: counts.delivered,
+    lost: counts.lost,
+    duplicated: counts.duplicated,
+    reordered: counts.reordered,
+    backlog,
+    drainMs: Math.round(drainMs),
+    closed: counts.closed,
+    latencyMs: {
+      p50: histogram.getValueAtPercentile(50) / 1000,
+      p90: histogram.getValueAtPercentile(90) / 1000,
+      p99: histogram.getValueAtPercentile(99) / 1000,
+      max: histogram.maxValue / 1000,
+    },
+    cpuPerDeliveryUs: counts.delivered > 0 ? cpuUs / counts.delivered : 0,
+    serverCpu: cpuUs / 1000 / (published.ms + drainMs + 1),
+    keptUp:
+      counts.lost === 0 && counts.closed === 0 && backlog <= 0.05 * expected && expected / seconds >= 0.9 * target,
+  };
+}

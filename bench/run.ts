@@ -1,0 +1,98 @@
+/**
+ * The bench entry point behind `herald bench`: runs the chosen scenarios against Herald and the
+ * baselines side by side, repeated and interleaved (run 1 of every server, then run 2 …) so
+ * every server sees the same noise, and returns the raw runs plus medians and ratios.
+ */
+import { arch, cpus, release, totalmem } from "node:os";
+import type { ServerKind } from "./harness/messages.js";
+import { type Pinning, pinSelf } from "./harness/procs.js";
+import { type ScenarioSummary, summarise, table } from "./harness/report.js";
+import { type RunResult, runScenario } from "./harness/runner.js";
+import { allScenarios } from "./scenarios.js";
+
+export interface BenchOptions {
+  /** Scenario names (see `scenarios.ts`). */
+  scenarios: string[];
+  /** Servers to compare; each scenario runs on those of them it supports. @default all four */
+  servers?: ServerKind[];
+  /** Repetitions; medians are taken over them. @default 3 */
+  runs?: number;
+  /** Publishing time per rate step, ms. @default 3000 */
+  stepMs?: number;
+  /** Longest wait for stragglers after a step, ms. @default 3000 */
+  drainMs?: number;
+  /** Bytes of each event's `data`. @default 100 */
+  payloadBytes?: number;
+  /** Pin servers to core 0 and the load generator to core 1 (needs `taskset` and 2 cores). @default true */
+  pin?: boolean;
+  /** Client worker processes; 0 picks one per 2,500 connections. @default 0 */
+  workers?: number;
+  /** Directory for server CPU profiles (`--cpu-prof`). */
+  cpuProf?: string;
+  progress?: (line: string) => void;
+}
+
+export interface BenchReport {
+  date: string;
+  machine: { cpus: number; cpuModel: string; memoryGB: number; node: string; os: string; pinned: boolean };
+  options: Omit<BenchOptions, "progress">;
+  runs: RunResult[];
+  summary: ScenarioSummary[];
+  table: string;
+}
+
+let launches = 0;
+
+export async function runBench(options: BenchOptions): Promise<BenchReport> {
+  const known = allScenarios();
+  const chosen = options.scenarios.map((name) => {
+    const s = known.find((x) => x.name === name);
+    if (s === undefined) throw new Error(`unknown scenario "${name}" (known: ${known.map((x) => x.name).join(", ")})`);
+    return s;
+  });
+  const servers = options.servers ?? ["herald", "ws-raw", "ws-cork", "socketio"];
+  const runs = options.runs ?? 3;
+  const pinned = (options.pin ?? true) && cpus().length >= 2;
+  const pinning: Pinning = pinned ? { server: 0, clients: 1 } : { server: undefined, clients: undefined };
+  pinSelf(pinning.clients);
+  const progress = options.progress ?? (() => {});
+  const results: RunResult[] = [];
+  for (const scenario of chosen) {
+    for (let r = 1; r <= runs; r++) {
+      for (const kind of servers) {
+        if (!scenario.servers.includes(kind)) continue;
+        progress(`[${scenario.name} ${kind}] run ${r}/${runs}`);
+        const runOptions: Parameters<typeof runScenario>[2] = {
+          pinning,
+          stepMs: options.stepMs ?? 3000,
+          drainMs: options.drainMs ?? 3000,
+          payloadBytes: options.payloadBytes ?? 100,
+          workers: options.workers ?? 0,
+          launch: launches++,
+          progress,
+        };
+        if (options.cpuProf !== undefined) runOptions.cpuProf = options.cpuProf;
+        results.push(await runScenario(kind, scenario, runOptions));
+      }
+    }
+  }
+  const summary = summarise(results, new Map(chosen.map((s) => [s.name, s.description])));
+  const { progress: _drop, ...recorded } = options;
+  return {
+    date: new Date().toISOString(),
+    machine: {
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model ?? "unknown",
+      memoryGB: Math.round(totalmem() / 2 ** 30),
+      node: process.version,
+      os: `${release()} ${arch()}`,
+      pinned,
+    },
+    options: recorded,
+    runs: results,
+    summary,
+    table: table(summary),
+  };
+}
+
+export { allScenarios };

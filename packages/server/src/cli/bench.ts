@@ -1,0 +1,59 @@
+/**
+ * `herald bench`: the load generator in `bench/` (Herald and three baselines side by side).
+ * Prints progress to stderr, the tables to stdout, and writes the full JSON report.
+ */
+import { writeFileSync } from "node:fs";
+import { UsageError } from "./args.js";
+
+const KINDS = ["herald", "ws-raw", "ws-cork", "socketio"] as const;
+type Kind = (typeof KINDS)[number];
+
+export interface BenchCliOptions {
+  scenarios: string[];
+  servers?: string[] | undefined;
+  runs?: string | undefined;
+  stepMs?: string | undefined;
+  drainMs?: string | undefined;
+  payload?: string | undefined;
+  pin: boolean;
+  json?: string | undefined;
+  cpuProf?: string | undefined;
+}
+
+function positive(name: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n <= 0) throw new UsageError(`--${name} must be a positive integer, got "${text}"`);
+  return n;
+}
+
+export async function bench(options: BenchCliOptions): Promise<number> {
+  // The harness lives at the repository root (it ships baselines that are not part of the server).
+  const { runBench, allScenarios } = await import("../../../../bench/run.js");
+  const scenarios = options.scenarios.length > 0 ? options.scenarios : ["list"];
+  if (scenarios[0] === "list") {
+    for (const s of allScenarios()) process.stdout.write(`${s.name.padEnd(20)} ${s.description}\n`);
+    return 0;
+  }
+  const servers = options.servers?.flatMap((s) => s.split(",")) as Kind[] | undefined;
+  for (const s of servers ?? []) {
+    if (!KINDS.includes(s)) throw new UsageError(`--server must be one of ${KINDS.join(", ")}, got "${s}"`);
+  }
+  const report = await runBench({
+    scenarios,
+    ...(servers ? { servers } : {}),
+    ...(options.runs ? { runs: positive("runs", options.runs) as number } : {}),
+    ...(options.stepMs ? { stepMs: positive("step-ms", options.stepMs) as number } : {}),
+    ...(options.drainMs ? { drainMs: positive("drain-ms", options.drainMs) as number } : {}),
+    ...(options.payload ? { payloadBytes: positive("payload", options.payload) as number } : {}),
+    ...(options.cpuProf ? { cpuProf: options.cpuProf } : {}),
+    pin: options.pin,
+    progress: (line) => process.stderr.write(`${line}\n`),
+  });
+  process.stdout.write(`${report.table}\n`);
+  if (options.json) {
+    writeFileSync(options.json, `${JSON.stringify(report, null, 2)}\n`);
+    process.stderr.write(`report written to ${options.json}\n`);
+  }
+  return 0;
+}
