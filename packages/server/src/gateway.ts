@@ -10,24 +10,29 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import { requireApiKey } from "./api/auth.js";
 import { registerErrorHandling } from "./api/errors.js";
 import { registerHealthRoutes } from "./api/health.js";
+import { registerPresenceRoutes } from "./api/presence.js";
 import { registerPublishRoutes } from "./api/publish.js";
 import { registerTopicRoutes } from "./api/topics.js";
+import { registerUserRoutes } from "./api/users.js";
 import type { Acl } from "./auth/acl.js";
 import { NamespaceAcl } from "./auth/acl.js";
 import { ApiKeys } from "./auth/api-key.js";
 import type { Authenticator } from "./auth/authenticator.js";
-import { JwtAuthenticator } from "./auth/jwt.js";
+import { authenticatorFromConfig } from "./auth/from-config.js";
 import { ANONYMOUS } from "./auth/principal.js";
 import { type HeraldConfig, type HeraldConfigInput, resolveConfig } from "./config.js";
 import { GatewayCore } from "./core.js";
 import type { Broker, PublishOutcome } from "./engine/broker.js";
-import { MemoryBroker } from "./engine/broker-memory.js";
+import { Engine } from "./engine/engine.js";
 import { Hub } from "./hub/hub.js";
 import { Namespaces } from "./hub/namespaces.js";
 import { parseJson } from "./json.js";
+import { httpServerOptions, registerHttpRateLimit } from "./limits/http.js";
+import { UpgradeGuard } from "./limits/upgrade-guard.js";
 import { createLogger, type Logger } from "./log.js";
 import { Metrics } from "./metrics.js";
 import { Sessions } from "./sessions.js";
+import { type InstalledTransports, installTransports } from "./transport/install.js";
 import { WsEndpoint } from "./transport/ws.js";
 import { VERSION } from "./version.js";
 
@@ -47,6 +52,9 @@ export interface GatewayOptions {
 /** Handles a WebSocket upgrade when its path is served; returns false otherwise. */
 export type UpgradeRoute = (req: IncomingMessage, socket: Duplex, head: Buffer, url: URL) => boolean;
 
+/** Handles a plain HTTP request outside Fastify (SSE, Socket.IO polling); returns false when not its path. */
+export type RequestRoute = (req: IncomingMessage, res: ServerResponse, url: URL) => boolean;
+
 /** Rejects every token: used when no key is configured for user tokens. */
 class NoTokens implements Authenticator {
   async authenticate(): Promise<never> {
@@ -58,8 +66,14 @@ export class Gateway {
   readonly core: GatewayCore;
   readonly http: FastifyInstance;
   readonly ws: WsEndpoint;
+  /** Socket.IO, SSE and configured endpoints, as configured. */
+  readonly transports: InstalledTransports;
   private readonly upgradeRoutes: UpgradeRoute[] = [];
+  private readonly requestRoutes: RequestRoute[] = [];
+  private readonly shutdownHooks: Array<() => void> = [];
   private readonly health = { draining: false, startedAt: Date.now() };
+  /** Origin allow-list and per-IP connection rate, checked before any upgrade is taken. */
+  readonly upgradeGuard: UpgradeGuard;
   private server: Server | undefined;
   private requestHandler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
   private started = false;
@@ -71,25 +85,27 @@ export class Gateway {
     const log = options.logger ?? createLogger(config.log.level);
     const namespaces = new Namespaces(config.namespaces);
     const metrics = new Metrics({ defaultMetrics: options.defaultMetrics !== false });
-    const broker =
-      options.broker ?? new MemoryBroker({ namespaces, recovery: config.recovery, idempotency: config.idempotency });
+    const engine = new Engine(config, namespaces, options.broker);
+    const broker = engine.broker;
     const authenticator =
       options.authenticator ??
-      (config.auth.jwtSecret !== undefined ? new JwtAuthenticator({ secret: config.auth.jwtSecret }) : new NoTokens());
+      authenticatorFromConfig(config.auth) ?? new NoTokens();
     const hub = new Hub();
+    this.upgradeGuard = new UpgradeGuard(config);
     this.core = new GatewayCore(
       config,
       VERSION,
       namespaces,
       hub,
       broker,
-      options.acl ?? new NamespaceAcl(namespaces),
+      options.acl ?? new NamespaceAcl(namespaces, config.auth),
       authenticator,
       ANONYMOUS,
       new Sessions(),
       metrics,
       log,
     );
+    this.core.engine = engine;
     broker.onEvent((event, json) => {
       const n = hub.dispatch(event, json);
       if (n > 0) {
@@ -102,10 +118,14 @@ export class Gateway {
       loggerInstance: log as FastifyBaseLogger,
       logController: new LogController({ disableRequestLogging: true }),
       bodyLimit: config.limits.maxBodyBytes,
+      // Unknown fields are refused (a typo like "evnt" must not vanish silently).
+      ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
       serverFactory: (handler) => {
         this.requestHandler = handler;
         if (this.server === undefined) {
-          this.server = createServer(handler);
+          this.server = createServer(httpServerOptions(config), (req, res) => {
+            if (!this.routeRequest(req, res)) handler(req, res);
+          });
           this.ownServer = true;
         }
         return this.server;
@@ -119,14 +139,18 @@ export class Gateway {
         done(err as Error, undefined);
       }
     });
+    registerHttpRateLimit(this.http, config);
     registerErrorHandling(this.http, this.core);
-    const guard = requireApiKey(new ApiKeys(config.auth.apiKeys));
+    const guard = requireApiKey(new ApiKeys(config.auth.apiKeys, config.auth.scopedApiKeys));
     registerPublishRoutes(this.http, this.core, guard);
     registerTopicRoutes(this.http, this.core, guard);
     registerHealthRoutes(this.http, this.core, this.health, guard);
+    registerPresenceRoutes(this.http, this.core, guard);
+    registerUserRoutes(this.http, this.core, guard);
 
     this.ws = new WsEndpoint(this.core, { path: config.server.wsPath });
     this.upgradeRoutes.push((req, socket, head, url) => this.ws.handleUpgrade(req, socket, head, url));
+    this.transports = installTransports(this.core, this);
   }
 
   get config(): HeraldConfig {
@@ -142,6 +166,28 @@ export class Gateway {
     this.upgradeRoutes.push(route);
   }
 
+  /** Adds a plain HTTP route served before Fastify (used by other transports). */
+  addRequestRoute(route: RequestRoute): void {
+    this.requestRoutes.push(route);
+  }
+
+  /** Runs `hook` when shutdown begins (transports close their connections with 1001). */
+  onShutdown(hook: () => void): void {
+    this.shutdownHooks.push(hook);
+  }
+
+  private routeRequest(req: IncomingMessage, res: ServerResponse): boolean {
+    if (this.requestRoutes.length === 0) return false;
+    let url: URL;
+    try {
+      url = new URL(req.url ?? "/", "http://localhost");
+    } catch {
+      return false;
+    }
+    for (const route of this.requestRoutes) if (route(req, res, url)) return true;
+    return false;
+  }
+
   private onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     socket.on("error", () => socket.destroy());
     let url: URL;
@@ -155,6 +201,8 @@ export class Gateway {
       socket.end("HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nRetry-After: 1\r\n\r\n");
       return;
     }
+    const refusal = this.upgradeGuard.check(req); // Origin allow-list, per-IP connection rate
+    if (refusal !== undefined) return void socket.end(refusal);
     for (const route of this.upgradeRoutes) if (route(req, socket, head, url)) return;
     if (!this.ownServer) return; // the host application may serve other upgrade paths
     socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n");
@@ -164,7 +212,7 @@ export class Gateway {
     if (this.started) throw new Error("the gateway was already started");
     this.started = true;
     if (server !== undefined) this.server = server;
-    await this.core.broker.start();
+    await this.core.engine.start(this.core, { disconnectUser: (user, reason) => this.disconnectUser(user, reason) });
     await this.http.ready();
     (this.server as Server).on("upgrade", this.onUpgrade);
     this.health.startedAt = Date.now();
@@ -196,6 +244,7 @@ export class Gateway {
   middleware(prefixes: string[] = ["/api/", "/healthz", "/readyz", "/metrics"]) {
     return (req: IncomingMessage, res: ServerResponse, next?: () => void): void => {
       const path = req.url ?? "/";
+      if (this.routeRequest(req, res)) return;
       if (this.requestHandler !== undefined && prefixes.some((p) => path.startsWith(p))) {
         this.requestHandler(req, res);
       } else if (next) next();
@@ -246,11 +295,12 @@ export class Gateway {
     this.health.draining = true;
     this.server?.off("upgrade", this.onUpgrade);
     this.ws.closeAll(CloseCode.goingAway, "server shutting down");
+    for (const hook of this.shutdownHooks) hook();
     const deadline = Date.now() + this.config.timeouts.shutdownMs;
     while (this.ws.connections > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     this.ws.terminateAll();
     if (this.started) await this.http.close();
-    await this.core.broker.close();
+    await this.core.engine.close();
     this.log.info("herald stopped");
   }
 }
