@@ -1,12 +1,60 @@
 /** JSON schema of the effective configuration (after defaults). See docs/configuration.md. */
 const int = (minimum: number, maximum = Number.MAX_SAFE_INTEGER) => ({ type: "integer", minimum, maximum }) as const;
 
+const prefix = { type: "string", maxLength: 255, pattern: "^$|^[A-Za-z0-9_\\-:@=+~]+(\\.[A-Za-z0-9_\\-:@=+~]+)*$" } as const;
+
+const accessRule = {
+  oneOf: [
+    { enum: ["anyone", "authenticated", "owner", "admin", "nobody"] },
+    {
+      type: "object",
+      additionalProperties: false,
+      required: ["role"],
+      properties: { role: { type: "string", minLength: 1 } },
+    },
+    {
+      type: "object",
+      additionalProperties: false,
+      required: ["claim", "values"],
+      properties: {
+        claim: { type: "string", minLength: 1 },
+        values: { type: "array", items: { anyOf: [{ type: "string" }, { type: "number" }, { type: "boolean" }] } },
+      },
+    },
+  ],
+} as const;
+
+const aclRule = { oneOf: [accessRule, { type: "array", minItems: 1, items: accessRule }] } as const;
+
+const jwtAlgorithms = [
+  "HS256",
+  "HS384",
+  "HS512",
+  "RS256",
+  "RS384",
+  "RS512",
+  "PS256",
+  "PS384",
+  "PS512",
+  "ES256",
+  "ES384",
+  "ES512",
+  "EdDSA",
+] as const;
+
+const stringOrList = {
+  oneOf: [
+    { type: "string", minLength: 1 },
+    { type: "array", minItems: 1, items: { type: "string", minLength: 1 } },
+  ],
+} as const;
+
 const namespace = {
   type: "object",
   additionalProperties: false,
-  required: ["prefix", "history", "durable", "presence", "clientPublish"],
+  required: ["prefix", "history", "durable", "presence", "clientPublish", "acl"],
   properties: {
-    prefix: { type: "string", maxLength: 255, pattern: "^$|^[A-Za-z0-9_\\-:@=+~]+(\\.[A-Za-z0-9_\\-:@=+~]+)*$" },
+    prefix,
     history: {
       type: "object",
       additionalProperties: false,
@@ -16,6 +64,12 @@ const namespace = {
     durable: { type: "boolean" },
     presence: { type: "boolean" },
     clientPublish: { type: "boolean" },
+    acl: {
+      type: "object",
+      additionalProperties: false,
+      required: ["subscribe", "publish", "history", "presence"],
+      properties: { subscribe: aclRule, publish: aclRule, history: aclRule, presence: aclRule },
+    },
   },
 } as const;
 
@@ -27,11 +81,12 @@ export const configSchema = {
     server: {
       type: "object",
       additionalProperties: false,
-      required: ["host", "port", "wsPath"],
+      required: ["host", "port", "wsPath", "allowedOrigins"],
       properties: {
         host: { type: "string", minLength: 1 },
         port: int(0, 65535),
         wsPath: { type: "string", minLength: 1 },
+        allowedOrigins: { type: "array", items: { type: "string", minLength: 1 } },
       },
     },
     limits: {
@@ -46,6 +101,12 @@ export const configSchema = {
         "maxBatchSize",
         "maxBodyBytes",
         "maxHistoryLimit",
+        "inboundFramesPerSecond",
+        "inboundFrameBurst",
+        "rateLimitStrikes",
+        "connectionsPerIpPerSecond",
+        "connectionBurstPerIp",
+        "httpRequestsPerSecond",
       ],
       properties: {
         maxFrameBytes: int(1024, 64 * 1024 * 1024),
@@ -56,22 +117,80 @@ export const configSchema = {
         maxBatchSize: int(1, 100_000),
         maxBodyBytes: int(1024, 256 * 1024 * 1024),
         maxHistoryLimit: int(1, 1_000_000),
+        inboundFramesPerSecond: int(0),
+        inboundFrameBurst: int(1),
+        rateLimitStrikes: int(1),
+        connectionsPerIpPerSecond: int(0),
+        connectionBurstPerIp: int(1),
+        httpRequestsPerSecond: int(0),
       },
     },
     timeouts: {
       type: "object",
       additionalProperties: false,
-      required: ["heartbeatMs", "idleMs", "authMs", "shutdownMs"],
-      properties: { heartbeatMs: int(100), idleMs: int(0), authMs: int(100), shutdownMs: int(0) },
+      required: ["heartbeatMs", "idleMs", "authMs", "shutdownMs", "httpHeadersMs", "httpRequestMs"],
+      properties: {
+        heartbeatMs: int(100),
+        idleMs: int(0),
+        authMs: int(100),
+        shutdownMs: int(0),
+        httpHeadersMs: int(100),
+        httpRequestMs: int(0),
+      },
     },
     auth: {
       type: "object",
       additionalProperties: false,
-      required: ["anonymous", "apiKeys"],
+      required: ["anonymous", "apiKeys", "jwt", "rolesClaim", "adminRole", "scopedApiKeys"],
       properties: {
         anonymous: { type: "boolean" },
         apiKeys: { type: "array", items: { type: "string", minLength: 16 } },
         jwtSecret: { type: "string", minLength: 16 },
+        jwt: {
+          type: "object",
+          additionalProperties: false,
+          required: ["keys", "algorithms", "leewaySeconds", "jwksCacheSeconds", "jwksCooldownSeconds"],
+          properties: {
+            keys: {
+              type: "array",
+              items: {
+                type: "object",
+                additionalProperties: false,
+                required: ["alg"],
+                properties: {
+                  kid: { type: "string", minLength: 1 },
+                  alg: { enum: jwtAlgorithms },
+                  secret: { type: "string", minLength: 32 },
+                  pem: { type: "string", minLength: 1 },
+                  jwk: { type: "object" },
+                },
+              },
+            },
+            jwksUrl: { type: "string", pattern: "^https?://" },
+            algorithms: { type: "array", items: { enum: jwtAlgorithms } },
+            issuer: stringOrList,
+            audience: stringOrList,
+            leewaySeconds: int(0, 300),
+            jwksCacheSeconds: int(1),
+            jwksCooldownSeconds: int(0),
+          },
+        },
+        rolesClaim: { type: "string", minLength: 1 },
+        adminRole: { type: "string", minLength: 1 },
+        scopedApiKeys: {
+          type: "array",
+          items: {
+            type: "object",
+            additionalProperties: false,
+            required: ["name", "key", "publish", "read"],
+            properties: {
+              name: { type: "string", minLength: 1 },
+              key: { type: "string", minLength: 16 },
+              publish: { type: "array", items: prefix },
+              read: { type: "array", items: prefix },
+            },
+          },
+        },
       },
     },
     namespaces: { type: "array", items: namespace, minItems: 1 },

@@ -6,6 +6,7 @@
 import { readFileSync } from "node:fs";
 import { Ajv, type ErrorObject } from "ajv";
 import { parse as parseYaml } from "yaml";
+import { authConfigProblems } from "./auth/config-check.js";
 import { configSchema } from "./config-schema.js";
 
 export interface HistoryOptions {
@@ -25,6 +26,36 @@ export interface NamespaceConfig {
   presence: boolean;
   /** Whether connected clients may publish here (the ACL may narrow it further). @default true */
   clientPublish: boolean;
+  /** Who may subscribe, publish, read history and see presence here. See docs/security.md. */
+  acl: NamespaceAclConfig;
+}
+
+/**
+ * One access rule: `anyone`, `authenticated` (any verified token), `owner` (the segment after
+ * the namespace prefix is the user's `sub`), `admin` (role `auth.adminRole`), `nobody`,
+ * `{role}` (the roles claim holds it), `{claim, values}` (the claim equals one of the values).
+ * A list means any of its rules.
+ */
+export type AccessRule =
+  | "anyone"
+  | "authenticated"
+  | "owner"
+  | "admin"
+  | "nobody"
+  | { role: string }
+  | { claim: string; values: Array<string | number | boolean> };
+
+export type AclRule = AccessRule | AccessRule[];
+
+export interface NamespaceAclConfig {
+  /** Subscribe and receive live, recovered events. @default "anyone" */
+  subscribe: AclRule;
+  /** Publish from a client connection (also needs `clientPublish`). @default "anyone" */
+  publish: AclRule;
+  /** Read history. @default "anyone" */
+  history: AclRule;
+  /** See presence. @default "anyone" */
+  presence: AclRule;
 }
 
 export interface LimitsConfig {
@@ -44,6 +75,18 @@ export interface LimitsConfig {
   maxBodyBytes: number;
   /** Most events one history request returns. @default 1000 */
   maxHistoryLimit: number;
+  /** Inbound frames per second one connection may send (token bucket refill); 0 disables. @default 100 */
+  inboundFramesPerSecond: number;
+  /** Inbound frames one connection may send in a burst (token bucket size). @default 200 */
+  inboundFrameBurst: number;
+  /** Frames refused for rate (`rate_limited`) before the connection is closed with 4003. @default 50 */
+  rateLimitStrikes: number;
+  /** New WebSocket connections per second from one IP (refill); 0 disables. @default 50 */
+  connectionsPerIpPerSecond: number;
+  /** New WebSocket connections one IP may open in a burst. @default 100 */
+  connectionBurstPerIp: number;
+  /** HTTP requests per second from one IP (`@fastify/rate-limit`, 429 + Retry-After); 0 disables. @default 1000 */
+  httpRequestsPerSecond: number;
 }
 
 export interface TimeoutsConfig {
@@ -55,6 +98,10 @@ export interface TimeoutsConfig {
   authMs: number;
   /** Time to drain connections on shutdown before they are closed. @default 5000 */
   shutdownMs: number;
+  /** Time a client has to send complete HTTP request headers (also upgrades: slowloris). @default 10000 */
+  httpHeadersMs: number;
+  /** Time a client has to send a complete HTTP request. @default 30000 */
+  httpRequestMs: number;
 }
 
 export interface AuthConfig {
@@ -62,8 +109,76 @@ export interface AuthConfig {
   anonymous: boolean;
   /** API keys accepted by the HTTP API (`Authorization: Bearer <key>` or `X-API-Key`). @default [] */
   apiKeys: string[];
-  /** HS256 secret for user tokens (the auth module accepts more key types). */
+  /** HS256 secret for user tokens (kept for compatibility; `jwt.keys` accepts more key types). */
   jwtSecret?: string;
+  /** User-token verification: keys, JWKS, algorithms, issuer, audience. */
+  jwt: JwtConfig;
+  /** Claim holding the user's roles (a string or an array of strings). @default "roles" */
+  rolesClaim: string;
+  /** Role that the `admin` ACL rule requires. @default "admin" */
+  adminRole: string;
+  /** API keys limited to topic prefixes; they may call only topic routes in their scope. @default [] */
+  scopedApiKeys: ScopedApiKeyConfig[];
+}
+
+/** A JWT verification key from configuration. */
+export interface JwtKeyConfig {
+  /** Key id: a token whose header names a `kid` is checked only against the key with that id. */
+  kid?: string;
+  /** The one algorithm this key verifies. */
+  alg: JwtAlgorithm;
+  /** Shared secret (HS*), at least 32 characters. */
+  secret?: string;
+  /** Public key as PEM (SPKI or X.509 certificate) for RS*, PS*, ES*, EdDSA. */
+  pem?: string;
+  /** Public key as a JWK. */
+  jwk?: Record<string, unknown>;
+}
+
+export type JwtAlgorithm =
+  | "HS256"
+  | "HS384"
+  | "HS512"
+  | "RS256"
+  | "RS384"
+  | "RS512"
+  | "PS256"
+  | "PS384"
+  | "PS512"
+  | "ES256"
+  | "ES384"
+  | "ES512"
+  | "EdDSA";
+
+export interface JwtConfig {
+  /** Verification keys. `auth.jwtSecret`, when set, adds an HS256 key. @default [] */
+  keys: JwtKeyConfig[];
+  /** JWKS endpoint, fixed here (never taken from a token); keys are cached. */
+  jwksUrl?: string;
+  /** Accepted algorithms; `[]` means the algorithms of the configured keys (JWKS needs a list). @default [] */
+  algorithms: JwtAlgorithm[];
+  /** Required `iss` (one of). */
+  issuer?: string | string[];
+  /** Required `aud` (one of). */
+  audience?: string | string[];
+  /** Seconds of clock skew tolerated on `exp` / `nbf`. @default 5 */
+  leewaySeconds: number;
+  /** Seconds a fetched JWKS is used before it is fetched again. @default 600 */
+  jwksCacheSeconds: number;
+  /** Seconds between JWKS fetches triggered by an unknown `kid` (forged kids cannot flood the issuer). @default 30 */
+  jwksCooldownSeconds: number;
+}
+
+/** An API key limited to topic prefixes (by whole segments; `""` is every topic). */
+export interface ScopedApiKeyConfig {
+  /** Shown in logs instead of the key. */
+  name: string;
+  /** The key, at least 16 characters. */
+  key: string;
+  /** Topic prefixes the key may publish to. */
+  publish: string[];
+  /** Topic prefixes whose history the key may read. */
+  read: string[];
 }
 
 export interface RecoveryConfig {
@@ -90,6 +205,11 @@ export interface HeraldConfig {
     port: number;
     /** Path of the native WebSocket endpoint. @default "/ws" */
     wsPath: string;
+    /**
+     * Origins allowed to open WebSockets (`https://app.example.com`, `https://*.example.com`,
+     * `*`). `[]` allows same-origin upgrades and clients that send no Origin. @default []
+     */
+    allowedOrigins: string[];
   };
   limits: LimitsConfig;
   timeouts: TimeoutsConfig;
@@ -107,7 +227,7 @@ export interface HeraldConfig {
 /** A partial configuration as written in a file or passed to `createGateway`. */
 export type HeraldConfigInput = {
   [K in keyof HeraldConfig]?: HeraldConfig[K] extends Array<infer U>
-    ? Array<Partial<U> & { prefix: string; history?: Partial<HistoryOptions> }>
+    ? Array<Partial<U> & { prefix: string; history?: Partial<HistoryOptions>; acl?: Partial<NamespaceAclConfig> }>
     : Partial<HeraldConfig[K]>;
 };
 
@@ -117,10 +237,11 @@ export const DEFAULT_NAMESPACE: NamespaceConfig = {
   durable: false,
   presence: false,
   clientPublish: true,
+  acl: { subscribe: "anyone", publish: "anyone", history: "anyone", presence: "anyone" },
 };
 
 export const DEFAULTS: HeraldConfig = {
-  server: { host: "0.0.0.0", port: 8080, wsPath: "/ws" },
+  server: { host: "0.0.0.0", port: 8080, wsPath: "/ws", allowedOrigins: [] },
   limits: {
     maxFrameBytes: 1_048_576,
     maxJsonDepth: 32,
@@ -130,9 +251,29 @@ export const DEFAULTS: HeraldConfig = {
     maxBatchSize: 1000,
     maxBodyBytes: 1_048_576,
     maxHistoryLimit: 1000,
+    inboundFramesPerSecond: 100,
+    inboundFrameBurst: 200,
+    rateLimitStrikes: 50,
+    connectionsPerIpPerSecond: 50,
+    connectionBurstPerIp: 100,
+    httpRequestsPerSecond: 1000,
   },
-  timeouts: { heartbeatMs: 25_000, idleMs: 0, authMs: 10_000, shutdownMs: 5000 },
-  auth: { anonymous: true, apiKeys: [] },
+  timeouts: {
+    heartbeatMs: 25_000,
+    idleMs: 0,
+    authMs: 10_000,
+    shutdownMs: 5000,
+    httpHeadersMs: 10_000,
+    httpRequestMs: 30_000,
+  },
+  auth: {
+    anonymous: true,
+    apiKeys: [],
+    jwt: { keys: [], algorithms: [], leewaySeconds: 5, jwksCacheSeconds: 600, jwksCooldownSeconds: 30 },
+    rolesClaim: "roles",
+    adminRole: "admin",
+    scopedApiKeys: [],
+  },
   namespaces: [DEFAULT_NAMESPACE],
   recovery: { maxEvents: 10_000, streamSize: 100_000, streamTtlSeconds: 3600 },
   idempotency: { size: 100_000, ttlSeconds: 600 },
@@ -280,6 +421,7 @@ export function resolveConfig(input: unknown = {}, env: Record<string, string | 
     problems.push("config.recovery.maxEvents must not exceed config.recovery.streamSize");
   }
   if (!config.server.wsPath.startsWith("/")) problems.push('config.server.wsPath must start with "/"');
+  problems.push(...authConfigProblems(config));
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(structuredClone(config));
 }

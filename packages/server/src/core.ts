@@ -5,6 +5,7 @@
 import { HeraldError, isPattern, topicProblem } from "@herald/protocol";
 import type { Acl } from "./auth/acl.js";
 import type { Authenticator } from "./auth/authenticator.js";
+import { assertFresh } from "./auth/expiry.js";
 import type { Principal } from "./auth/principal.js";
 import type { HeraldConfig } from "./config.js";
 import type { Broker, PublishOutcome, PublishRequest } from "./engine/broker.js";
@@ -52,9 +53,15 @@ export class GatewayCore {
     if (!this.acl.canRead(who, topic)) throw new HeraldError("forbidden", `not allowed to read "${topic}"`);
   }
 
+  /** Throws `forbidden` unless `who` may read the history of `topic`. */
+  checkHistory(who: Principal, topic: string): void {
+    if (!this.acl.canHistory(who, topic)) throw new HeraldError("forbidden", `not allowed to read the history of "${topic}"`);
+  }
+
   /** Validates, authorises and publishes one event. The one path every origin uses. */
   async publish(request: PublishRequest, context: PublishContext): Promise<PublishOutcome> {
     this.checkTopic(request.topic);
+    assertFresh(context.principal); // nothing is published on behalf of an expired token
     if (context.principal !== undefined && !this.acl.canPublish(context.principal, request.topic)) {
       throw new HeraldError("forbidden", `not allowed to publish to "${request.topic}"`);
     }

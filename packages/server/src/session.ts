@@ -19,6 +19,7 @@ import {
   shouldReconnect,
   type TopicPosition,
 } from "@herald/protocol";
+import { isExpired } from "./auth/expiry.js";
 import type { Principal } from "./auth/principal.js";
 import type { GatewayCore } from "./core.js";
 import { eventFrame } from "./engine/broker.js";
@@ -188,6 +189,9 @@ export class Session {
       this.error("unauthorized", "send an auth frame first", frame.id);
       return;
     }
+    if (isExpired(this.principal) && frame.type !== "auth" && frame.type !== "refresh" && frame.type !== "ping") {
+      return this.error("token_expired", "token has expired; send refresh with a new token", frame.id);
+    }
     try {
       switch (frame.type) {
         case "auth":
@@ -220,7 +224,7 @@ export class Session {
         }
         case "history": {
           this.core.checkTopic(frame.topic);
-          this.core.checkRead(this.principal as Principal, frame.topic);
+          this.core.checkHistory(this.principal as Principal, frame.topic);
           const limit = Math.min(
             frame.limit ?? this.core.config.limits.maxHistoryLimit,
             this.core.config.limits.maxHistoryLimit,

@@ -2,6 +2,7 @@
 import { HeraldError } from "@herald/protocol";
 import type { FastifyRequest } from "fastify";
 import type { ApiKeys } from "../auth/api-key.js";
+import { enforceScope } from "../auth/api-scope.js";
 
 export function apiKeyOf(req: FastifyRequest): string | undefined {
   const header = req.headers["x-api-key"];
@@ -18,6 +19,8 @@ export type Guard = (req: FastifyRequest) => Promise<void>;
 export function requireApiKey(keys: ApiKeys): Guard {
   return async (req: FastifyRequest): Promise<void> => {
     if (keys.open) return;
-    if (!keys.verify(apiKeyOf(req))) throw new HeraldError("unauthorized", "a valid API key is required");
+    const grant = keys.grant(apiKeyOf(req));
+    if (grant === undefined) throw new HeraldError("unauthorized", "a valid API key is required");
+    enforceScope(grant, req); // scoped keys: only topic routes, only their prefixes
   };
 }

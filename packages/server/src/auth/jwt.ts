@@ -1,44 +1,127 @@
 /**
- * JWT verification with `jose`. The accepted algorithms are fixed by configuration, never by
- * the token. `exp` and `nbf` are checked with a small clock tolerance.
+ * JWT verification with `jose`. The accepted algorithms come from configuration, never from
+ * the token: `none` is not an algorithm Herald knows, and each key verifies exactly one
+ * algorithm, so HS/RS confusion is impossible. `exp`, `nbf`, `iss` and `aud` are checked with
+ * a small clock tolerance. Keys come from configuration (secret, PEM, JWK) or a JWKS URL fixed
+ * in configuration.
  */
 import { HeraldError } from "@herald/protocol";
-import { errors, jwtVerify, SignJWT } from "jose";
+import { decodeProtectedHeader, errors, type JWTPayload, type JWTVerifyOptions, jwtVerify, SignJWT } from "jose";
+import type { JwtConfig } from "../config.js";
 import type { Authenticator } from "./authenticator.js";
+import { KeyRing } from "./jwt-keys.js";
 import type { Principal } from "./principal.js";
 
-export interface JwtOptions {
-  /** Shared secret for HS256. */
-  secret: string;
-  /** Seconds of clock skew tolerated on `exp` / `nbf`. @default 5 */
-  leewaySeconds?: number;
+/** Longest token accepted before any parsing. */
+const MAX_TOKEN_LENGTH = 16_384;
+
+export interface JwtOptions extends Partial<JwtConfig> {
+  /** Shared secret for HS256 (the older `auth.jwtSecret`); adds an HS256 key. */
+  secret?: string;
 }
 
 export class JwtAuthenticator implements Authenticator {
-  private readonly key: Uint8Array;
+  private readonly ring: KeyRing;
+  private readonly algorithms: Promise<Set<string>>;
+  private readonly verifyOptions: JWTVerifyOptions;
 
-  constructor(private readonly options: JwtOptions) {
-    this.key = new TextEncoder().encode(options.secret);
+  constructor(options: JwtOptions) {
+    const keys = [...(options.keys ?? [])];
+    if (options.secret !== undefined) keys.push({ alg: "HS256", secret: options.secret });
+    this.ring = new KeyRing({
+      keys,
+      ...(options.jwksUrl === undefined ? {} : { jwksUrl: options.jwksUrl }),
+      jwksCacheSeconds: options.jwksCacheSeconds ?? 600,
+      jwksCooldownSeconds: options.jwksCooldownSeconds ?? 30,
+    });
+    const explicit = options.algorithms ?? [];
+    this.algorithms =
+      explicit.length > 0 ? Promise.resolve(new Set(explicit)) : this.ring.algorithms().then((a) => new Set(a));
+    this.algorithms.catch(() => {});
+    this.verifyOptions = { clockTolerance: options.leewaySeconds ?? 5 };
+    if (options.issuer !== undefined) this.verifyOptions.issuer = options.issuer;
+    if (options.audience !== undefined) this.verifyOptions.audience = options.audience;
+  }
+
+  /** Whether this configuration verifies any token at all. */
+  static configured(options: JwtOptions): boolean {
+    return options.secret !== undefined || (options.keys?.length ?? 0) > 0 || options.jwksUrl !== undefined;
   }
 
   async authenticate(token: string): Promise<Principal> {
-    try {
-      const { payload } = await jwtVerify(token, this.key, {
-        algorithms: ["HS256"],
-        clockTolerance: this.options.leewaySeconds ?? 5,
-      });
-      if (typeof payload.sub !== "string" || payload.sub.length === 0) {
-        throw new HeraldError("unauthorized", 'token has no "sub" claim');
-      }
-      const principal: Principal = { user: payload.sub, anonymous: false, claims: Object.freeze({ ...payload }) };
-      if (typeof payload.exp === "number") principal.expiresAt = payload.exp * 1000;
-      return principal;
-    } catch (err) {
-      if (err instanceof HeraldError) throw err;
-      if (err instanceof errors.JWTExpired) throw new HeraldError("token_expired", "token has expired", { cause: err });
-      throw new HeraldError("unauthorized", "invalid token", { cause: err });
+    if (typeof token !== "string" || token.length === 0 || token.length > MAX_TOKEN_LENGTH) {
+      throw new HeraldError("unauthorized", "invalid token");
     }
+    let alg: string;
+    let kid: string | undefined;
+    try {
+      const header = decodeProtectedHeader(token);
+      alg = String(header.alg);
+      kid = typeof header.kid === "string" ? header.kid : undefined;
+    } catch (err) {
+      throw new HeraldError("unauthorized", "malformed token", { cause: err });
+    }
+    const accepted = await this.algorithms;
+    if (!accepted.has(alg)) throw new HeraldError("unauthorized", `token algorithm "${alg.slice(0, 20)}" is not accepted`);
+    const options: JWTVerifyOptions = { ...this.verifyOptions, algorithms: [alg] };
+    const candidates = await this.ring.candidates(alg, kid);
+    let payload: JWTPayload | undefined;
+    try {
+      if (candidates.length === 0) {
+        if (this.ring.remote === undefined) throw new HeraldError("unauthorized", "no key matches the token's key id");
+        ({ payload } = await jwtVerify(token, this.ring.remote, options));
+      } else {
+        for (const [i, c] of candidates.entries()) {
+          try {
+            ({ payload } = await jwtVerify(token, c.key, options));
+            break;
+          } catch (err) {
+            // Without a kid several keys may fit: try the next one on a bad signature only.
+            if (!(err instanceof errors.JWSSignatureVerificationFailed) || i === candidates.length - 1) throw err;
+          }
+        }
+      }
+    } catch (err) {
+      throw toAuthError(err);
+    }
+    return principalOf(payload as JWTPayload);
   }
+}
+
+function principalOf(payload: JWTPayload): Principal {
+  if (typeof payload.sub !== "string" || payload.sub.length === 0 || payload.sub.length > 256) {
+    throw new HeraldError("unauthorized", 'token has no valid "sub" claim');
+  }
+  const principal: Principal = { user: payload.sub, anonymous: false, claims: Object.freeze({ ...payload }) };
+  if (typeof payload.exp === "number") principal.expiresAt = payload.exp * 1000;
+  return principal;
+}
+
+/** Maps jose's errors to stable codes with messages that say what failed, not how to forge. */
+function toAuthError(err: unknown): HeraldError {
+  if (err instanceof HeraldError) return err;
+  if (err instanceof errors.JWTExpired) return new HeraldError("token_expired", "token has expired", { cause: err });
+  if (err instanceof errors.JWTClaimValidationFailed) {
+    const what =
+      err.claim === "nbf"
+        ? "token is not valid yet"
+        : err.claim === "iss"
+          ? "token issuer is not accepted"
+          : err.claim === "aud"
+            ? "token audience is not accepted"
+            : `token claim "${err.claim}" is invalid`;
+    return new HeraldError("unauthorized", what, { cause: err });
+  }
+  if (err instanceof errors.JWKSNoMatchingKey) {
+    return new HeraldError("unauthorized", "no key matches the token's key id", { cause: err });
+  }
+  if (err instanceof errors.JWKSTimeout || err instanceof errors.JOSEError === false) {
+    return new HeraldError("unauthorized", "token keys are unavailable", { cause: err });
+  }
+  if (err instanceof errors.JWSSignatureVerificationFailed) {
+    return new HeraldError("unauthorized", "token signature is invalid", { cause: err });
+  }
+  return new HeraldError("unauthorized", "invalid token", { cause: err });
 }
 
 /** Mints an HS256 development token (`herald token`). */

@@ -10,6 +10,7 @@ import { type WebSocket, WebSocketServer } from "ws";
 import type { GatewayCore } from "../core.js";
 import type { OutboundEvent } from "../hub/outbound.js";
 import { parseJson } from "../json.js";
+import { InboundRate } from "../limits/inbound-rate.js";
 import { Session, toHeraldError } from "../session.js";
 import { Corker } from "./coalesce.js";
 import type { Transport } from "./transport.js";
@@ -111,7 +112,10 @@ export class WsEndpoint {
     ws.on("pong", () => {
       transport.alive = true;
     });
-    ws.on("message", (data, isBinary) => this.onMessage(session, data as Buffer, isBinary));
+    const rate = new InboundRate(this.core.config.limits);
+    ws.on("message", (data, isBinary) => {
+      if (rate.admitFrom(session)) this.onMessage(session, data as Buffer, isBinary);
+    });
     ws.on("error", (err) => {
       this.core.log.debug({ err, session: session.id }, "websocket error");
     });

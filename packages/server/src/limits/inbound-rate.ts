@@ -1,0 +1,57 @@
+/**
+ * The inbound frame rate of one connection: a token bucket checked before a frame is parsed.
+ * A frame over the rate is dropped and answered with `rate_limited`; a client that keeps
+ * going (`rateLimitStrikes` refused frames without pausing long enough for the bucket to
+ * refill) is closed with 4003.
+ */
+import { CloseCode } from "@herald/protocol";
+import type { LimitsConfig } from "../config.js";
+import { TokenBucket } from "./token-bucket.js";
+
+/** What a transport needs of a session to enforce the rate. */
+export interface RateLimitedPeer {
+  error(code: "rate_limited", message: string): void;
+  close(code: number, reason: string): void;
+}
+
+export class InboundRate {
+  private readonly bucket: TokenBucket | undefined;
+  private strikes = 0;
+
+  constructor(
+    private readonly limits: Pick<LimitsConfig, "inboundFramesPerSecond" | "inboundFrameBurst" | "rateLimitStrikes">,
+    now: () => number = Date.now,
+  ) {
+    this.bucket =
+      limits.inboundFramesPerSecond > 0
+        ? new TokenBucket(limits.inboundFramesPerSecond, limits.inboundFrameBurst, now)
+        : undefined;
+  }
+
+  /** `ok`, `limited` (drop the frame) or `close` (too many strikes). */
+  admit(): "ok" | "limited" | "close" {
+    if (this.bucket === undefined) return "ok";
+    if (this.bucket.take()) {
+      if (this.strikes > 0 && this.bucket.full) this.strikes = 0;
+      return "ok";
+    }
+    if (this.strikes > 0 && this.bucket.full) this.strikes = 0;
+    return ++this.strikes >= this.limits.rateLimitStrikes ? "close" : "limited";
+  }
+
+  /** Admits a frame or answers the peer; true when the frame may be handled. */
+  admitFrom(peer: RateLimitedPeer): boolean {
+    const verdict = this.admit();
+    if (verdict === "ok") return true;
+    if (verdict === "close") peer.close(CloseCode.rateLimited, "inbound frame rate exceeded repeatedly");
+    else {
+      const rate = this.limits.inboundFramesPerSecond;
+      peer.error("rate_limited", `more than ${rate} frames per second; frame dropped (retry in ${this.retryAfterMs} ms)`);
+    }
+    return false;
+  }
+
+  get retryAfterMs(): number {
+    return this.bucket?.retryAfterMs ?? 0;
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * Checks every WebSocket upgrade before any transport sees it: the Origin allow-list, then the
+ * per-IP connection rate. A refused upgrade gets a plain HTTP answer (403 or 429 with
+ * `Retry-After`) and no WebSocket is ever created, so a refusal costs no session state.
+ */
+import type { IncomingMessage } from "node:http";
+import type { HeraldConfig } from "../config.js";
+import { ConnectionRate } from "./connection-rate.js";
+import { OriginPolicy } from "./origin.js";
+
+export class UpgradeGuard {
+  private readonly origins: OriginPolicy;
+  readonly rate: ConnectionRate;
+  /** Refusals by reason, for metrics and tests. */
+  readonly refused = { origin: 0, rate: 0 };
+
+  constructor(config: Pick<HeraldConfig, "server" | "limits">) {
+    this.origins = new OriginPolicy(config.server.allowedOrigins);
+    this.rate = new ConnectionRate(config.limits.connectionsPerIpPerSecond, config.limits.connectionBurstPerIp);
+  }
+
+  /** The raw HTTP response refusing this upgrade, or undefined to let it through. */
+  check(req: IncomingMessage): string | undefined {
+    const origin = req.headers.origin;
+    if (!this.origins.allows(typeof origin === "string" ? origin : undefined, req.headers.host)) {
+      this.refused.origin++;
+      return response(403, "Forbidden", '{"code":"forbidden","error":"origin not allowed"}');
+    }
+    const ip = req.socket.remoteAddress ?? "unknown";
+    if (!this.rate.admit(ip)) {
+      this.refused.rate++;
+      return response(
+        429,
+        "Too Many Requests",
+        '{"code":"rate_limited","error":"too many new connections from this address"}',
+        `Retry-After: ${this.rate.retryAfterSeconds(ip)}\r\n`,
+      );
+    }
+    return undefined;
+  }
+}
+
+function response(status: number, text: string, body: string, extra = ""): string {
+  return (
+    `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: application/json\r\n` +
+    `Content-Length: ${Buffer.byteLength(body)}\r\n${extra}\r\n${body}`
+  );
+}

@@ -1,0 +1,123 @@
+// The `herald` command as a user runs it: real child processes against a real gateway.
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
+import { after, before, describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
+import { JwtAuthenticator } from "../src/auth/jwt.js";
+import { getJson, type Running, startGateway } from "./helpers.js";
+
+const bin = fileURLToPath(new URL("../bin/herald.js", import.meta.url));
+const secret = "cli-test-secret-0123456789";
+
+function run(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, ...env } });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d) => (stdout += d));
+  child.stderr.on("data", (d) => (stderr += d));
+  return once(child, "close").then(([code]) => ({ code: code as number, stdout, stderr }));
+}
+
+/** Collects stdout lines of a long-running child. */
+function lines(child: ChildProcess): { lines: string[]; waitFor(n: number): Promise<string[]>; err: () => string } {
+  const out: string[] = [];
+  let err = "";
+  let buf = "";
+  child.stdout?.on("data", (d) => {
+    buf += d;
+    const parts = buf.split("\n");
+    buf = parts.pop() ?? "";
+    out.push(...parts.filter((l) => l.length > 0));
+  });
+  child.stderr?.on("data", (d) => (err += d));
+  return {
+    lines: out,
+    err: () => err,
+    async waitFor(n: number) {
+      const deadline = Date.now() + 20_000;
+      while (out.length < n) {
+        if (Date.now() > deadline) throw new Error(`timed out; stderr: ${err}`);
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      return out.slice(0, n);
+    },
+  };
+}
+
+describe("herald CLI", () => {
+  let g: Running;
+  before(async () => {
+    g = await startGateway({ auth: { jwtSecret: secret } });
+  });
+  after(() => g.close());
+
+  it("token mints a JWT the gateway accepts", async () => {
+    const r = await run(["token", "alice", "--ttl", "60", "--claim", 'roles=["admin"]'], { HERALD_JWT_SECRET: secret });
+    assert.equal(r.code, 0, r.stderr);
+    const principal = await new JwtAuthenticator({ secret }).authenticate(r.stdout.trim());
+    assert.equal(principal.user, "alice");
+    assert.deepEqual(principal.claims.roles, ["admin"]);
+  });
+
+  it("publish sends one event over HTTP and prints the position", async () => {
+    const r = await run(["publish", "cli.topic", '{"n":1}', "--url", g.url, "--event", "hello"]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(JSON.parse(r.stdout).seq, 1);
+    const h = await getJson(`${g.url}/api/topics/cli.topic/history`);
+    const events = h.body.events as Array<{ event: string; data: unknown }>;
+    assert.deepEqual([events[0]?.event, events[0]?.data], ["hello", { n: 1 }]);
+  });
+
+  it("tail prints events live and resumes from --since", async () => {
+    const child = spawn(process.execPath, [bin, "tail", "tail.>", "--url", g.wsUrl]);
+    try {
+      const out = lines(child);
+      const deadline = Date.now() + 20_000;
+      while (!out.err().includes("# subscribed") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+      for (let i = 1; i <= 3; i++) await g.gateway.publish("tail.x", { i });
+      const got = (await out.waitFor(3)).map((l) => JSON.parse(l));
+      assert.deepEqual(
+        got.map((e) => e.data.i),
+        [1, 2, 3],
+      );
+      const first = got[0];
+      child.kill();
+      const resumed = spawn(process.execPath, [
+        bin,
+        "tail",
+        "tail.x",
+        "--url",
+        g.wsUrl,
+        "--since",
+        `${first.epoch}:${first.seq}`,
+      ]);
+      try {
+        const r = lines(resumed);
+        const again = (await r.waitFor(2)).map((l) => JSON.parse(l));
+        assert.deepEqual(
+          again.map((e) => e.seq),
+          [2, 3],
+        );
+      } finally {
+        resumed.kill();
+      }
+    } finally {
+      child.kill();
+    }
+  });
+
+  it("rejects bad usage and bad configuration with clear messages and exit codes", async () => {
+    const usage = await run(["frobnicate"]);
+    assert.equal(usage.code, 2);
+    assert.match(usage.stderr, /unknown command "frobnicate"/);
+    const missing = await run(["publish", "only-topic"]);
+    assert.equal(missing.code, 2);
+    const config = await run(["serve"], { HERALD_PORT: "not-a-port" });
+    assert.equal(config.code, 78);
+    assert.match(config.stderr, /HERALD_PORT must be an integer/);
+  });
+});

@@ -1,0 +1,47 @@
+/**
+ * An innocent client that must not notice the attacks: it is subscribed to `news` while a
+ * server-side publisher feeds that topic, and at the end it must hold every event, in order,
+ * with no gap — and the process must still answer `/healthz`.
+ */
+import assert from "node:assert/strict";
+import { type Running, TestClient } from "../helpers.js";
+
+export class Bystander {
+  private timer: NodeJS.Timeout | undefined;
+  private published = 0;
+  private failures = 0;
+
+  private constructor(
+    private readonly run: Running,
+    readonly client: TestClient,
+  ) {}
+
+  /** Connects (with `query`, e.g. `?token=…`), subscribes to `news` and starts the feed. */
+  static async start(run: Running, query = ""): Promise<Bystander> {
+    const client = await TestClient.connect(`${run.wsUrl}${query}`);
+    const ack = await client.request({ type: "subscribe", topic: "news" });
+    assert.equal(ack.type, "ack", JSON.stringify(ack));
+    const b = new Bystander(run, client);
+    b.timer = setInterval(() => {
+      b.run.gateway.publish("news", { n: b.published + 1 }).then(
+        () => b.published++,
+        () => b.failures++,
+      );
+    }, 10);
+    return b;
+  }
+
+  /** Stops the feed and checks that every event arrived, in order, and the server is healthy. */
+  async verify(): Promise<void> {
+    clearInterval(this.timer);
+    await new Promise((r) => setTimeout(r, 30));
+    assert.equal(this.failures, 0, "server-side publishes failed");
+    assert.ok(this.published > 0, "the feed published nothing");
+    const events = await this.client.events(this.published, 10_000);
+    events.forEach((e, i) => assert.equal(e.seq, i + 1, "bystander saw a gap"));
+    assert.equal(this.client.closeCode, undefined, "bystander was disconnected");
+    const health = await fetch(`${this.run.url}/healthz`);
+    assert.equal(health.status, 200);
+    this.client.close();
+  }
+}
