@@ -400,9 +400,17 @@ export class HeraldClient extends Emitter<ClientEvents> {
       return;
     }
     if (gen !== this.generation || this.current.status !== "connected" || token === undefined) return;
-    this.request({ type: "refresh", token }, this.options.requestTimeoutMs, "refresh").catch((err) => {
-      if (err.code !== "connection_lost") this.emit("error", asClientError(err));
-    });
+    this.request({ type: "refresh", token }, this.options.requestTimeoutMs, "refresh").then(
+      () => {
+        // Subscriptions refused while the old token had run out are sent again.
+        for (const sub of this.subs.values()) {
+          if (sub.status === "pending" && sub.inflight === undefined && !sub.closing) this.sendSubscribe(sub);
+        }
+      },
+      (err) => {
+        if (err.code !== "connection_lost") this.emit("error", asClientError(err));
+      },
+    );
   }
 
   private onClose(code: number, message: string): void {
@@ -528,6 +536,7 @@ export class HeraldClient extends Emitter<ClientEvents> {
           this.abort({ kind: "timeout", what: "subscribe" });
           return;
         }
+        if (err.code === "token_expired" && !sub.closing) return; // retried after the refresh or reconnect
         if (this.subs.get(sub.name) === sub) this.subs.delete(sub.name);
         if (sub.closing) sub.ended();
         else sub.failed(err);
