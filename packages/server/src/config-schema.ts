@@ -76,7 +76,7 @@ const namespace = {
 export const configSchema = {
   type: "object",
   additionalProperties: false,
-  required: ["server", "limits", "timeouts", "auth", "namespaces", "recovery", "idempotency", "log"],
+  required: ["server", "limits", "timeouts", "auth", "namespaces", "recovery", "idempotency", "socketio", "sse", "endpoints", "log"],
   properties: {
     server: {
       type: "object",
@@ -205,6 +205,47 @@ export const configSchema = {
       additionalProperties: false,
       required: ["size", "ttlSeconds"],
       properties: { size: int(0), ttlSeconds: int(1) },
+    },
+    socketio: {
+      type: "object",
+      additionalProperties: false,
+      required: ["enabled", "path"],
+      properties: { enabled: { type: "boolean" }, path: { type: "string", minLength: 2 } },
+    },
+    sse: {
+      type: "object",
+      additionalProperties: false,
+      required: ["enabled", "path", "retryMs"],
+      properties: { enabled: { type: "boolean" }, path: { type: "string", minLength: 2 }, retryMs: int(0, 3_600_000) },
+    },
+    endpoints: {
+      type: "array",
+      maxItems: 1000,
+      items: {
+        type: "object",
+        additionalProperties: false,
+        required: ["path", "subscribe"],
+        properties: {
+          path: { type: "string", minLength: 2, maxLength: 1024 },
+          subscribe: { type: "array", maxItems: 100, items: { type: "string", minLength: 1, maxLength: 255 } },
+          envelope: { enum: ["native", "typed"] },
+        },
+      },
+    },
+    store: {
+      type: "object",
+      additionalProperties: false,
+      properties: {
+        type: { enum: ["sqlite", "postgres"] },
+        path: { type: "string", minLength: 1 },
+        url: { type: "string", minLength: 1 },
+        schema: { type: "string", pattern: "^[a-z_][a-z0-9_]{0,62}$" },
+        poolSize: int(1, 1000),
+        batchMaxEvents: int(1, 100_000),
+        batchDelayMs: int(0, 10_000),
+        retentionSweepMs: int(100),
+        snapshotEvery: int(1),
+      },
     },
     log: {
       type: "object",

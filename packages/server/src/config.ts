@@ -8,6 +8,7 @@ import { Ajv, type ErrorObject } from "ajv";
 import { parse as parseYaml } from "yaml";
 import { authConfigProblems } from "./auth/config-check.js";
 import { configSchema } from "./config-schema.js";
+import { type EndpointConfig, endpointProblems } from "./transport/endpoint-config.js";
 
 export interface HistoryOptions {
   /** Events kept per topic; 0 disables history. @default 100 */
@@ -197,6 +198,22 @@ export interface IdempotencyConfig {
   ttlSeconds: number;
 }
 
+export interface SocketIoConfig {
+  /** Serve Socket.IO clients (WebSocket and long-polling). @default true */
+  enabled: boolean;
+  /** Path of the Socket.IO endpoint. @default "/socket.io" */
+  path: string;
+}
+
+export interface SseConfig {
+  /** Serve Server-Sent Events. @default true */
+  enabled: boolean;
+  /** Path of the SSE endpoint. @default "/sse" */
+  path: string;
+  /** Reconnection delay sent to `EventSource` clients (`retry:`), ms. @default 2000 */
+  retryMs: number;
+}
+
 export interface HeraldConfig {
   server: {
     /** @default "0.0.0.0" */
@@ -218,6 +235,10 @@ export interface HeraldConfig {
   namespaces: NamespaceConfig[];
   recovery: RecoveryConfig;
   idempotency: IdempotencyConfig;
+  socketio: SocketIoConfig;
+  sse: SseConfig;
+  /** Configured WebSocket endpoints that auto-subscribe their connections. @default [] */
+  endpoints: EndpointConfig[];
   log: {
     /** pino level: fatal, error, warn, info, debug, trace, silent. @default "info" */
     level: string;
@@ -226,7 +247,9 @@ export interface HeraldConfig {
 
 /** A partial configuration as written in a file or passed to `createGateway`. */
 export type HeraldConfigInput = {
-  [K in keyof HeraldConfig]?: HeraldConfig[K] extends Array<infer U>
+  [K in keyof HeraldConfig]?: K extends "endpoints"
+    ? EndpointConfig[]
+    : HeraldConfig[K] extends Array<infer U>
     ? Array<Partial<U> & { prefix: string; history?: Partial<HistoryOptions>; acl?: Partial<NamespaceAclConfig> }>
     : Partial<HeraldConfig[K]>;
 };
@@ -277,6 +300,9 @@ export const DEFAULTS: HeraldConfig = {
   namespaces: [DEFAULT_NAMESPACE],
   recovery: { maxEvents: 10_000, streamSize: 100_000, streamTtlSeconds: 3600 },
   idempotency: { size: 100_000, ttlSeconds: 600 },
+  socketio: { enabled: true, path: "/socket.io" },
+  sse: { enabled: true, path: "/sse", retryMs: 2000 },
+  endpoints: [],
   log: { level: "info" },
 };
 
@@ -421,6 +447,10 @@ export function resolveConfig(input: unknown = {}, env: Record<string, string | 
     problems.push("config.recovery.maxEvents must not exceed config.recovery.streamSize");
   }
   if (!config.server.wsPath.startsWith("/")) problems.push('config.server.wsPath must start with "/"');
+  for (const p of [config.socketio.path, config.sse.path]) {
+    if (!p.startsWith("/")) problems.push(`transport path "${p}" must start with "/"`);
+  }
+  problems.push(...endpointProblems(config.endpoints, [config.server.wsPath, config.socketio.path, config.sse.path]));
   problems.push(...authConfigProblems(config));
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(structuredClone(config));

@@ -27,6 +27,7 @@ class WsTransport implements Transport {
   constructor(
     readonly ws: WebSocket,
     private readonly maxOutbound: number,
+    private readonly route: WsRoute | undefined,
   ) {
     this.corker = new Corker((ws as unknown as { _socket: Socket })._socket);
   }
@@ -36,14 +37,16 @@ class WsTransport implements Transport {
   }
 
   send(frame: ServerFrame): void {
-    this.write(Buffer.from(JSON.stringify(frame)));
+    const route = this.route;
+    this.write(route?.encodeFrame ? route.encodeFrame(frame) : Buffer.from(JSON.stringify(frame)));
+    if (frame.type === "welcome" && route?.onWelcome) queueMicrotask(() => route.onWelcome?.(this.session));
   }
 
   sendEvent(out: OutboundEvent): void {
-    this.write(out.buffer);
+    this.write(this.route?.encodeEvent ? this.route.encodeEvent(out) : out.buffer);
   }
 
-  private write(data: Buffer): void {
+  private write(data: Buffer | string): void {
     if (this.ws.readyState !== OPEN || this.overflowed) return;
     if (this.ws.bufferedAmount > this.maxOutbound) {
       this.overflowed = true;
@@ -65,6 +68,18 @@ class WsTransport implements Transport {
 export interface WsEndpointOptions {
   /** Path served, e.g. `/ws`. */
   path: string;
+  /** Claims upgrades by URL instead of `path` (configured endpoints): its per-connection hooks, or undefined. */
+  route?: (url: URL) => WsRoute | undefined;
+}
+
+/** Per-connection hooks of an endpoint built on this one (`transport/endpoints.ts`). */
+export interface WsRoute {
+  /** Encodes a control frame; native JSON when absent. */
+  encodeFrame?(frame: ServerFrame): string;
+  /** Encodes an event (once per event, with `out.memo`); the native bytes when absent. */
+  encodeEvent?(out: OutboundEvent): Buffer;
+  /** Runs once the session has a principal (its `welcome` was sent): auto-subscriptions. */
+  onWelcome?(session: Session): void;
 }
 
 /** Reads a bearer token from the upgrade request: `Authorization` header or `token` query. */
@@ -99,13 +114,14 @@ export class WsEndpoint {
 
   /** Takes the upgrade when the path is ours; returns false otherwise. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, url: URL): boolean {
-    if (url.pathname !== this.options.path) return false;
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, req, url));
+    const route = this.options.route?.(url);
+    if (this.options.route ? route === undefined : url.pathname !== this.options.path) return false;
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, req, url, route));
     return true;
   }
 
-  private accept(ws: WebSocket, req: IncomingMessage, url: URL): void {
-    const transport = new WsTransport(ws, this.core.config.limits.maxOutboundBytes);
+  private accept(ws: WebSocket, req: IncomingMessage, url: URL, route?: WsRoute): void {
+    const transport = new WsTransport(ws, this.core.config.limits.maxOutboundBytes, route);
     const session = new Session(this.core, transport);
     transport.session = session;
     this.transports.add(transport);

@@ -1,0 +1,54 @@
+/**
+ * Mounts the transports beyond the native `/ws` (Socket.IO, SSE, configured endpoints) on a
+ * gateway, as configured. Each one is an upgrade route and/or a request route plus a
+ * shutdown hook; the gateway knows nothing more about them.
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
+import { CloseCode } from "@herald/protocol";
+import type { GatewayCore } from "../core.js";
+import { ConfiguredEndpoints } from "./endpoints.js";
+import { SocketIoEndpoint } from "./socketio.js";
+import { SseEndpoint } from "./sse.js";
+
+/** What the gateway offers transports (`Gateway` implements it). */
+export interface TransportHost {
+  addUpgradeRoute(route: (req: IncomingMessage, socket: Duplex, head: Buffer, url: URL) => boolean): void;
+  addRequestRoute(route: (req: IncomingMessage, res: ServerResponse, url: URL) => boolean): void;
+  onShutdown(hook: () => void): void;
+}
+
+export interface InstalledTransports {
+  socketio?: SocketIoEndpoint;
+  sse?: SseEndpoint;
+  endpoints?: ConfiguredEndpoints;
+}
+
+export function installTransports(core: GatewayCore, host: TransportHost): InstalledTransports {
+  const { socketio, sse, endpoints, timeouts } = core.config;
+  const out: InstalledTransports = {};
+  const reason = "server shutting down";
+  if (socketio.enabled) {
+    const io = new SocketIoEndpoint(core, { path: socketio.path });
+    host.addUpgradeRoute((req, socket, head, url) => io.handleUpgrade(req, socket, head, url));
+    host.addRequestRoute((req, res, url) => io.handleRequest(req, res, url));
+    host.onShutdown(() => io.closeAll(CloseCode.goingAway, reason));
+    out.socketio = io;
+  }
+  if (sse.enabled) {
+    const endpoint = new SseEndpoint(core, { path: sse.path, retryMs: sse.retryMs });
+    host.addRequestRoute((req, res, url) => endpoint.handleRequest(req, res, url));
+    host.onShutdown(() => endpoint.closeAll(CloseCode.goingAway, reason));
+    out.sse = endpoint;
+  }
+  if (endpoints.length > 0) {
+    const configured = new ConfiguredEndpoints(core, endpoints);
+    host.addUpgradeRoute((req, socket, head, url) => configured.ws.handleUpgrade(req, socket, head, url));
+    host.onShutdown(() => {
+      configured.ws.closeAll(CloseCode.goingAway, reason);
+      setTimeout(() => configured.ws.terminateAll(), timeouts.shutdownMs).unref();
+    });
+    out.endpoints = configured;
+  }
+  return out;
+}
