@@ -58,6 +58,10 @@ export interface SubscribeFrame {
   topic: string;
   /** Resume point: `{epoch, seq}` for a topic, `{epoch, offset}` for a pattern. */
   since?: { epoch: string; seq?: number; offset?: number };
+  /** Also receive `join`/`leave` frames of this topic (presence namespaces only). */
+  presence?: boolean;
+  /** Presence metadata shown to others while subscribed (a JSON object, at most 1024 bytes serialised). */
+  meta?: Record<string, unknown>;
 }
 export interface UnsubscribeFrame {
   type: "unsubscribe";

@@ -13,6 +13,8 @@ export interface FrameProblem {
 }
 
 const MAX_ID_LENGTH = 128;
+/** Longest presence `meta` of a subscribe frame, as JSON text. */
+const MAX_META_LENGTH = 1024;
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
@@ -58,8 +60,19 @@ export function parseClientFrame(value: unknown): ClientFrame | FrameProblem {
     case "subscribe": {
       const topic = str(value, "topic", true);
       if (topic instanceof Error) return fail("bad_request", topic.message);
+      const extra: { presence?: boolean; meta?: Record<string, unknown> } = {};
+      if (value.presence !== undefined) {
+        if (typeof value.presence !== "boolean") return fail("bad_request", '"presence" must be true or false');
+        extra.presence = value.presence;
+      }
+      if (value.meta !== undefined) {
+        if (!isObject(value.meta) || JSON.stringify(value.meta).length > MAX_META_LENGTH) {
+          return fail("bad_request", `"meta" must be an object of at most ${MAX_META_LENGTH} characters as JSON`);
+        }
+        extra.meta = value.meta;
+      }
       const since = value.since;
-      if (since === undefined || since === null) return withId({ type, topic: topic as string });
+      if (since === undefined || since === null) return withId({ type, topic: topic as string, ...extra });
       if (!isObject(since) || typeof since.epoch !== "string") {
         return fail("invalid_position", '"since" must be {epoch, seq} or {epoch, offset}');
       }
@@ -75,7 +88,7 @@ export function parseClientFrame(value: unknown): ClientFrame | FrameProblem {
       if (pos.seq === undefined && pos.offset === undefined) {
         return fail("invalid_position", '"since" needs "seq" (topic) or "offset" (pattern)');
       }
-      return withId({ type, topic: topic as string, since: pos });
+      return withId({ type, topic: topic as string, since: pos, ...extra });
     }
     case "unsubscribe":
     case "presence": {

@@ -27,6 +27,8 @@ export interface NamespaceConfig {
   presence: boolean;
   /** Whether connected clients may publish here (the ACL may narrow it further). @default true */
   clientPublish: boolean;
+  /** State mode: publishes are JSON Merge Patches of one keyed document (needs `durable`). @default false */
+  state: boolean;
   /** Who may subscribe, publish, read history and see presence here. See docs/security.md. */
   acl: NamespaceAclConfig;
 }
@@ -214,6 +216,28 @@ export interface SseConfig {
   retryMs: number;
 }
 
+/** Where durable history, state snapshots and inboxes are kept. See docs/storage.md. */
+export interface StoreConfig {
+  /** `sqlite` (embedded, one file) or `postgres`. @default "sqlite" */
+  type: "sqlite" | "postgres";
+  /** SQLite file. @default "./data/herald.db" */
+  path: string;
+  /** Postgres connection string (needed for `postgres`). */
+  url?: string;
+  /** Postgres schema holding Herald's tables (created and migrated by Herald). @default "herald" */
+  schema: string;
+  /** Postgres connections. @default 10 */
+  poolSize: number;
+  /** Most events committed in one transaction (group commit). @default 1000 */
+  batchMaxEvents: number;
+  /** Milliseconds to wait for more events before committing; 0 commits on the next tick. @default 0 */
+  batchDelayMs: number;
+  /** Interval of the background retention sweep. @default 30000 */
+  retentionSweepMs: number;
+  /** A state topic's snapshot is checkpointed every this many events. @default 100 */
+  snapshotEvery: number;
+}
+
 export interface HeraldConfig {
   server: {
     /** @default "0.0.0.0" */
@@ -235,6 +259,7 @@ export interface HeraldConfig {
   namespaces: NamespaceConfig[];
   recovery: RecoveryConfig;
   idempotency: IdempotencyConfig;
+  store: StoreConfig;
   socketio: SocketIoConfig;
   sse: SseConfig;
   /** Configured WebSocket endpoints that auto-subscribe their connections. @default [] */
@@ -260,6 +285,7 @@ export const DEFAULT_NAMESPACE: NamespaceConfig = {
   durable: false,
   presence: false,
   clientPublish: true,
+  state: false,
   acl: { subscribe: "anyone", publish: "anyone", history: "anyone", presence: "anyone" },
 };
 
@@ -300,6 +326,16 @@ export const DEFAULTS: HeraldConfig = {
   namespaces: [DEFAULT_NAMESPACE],
   recovery: { maxEvents: 10_000, streamSize: 100_000, streamTtlSeconds: 3600 },
   idempotency: { size: 100_000, ttlSeconds: 600 },
+  store: {
+    type: "sqlite",
+    path: "./data/herald.db",
+    schema: "herald",
+    poolSize: 10,
+    batchMaxEvents: 1000,
+    batchDelayMs: 0,
+    retentionSweepMs: 30_000,
+    snapshotEvery: 100,
+  },
   socketio: { enabled: true, path: "/socket.io" },
   sse: { enabled: true, path: "/sse", retryMs: 2000 },
   endpoints: [],
@@ -325,6 +361,9 @@ export const ENV_OVERRIDES: Record<string, { path: string[]; kind: "string" | "i
   HERALD_ANONYMOUS: { path: ["auth", "anonymous"], kind: "bool" },
   HERALD_LOG_LEVEL: { path: ["log", "level"], kind: "string" },
   HERALD_MAX_CONNECTIONS: { path: ["limits", "maxConnections"], kind: "int" },
+  HERALD_STORE: { path: ["store", "type"], kind: "string" },
+  HERALD_STORE_PATH: { path: ["store", "path"], kind: "string" },
+  HERALD_STORE_URL: { path: ["store", "url"], kind: "string" },
 };
 
 function envValue(name: string, raw: string, kind: "string" | "int" | "bool" | "list"): unknown {
@@ -447,6 +486,12 @@ export function resolveConfig(input: unknown = {}, env: Record<string, string | 
     problems.push("config.recovery.maxEvents must not exceed config.recovery.streamSize");
   }
   if (!config.server.wsPath.startsWith("/")) problems.push('config.server.wsPath must start with "/"');
+  for (const ns of config.namespaces) {
+    if (ns.state && !ns.durable) problems.push(`config.namespaces: "${ns.prefix}" has state: true, which needs durable: true`);
+  }
+  if (config.store.type === "postgres" && config.store.url === undefined) {
+    problems.push('config.store.url is needed for store.type "postgres"');
+  }
   for (const p of [config.socketio.path, config.sse.path]) {
     if (!p.startsWith("/")) problems.push(`transport path "${p}" must start with "/"`);
   }

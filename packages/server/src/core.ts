@@ -9,6 +9,7 @@ import { assertFresh } from "./auth/expiry.js";
 import type { Principal } from "./auth/principal.js";
 import type { HeraldConfig } from "./config.js";
 import type { Broker, PublishOutcome, PublishRequest } from "./engine/broker.js";
+import type { Engine } from "./engine/engine.js";
 import type { Hub } from "./hub/hub.js";
 import type { Namespaces } from "./hub/namespaces.js";
 import type { Logger } from "./log.js";
@@ -36,6 +37,9 @@ export class GatewayCore {
     readonly metrics: Metrics,
     readonly log: Logger,
   ) {}
+
+  /** Broker, presence and cluster as one (set by the gateway right after construction). */
+  engine!: Engine;
 
   /** Throws `invalid_topic` unless `topic` is a concrete, valid topic name. */
   checkTopic(topic: unknown): asserts topic is string {

@@ -13,6 +13,7 @@ import {
   isPattern,
   patternProblem,
   personalTopic,
+  type PresenceEventFrame,
   type ServerFrame,
   type StreamPosition,
   type SubscribeFrame,
@@ -22,7 +23,9 @@ import {
 import { isExpired } from "./auth/expiry.js";
 import type { Principal } from "./auth/principal.js";
 import type { GatewayCore } from "./core.js";
+import { checkPresenceEnabled } from "./api/presence.js";
 import { eventFrame } from "./engine/broker.js";
+import type { PresenceInfo, PresenceWatcher } from "./engine/presence.js";
 import type { HubSubscription } from "./hub/hub.js";
 import { OutboundEvent } from "./hub/outbound.js";
 import type { Transport } from "./transport/transport.js";
@@ -33,6 +36,9 @@ const NODE_TAG = Math.random().toString(36).slice(2, 8);
 class Subscription implements HubSubscription {
   /** Live events held while recovery runs; `undefined` once live. */
   pending: OutboundEvent[] | undefined = [];
+  /** Listed in the topic's presence (a presence namespace) / receiving its join and leave frames. */
+  member = false;
+  watching = false;
 
   constructor(
     readonly session: Session,
@@ -52,7 +58,7 @@ class Subscription implements HubSubscription {
   }
 }
 
-export class Session {
+export class Session implements PresenceWatcher {
   readonly id = `${NODE_TAG}-${(++nextId).toString(36)}`;
   principal: Principal | undefined;
   private readonly subs = new Map<string, Subscription>();
@@ -241,9 +247,14 @@ export class Session {
           });
           return;
         }
-        case "presence":
-          this.error("forbidden", "presence is not enabled for this namespace", frame.id);
+        case "presence": {
+          this.core.checkTopic(frame.topic);
+          checkPresenceEnabled(this.core, frame.topic);
+          this.core.checkRead(this.principal as Principal, frame.topic);
+          const list = await this.core.engine.presence.list(frame.topic);
+          this.ack(frame.id, { topic: frame.topic, count: list.count, ...(list.members && { members: list.members }) });
           return;
+        }
         default: {
           const never: never = frame;
           throw new Error(`unhandled frame ${(never as { type: string }).type}`);
@@ -272,6 +283,8 @@ export class Session {
       throw new HeraldError("forbidden", `not allowed to subscribe to "${name}"`);
     }
     const pattern = isPattern(name);
+    const tracked = !pattern && this.core.namespaces.of(name).presence;
+    if (frame.presence === true && !tracked) checkPresenceEnabled(this.core, name);
     this.dropInternal(name); // an explicit subscription replaces the implicit one
     const sub = new Subscription(this, name, pattern);
     this.subs.set(name, sub);
@@ -298,6 +311,14 @@ export class Session {
       } else {
         position = pattern ? await broker.streamPosition() : await broker.position(name);
       }
+      if (frame.presence === true) {
+        sub.watching = true;
+        this.core.engine.presence.watch(name, this);
+      }
+      if (tracked) {
+        sub.member = true;
+        await this.core.engine.presence.join(name, this.presenceInfo(frame.meta));
+      }
     } catch (err) {
       this.dropSubscription(sub);
       throw err;
@@ -321,6 +342,12 @@ export class Session {
 
   private dropSubscription(sub: Subscription): void {
     if (this.subs.get(sub.name) === sub) this.subs.delete(sub.name);
+    if (sub.watching) this.core.engine.presence.unwatch(sub.name, this);
+    if (sub.member) {
+      this.core.engine.presence
+        .leave(sub.name, this.id)
+        .catch((err) => this.core.log.warn({ err, session: this.id }, "presence leave failed; it expires instead"));
+    }
     this.core.hub.remove(sub);
     this.core.metrics.subscriptions.dec();
   }
@@ -330,6 +357,20 @@ export class Session {
     if (sub === undefined) throw new HeraldError("not_subscribed", `not subscribed to "${name}"`);
     this.dropSubscription(sub);
     this.ack(requestId, { topic: name });
+  }
+
+  /** This connection as a presence member; metadata from the subscribe frame, else the token's `presence` claim. */
+  private presenceInfo(meta: unknown): PresenceInfo {
+    const info: PresenceInfo = { client: this.id };
+    if (this.user !== undefined) info.user = this.user;
+    const m = meta ?? this.principal?.claims.presence;
+    if (m !== undefined) info.meta = m;
+    return info;
+  }
+
+  /** Sends a `join` or `leave` frame of a topic this session watches. */
+  sendPresence(frame: PresenceEventFrame): void {
+    this.send(frame);
   }
 
   /** Delivers a live event once, even when several subscriptions match it. */

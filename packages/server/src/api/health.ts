@@ -27,5 +27,9 @@ export function registerHealthRoutes(app: FastifyInstance, core: GatewayCore, st
     users: core.sessions.users,
     subscriptions: core.hub.subscriptions,
     topics: await core.broker.topicCount(),
+    engine: core.config.engine.type,
+    node: core.engine.cluster.nodeId,
+    // Every live node's own counts (connections per node), as reported through the engine.
+    nodes: await core.engine.nodes(),
   }));
 }

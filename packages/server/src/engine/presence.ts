@@ -44,12 +44,12 @@ export interface PresenceStore {
 
 /** Receives `join`/`leave` frames of a topic (a session that subscribed with `presence: true`). */
 export interface PresenceWatcher {
-  sendPresence(frame: string): void;
+  sendPresence(frame: PresenceEventFrame): void;
 }
 
 /**
- * The node's presence: a store plus the local watchers of each topic. Each change is
- * serialised once and handed to the topic's watchers; nothing scans other topics.
+ * The node's presence: a store plus the local watchers of each topic. A change goes to the
+ * watchers of its topic only (one Map lookup); nothing scans other topics.
  */
 export class Presence {
   private readonly watchers = new Map<string, Set<PresenceWatcher>>();
@@ -90,6 +90,11 @@ export class Presence {
     return this.store.list(topic, this.options.maxMembers);
   }
 
+  /** The member count alone (never reads the member list). */
+  count(topic: string): Promise<PresenceList> {
+    return this.store.list(topic, 0);
+  }
+
   watch(topic: string, watcher: PresenceWatcher): void {
     let set = this.watchers.get(topic);
     if (set === undefined) {
@@ -108,7 +113,6 @@ export class Presence {
     const set = this.watchers.get(change.topic);
     if (set === undefined) return;
     const frame: PresenceEventFrame = { type: change.type, topic: change.topic, info: change.info };
-    const json = JSON.stringify(frame);
-    for (const w of set) w.sendPresence(json);
+    for (const w of set) w.sendPresence(frame);
   }
 }

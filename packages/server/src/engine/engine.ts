@@ -1,0 +1,111 @@
+/**
+ * Builds the engine a gateway runs on from `config.engine`: the broker, presence and cluster,
+ * all in-process (`memory`) or all through one Redis (`redis`). Runs the node's periodic duties
+ * (presence heartbeat, statistics report) and applies control messages from other nodes.
+ */
+import { CloseCode } from "@herald/protocol";
+import { Gauge } from "prom-client";
+import type { HeraldConfig } from "../config.js";
+import type { GatewayCore } from "../core.js";
+import type { Namespaces } from "../hub/namespaces.js";
+import type { Broker } from "./broker.js";
+import { MemoryBroker } from "./broker-memory.js";
+import { RedisBroker } from "./broker-redis.js";
+import { type Cluster, LocalCluster, type NodeStats, RedisCluster } from "./cluster.js";
+import { Presence } from "./presence.js";
+import { MemoryPresence } from "./presence-memory.js";
+import { RedisPresence } from "./presence-redis.js";
+
+/** How often a node reports its statistics; a node silent for 5 intervals is gone. */
+const REPORT_MS = 1000;
+
+export interface EngineHooks {
+  /** Closes every connection of `user` on this node. */
+  disconnectUser(user: string, reason: string): number;
+}
+
+export class Engine {
+  readonly broker: Broker;
+  readonly presence: Presence;
+  readonly cluster: Cluster;
+  private timer: NodeJS.Timeout | undefined;
+  private report: () => Promise<NodeStats[]> = async () => [];
+
+  constructor(config: HeraldConfig, namespaces: Namespaces, broker?: Broker) {
+    const presenceOptions = { ttlSeconds: config.presence.ttlSeconds, maxMembers: config.presence.maxMembers };
+    if (broker === undefined && config.engine.type === "redis") {
+      const redis = new RedisBroker({
+        namespaces,
+        recovery: config.recovery,
+        idempotency: config.idempotency,
+        url: config.engine.redisUrl,
+        keyPrefix: config.engine.keyPrefix,
+      });
+      this.broker = redis;
+      this.presence = new Presence(new RedisPresence(redis, config.presence.ttlSeconds), presenceOptions);
+      this.cluster = new RedisCluster(redis, 5 * REPORT_MS);
+    } else {
+      this.broker =
+        broker ?? new MemoryBroker({ namespaces, recovery: config.recovery, idempotency: config.idempotency });
+      this.presence = new Presence(new MemoryPresence(), presenceOptions);
+      this.cluster = new LocalCluster();
+    }
+  }
+
+  /** Starts the broker, presence and cluster, and the node's periodic duties. */
+  async start(core: GatewayCore, hooks: EngineHooks): Promise<void> {
+    await this.broker.start();
+    if (this.broker instanceof RedisBroker) {
+      // Redis lost the stream: live connections cannot be exact any more. Asking them to
+      // reconnect makes each resubscribe with its position and learn `recovered: false`.
+      this.broker.onReset(() => {
+        core.log.warn("redis lost the event stream; asking every connection to reconnect");
+        for (const s of [...core.sessions.values()]) s.close(CloseCode.unavailable, "the event stream was reset");
+      });
+    }
+    this.cluster.onControl((m) => {
+      if (m.type === "disconnect_user") hooks.disconnectUser(m.user, m.reason);
+    });
+    await this.cluster.start();
+    await this.presence.start();
+    const gauge = new Gauge({
+      name: "herald_node_connections",
+      help: "Open client connections per gateway node (as last reported by each node)",
+      labelNames: ["node"] as const,
+      registers: [core.metrics.registry],
+    });
+    this.report = async () => {
+      const stats: NodeStats = {
+        node: this.cluster.nodeId,
+        pid: process.pid,
+        connections: core.sessions.size,
+        users: core.sessions.users,
+        subscriptions: core.hub.subscriptions,
+        updatedAt: Date.now(),
+      };
+      await this.cluster.report(stats);
+      const nodes = await this.cluster.nodes();
+      gauge.reset();
+      for (const n of nodes) gauge.set({ node: n.node }, n.connections);
+      return nodes;
+    };
+    const report = this.report;
+    await report().catch(() => {});
+    this.timer = setInterval(() => {
+      report().catch((err) => core.log.debug({ err }, "node report failed"));
+    }, REPORT_MS);
+    this.timer.unref();
+  }
+
+  /** Reports this node's statistics now and returns those of every live node. */
+  async nodes(): Promise<NodeStats[]> {
+    return this.report();
+  }
+
+  async close(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.presence.close().catch(() => {});
+    await this.cluster.close().catch(() => {});
+    await this.broker.close();
+  }
+}
