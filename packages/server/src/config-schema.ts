@@ -64,6 +64,7 @@ const namespace = {
     durable: { type: "boolean" },
     presence: { type: "boolean" },
     clientPublish: { type: "boolean" },
+    state: { type: "boolean" },
     acl: {
       type: "object",
       additionalProperties: false,
@@ -76,7 +77,7 @@ const namespace = {
 export const configSchema = {
   type: "object",
   additionalProperties: false,
-  required: ["server", "limits", "timeouts", "auth", "namespaces", "recovery", "idempotency", "engine", "presence", "socketio", "sse", "endpoints", "log"],
+  required: ["server", "limits", "timeouts", "auth", "namespaces", "recovery", "idempotency", "socketio", "sse", "endpoints", "log"],
   properties: {
     server: {
       type: "object",
@@ -247,21 +248,20 @@ export const configSchema = {
         snapshotEvery: int(1),
       },
     },
-    engine: {
+    store: {
       type: "object",
       additionalProperties: false,
-      required: ["type", "redisUrl", "keyPrefix"],
       properties: {
-        type: { enum: ["memory", "redis"] },
-        redisUrl: { type: "string", pattern: "^rediss?://" },
-        keyPrefix: { type: "string", minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9_\\-.]+$" },
+        type: { enum: ["sqlite", "postgres"] },
+        path: { type: "string", minLength: 1 },
+        url: { type: "string", minLength: 1 },
+        schema: { type: "string", pattern: "^[a-z_][a-z0-9_]{0,62}$" },
+        poolSize: int(1, 1000),
+        batchMaxEvents: int(1, 100_000),
+        batchDelayMs: int(0, 10_000),
+        retentionSweepMs: int(100),
+        snapshotEvery: int(1),
       },
-    },
-    presence: {
-      type: "object",
-      additionalProperties: false,
-      required: ["ttlSeconds", "maxMembers"],
-      properties: { ttlSeconds: int(3, 3600), maxMembers: int(0, 100_000) },
     },
     log: {
       type: "object",

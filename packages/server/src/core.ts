@@ -15,6 +15,7 @@ import type { Namespaces } from "./hub/namespaces.js";
 import type { Logger } from "./log.js";
 import type { Metrics } from "./metrics.js";
 import type { Sessions } from "./sessions.js";
+import type { StateTopics } from "./state/state-topics.js";
 
 export interface PublishContext {
   /** Where the publish came from: `api`, `client`, `server` (in-process), or a connector name. */
@@ -37,6 +38,9 @@ export class GatewayCore {
     readonly metrics: Metrics,
     readonly log: Logger,
   ) {}
+
+  /** State topics (set by the gateway): stamps publishes, answers subscribe snapshots. */
+  state: StateTopics | undefined;
 
   /** Broker, presence and cluster as one (set by the gateway right after construction). */
   engine!: Engine;
@@ -70,7 +74,7 @@ export class GatewayCore {
       throw new HeraldError("forbidden", `not allowed to publish to "${request.topic}"`);
     }
     if (!this.broker.ready) throw new HeraldError("unavailable", "the broker is not ready");
-    const outcome = await this.broker.publish(request);
+    const outcome = await this.broker.publish(this.state?.prepare(request) ?? request);
     if (!outcome.duplicate) this.metrics.published.inc({ origin: context.origin });
     return outcome;
   }

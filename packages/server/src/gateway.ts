@@ -32,6 +32,8 @@ import { UpgradeGuard } from "./limits/upgrade-guard.js";
 import { createLogger, type Logger } from "./log.js";
 import { Metrics } from "./metrics.js";
 import { Sessions } from "./sessions.js";
+import type { Store } from "./store/store.js";
+import { Storage } from "./store/storage.js";
 import { type InstalledTransports, installTransports } from "./transport/install.js";
 import { WsEndpoint } from "./transport/ws.js";
 import { VERSION } from "./version.js";
@@ -43,6 +45,8 @@ export interface GatewayOptions {
   logger?: Logger;
   /** Broker; the in-memory broker when absent. */
   broker?: Broker;
+  /** Store for durable history, state and inboxes; built from `config.store` when absent. */
+  store?: Store;
   authenticator?: Authenticator;
   acl?: Acl;
   /** Collect Node process metrics in /metrics. @default true */
@@ -66,6 +70,8 @@ export class Gateway {
   readonly core: GatewayCore;
   readonly http: FastifyInstance;
   readonly ws: WsEndpoint;
+  /** The store and what lives in it: durable history, state topics, the inbox. */
+  readonly storage: Storage;
   /** Socket.IO, SSE and configured endpoints, as configured. */
   readonly transports: InstalledTransports;
   private readonly upgradeRoutes: UpgradeRoute[] = [];
@@ -85,6 +91,9 @@ export class Gateway {
     const log = options.logger ?? createLogger(config.log.level);
     const namespaces = new Namespaces(config.namespaces);
     const metrics = new Metrics({ defaultMetrics: options.defaultMetrics !== false });
+    this.storage = new Storage(config, namespaces, log, options.store);
+    const durableBroker = this.storage.broker(options.broker, namespaces);
+    if (durableBroker !== undefined) options = { ...options, broker: durableBroker };
     const engine = new Engine(config, namespaces, options.broker);
     const broker = engine.broker;
     const authenticator =
@@ -145,6 +154,7 @@ export class Gateway {
     registerPublishRoutes(this.http, this.core, guard);
     registerTopicRoutes(this.http, this.core, guard);
     registerHealthRoutes(this.http, this.core, this.health, guard);
+    this.storage.attach(this.core, this.http, guard);
     registerPresenceRoutes(this.http, this.core, guard);
     registerUserRoutes(this.http, this.core, guard);
 
@@ -213,6 +223,7 @@ export class Gateway {
     this.started = true;
     if (server !== undefined) this.server = server;
     await this.core.engine.start(this.core, { disconnectUser: (user, reason) => this.disconnectUser(user, reason) });
+    await this.storage.start(this.core);
     await this.http.ready();
     (this.server as Server).on("upgrade", this.onUpgrade);
     this.health.startedAt = Date.now();
@@ -301,6 +312,7 @@ export class Gateway {
     this.ws.terminateAll();
     if (this.started) await this.http.close();
     await this.core.engine.close();
+    await this.storage.close();
     this.log.info("herald stopped");
   }
 }

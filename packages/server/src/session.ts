@@ -324,9 +324,13 @@ export class Session implements PresenceWatcher {
       throw err;
     }
     if (this.closed || this.subs.get(name) !== sub) return;
+    // A state topic answers with its document; deltas then continue after the snapshot's seq.
+    const snap = pattern || recovered === true ? undefined : this.core.state?.snapshot(name);
+    if (snap !== undefined) position = { epoch: snap.epoch ?? (position as TopicPosition).epoch, seq: snap.seq };
     const ack: Record<string, unknown> = { topic: name, ...position };
     if (recovered !== undefined) ack.recovered = recovered;
     if (recovered) ack.replayed = events.length;
+    if (snap !== undefined) Object.assign(ack, { state: snap.state, clocks: snap.clocks });
     this.ack(frame.id, ack);
     for (const e of events) {
       if (!pattern || this.core.acl.canRead(principal, e.topic))

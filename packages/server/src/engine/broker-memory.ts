@@ -1,12 +1,19 @@
 /**
  * The in-memory broker: one process, nothing survives a restart (every epoch is new after
  * one). Sequencing is synchronous, so per-topic order is the order of `publish` calls.
+ *
+ * With a `Persistence` (durable namespaces), events of durable topics are committed to the
+ * store before they are applied (history, stream log) and delivered; every event, durable or
+ * not, is applied in offset order through one queue, so positions never run ahead of what a
+ * subscriber can receive. On start, durable topics, the stream position and epoch, and recent
+ * ids are restored from the store.
  */
 import { randomUUID } from "node:crypto";
 import { HeraldError, type HeraldEvent, type StreamPosition, type TopicPosition, topicMatches } from "@herald/protocol";
 import { LRUCache } from "lru-cache";
 import type { IdempotencyConfig, RecoveryConfig } from "../config.js";
 import type { Namespaces } from "../hub/namespaces.js";
+import type { Persistence } from "../store/persistence.js";
 import {
   type Broker,
   type EventListener,
@@ -19,9 +26,21 @@ import {
 } from "./broker.js";
 import { Ring } from "./ring.js";
 
+/** One sequenced event waiting to be applied in offset order. */
+interface Entry {
+  event: HeraldEvent;
+  /** 0 waits for its commit, 1 is ready, 2 failed. */
+  status: 0 | 1 | 2;
+  error?: Error;
+  resolve: (outcome: PublishOutcome) => void;
+  reject: (err: Error) => void;
+}
+
 interface TopicState {
   epoch: string;
   seq: number;
+  /** Last seq applied (committed, in history, delivered); `seq` runs ahead while commits are pending. */
+  committed: number;
   events: Ring<HeraldEvent>;
   ttlMs: number;
   lastPublish: number;
@@ -35,6 +54,8 @@ export interface MemoryBrokerOptions {
   now?: () => number;
   /** How often expired history is swept. @default 30000 */
   sweepMs?: number;
+  /** Where durable namespaces keep their events; without it nothing is durable. */
+  persistence?: Persistence;
 }
 
 /** A short random epoch. */
@@ -45,8 +66,18 @@ export function newEpoch(): string {
 export class MemoryBroker implements Broker {
   private readonly topics = new Map<string, TopicState>();
   private readonly stream: Ring<HeraldEvent>;
-  private readonly streamEpoch = newEpoch();
+  private streamEpoch = newEpoch();
   private offset = 0;
+  /** Offset of the last applied event. */
+  private applied = 0;
+  /** Pattern recovery from an offset below this is not exact (events were dropped or lost). */
+  private streamFloor = 0;
+  /** Events sequenced but not yet applied, in offset order. */
+  private outbox: Entry[] = [];
+  private outboxHead = 0;
+  /** Ids of events still waiting for their commit, so a duplicate waits too. */
+  private readonly inflight = new Map<string, Promise<PublishOutcome>>();
+  private failed = false;
   private readonly seen: LRUCache<string, HeraldEvent> | undefined;
   private readonly listeners: EventListener[] = [];
   private readonly now: () => number;
@@ -62,6 +93,7 @@ export class MemoryBroker implements Broker {
   }
 
   async start(): Promise<void> {
+    if (this.options.persistence !== undefined) await this.restore(this.options.persistence);
     this.sweeper = setInterval(() => this.sweep(), this.options.sweepMs ?? 30_000);
     this.sweeper.unref();
     this.ready = true;
@@ -70,6 +102,38 @@ export class MemoryBroker implements Broker {
   async close(): Promise<void> {
     if (this.sweeper) clearInterval(this.sweeper);
     this.ready = false;
+    await this.options.persistence?.close();
+  }
+
+  private async restore(p: Persistence): Promise<void> {
+    const r = await p.restore(this.options.recovery.streamSize);
+    const now = this.now();
+    for (const rt of r.topics) {
+      const ns = this.options.namespaces.of(rt.topic);
+      const t: TopicState = {
+        epoch: rt.epoch,
+        seq: rt.seq,
+        committed: rt.seq,
+        events: new Ring(ns.history.size),
+        ttlMs: ns.history.ttlSeconds * 1000,
+        lastPublish: now,
+      };
+      for (const e of rt.events) t.events.push(e);
+      this.topics.set(rt.topic, t);
+    }
+    if (r.stream !== undefined) {
+      this.streamEpoch = r.stream.epoch;
+      // Offsets of non-durable events after the last commit were never stored: jump past any
+      // offset the previous run can have used (it assigned fewer than 1000 per ms).
+      this.offset = Math.max(r.stream.offset, now * 1000);
+      this.applied = this.offset;
+      this.streamFloor = r.stream.offset;
+    }
+    for (const e of r.streamEvents) {
+      this.stream.push(e);
+      this.seen?.set(e.id, e);
+    }
+    for (const rt of r.topics) for (const e of rt.events) this.seen?.set(e.id, e);
   }
 
   onEvent(listener: EventListener): void {
@@ -83,6 +147,7 @@ export class MemoryBroker implements Broker {
       t = {
         epoch: newEpoch(),
         seq: 0,
+        committed: 0,
         events: new Ring(ns.history.size),
         ttlMs: ns.history.ttlSeconds * 1000,
         lastPublish: this.now(),
@@ -100,7 +165,9 @@ export class MemoryBroker implements Broker {
 
   private expireStream(now: number): void {
     const cutoff = now - this.options.recovery.streamTtlSeconds * 1000;
-    while (this.stream.length > 0 && (this.stream.first() as HeraldEvent).timestamp < cutoff) this.stream.shift();
+    while (this.stream.length > 0 && (this.stream.first() as HeraldEvent).timestamp < cutoff) {
+      this.streamFloor = (this.stream.shift() as HeraldEvent).offset;
+    }
   }
 
   private sweep(): void {
@@ -109,25 +176,98 @@ export class MemoryBroker implements Broker {
     const idleCutoff = now - Math.max(this.options.recovery.streamTtlSeconds * 1000, 3_600_000);
     for (const [name, t] of this.topics) {
       this.expire(t, now);
-      if (t.events.length === 0 && t.lastPublish < idleCutoff) this.topics.delete(name);
+      // A durable topic's position must outlive its history: forgetting it would reuse seqs.
+      if (t.events.length === 0 && t.lastPublish < idleCutoff && this.options.persistence?.durable(name) !== true) {
+        this.topics.delete(name);
+      }
     }
   }
 
   async publish(request: PublishRequest): Promise<PublishOutcome> {
-    return this.publishSync(request);
+    const p = this.options.persistence;
+    if (p === undefined) return this.publishSync(request);
+    const prior = this.duplicateOf(request);
+    if (prior !== undefined) {
+      const waiting = this.inflight.get(prior.id);
+      if (waiting !== undefined) await waiting;
+      return { event: prior, duplicate: true };
+    }
+    const durable = p.durable(request.topic);
+    if (durable && this.failed) throw new HeraldError("unavailable", "the store failed; durable publishes are stopped");
+    if (!durable && this.outbox.length === this.outboxHead) return this.publishSync(request);
+    const event = this.sequence(request);
+    const promise = new Promise<PublishOutcome>((resolve, reject) => {
+      const entry: Entry = { event, status: durable ? 0 : 1, resolve, reject };
+      this.outbox.push(entry);
+      if (durable) {
+        p.commit(event, { epoch: this.streamEpoch, offset: this.offset }).then(
+          () => {
+            entry.status = 1;
+            this.drain();
+          },
+          (err: Error) => {
+            entry.status = 2;
+            entry.error = err;
+            this.failed = true;
+            this.ready = false;
+            this.drain();
+          },
+        );
+      }
+    });
+    if (request.id !== undefined) {
+      this.inflight.set(event.id, promise);
+      promise.then(
+        () => this.inflight.delete(event.id),
+        () => this.inflight.delete(event.id),
+      );
+    }
+    return promise;
   }
 
-  /** Synchronous publish, for callers in the same process that need no promise. */
-  publishSync(request: PublishRequest): PublishOutcome {
-    if (request.id !== undefined && this.seen !== undefined) {
-      const prior = this.seen.get(request.id);
-      if (prior !== undefined) {
-        if (prior.topic !== request.topic) {
-          throw new HeraldError("conflict", `event id "${request.id}" was already used on another topic`);
-        }
-        return { event: prior, duplicate: true };
+  /** Applies ready entries from the head of the outbox, in offset order. */
+  private drain(): void {
+    while (this.outboxHead < this.outbox.length) {
+      const entry = this.outbox[this.outboxHead] as Entry;
+      if (entry.status === 0) break;
+      this.outboxHead++;
+      if (entry.status === 1) {
+        this.apply(entry.event);
+        entry.resolve({ event: entry.event, duplicate: false });
+      } else {
+        // Fail-stop: every later durable event of this topic fails too, so its seq rolls back.
+        const t = this.topic(entry.event.topic);
+        t.seq = Math.min(t.seq, entry.event.seq - 1);
+        this.seen?.delete(entry.event.id);
+        entry.reject(entry.error as Error);
       }
     }
+    if (this.outboxHead === this.outbox.length) {
+      this.outbox = [];
+      this.outboxHead = 0;
+    }
+  }
+
+  private duplicateOf(request: PublishRequest): HeraldEvent | undefined {
+    if (request.id === undefined || this.seen === undefined) return undefined;
+    const prior = this.seen.get(request.id);
+    if (prior !== undefined && prior.topic !== request.topic) {
+      throw new HeraldError("conflict", `event id "${request.id}" was already used on another topic`);
+    }
+    return prior;
+  }
+
+  /** Synchronous publish, for callers in the same process that need no promise (non-durable topics). */
+  publishSync(request: PublishRequest): PublishOutcome {
+    const prior = this.duplicateOf(request);
+    if (prior !== undefined) return { event: prior, duplicate: true };
+    const event = this.sequence(request);
+    this.apply(event);
+    return { event, duplicate: false };
+  }
+
+  /** Assigns seq, epoch and offset, and remembers the id. */
+  private sequence(request: PublishRequest): HeraldEvent {
     const now = this.now();
     const t = this.topic(request.topic);
     const event: HeraldEvent = {
@@ -143,23 +283,31 @@ export class MemoryBroker implements Broker {
     if (request.source !== undefined) event.source = request.source;
     if (request.sig !== undefined) event.sig = request.sig;
     t.lastPublish = now;
-    t.events.push(event);
-    this.stream.push(event);
     this.seen?.set(event.id, event);
+    return event;
+  }
+
+  /** Puts a sequenced (and, when durable, committed) event in history and delivers it. */
+  private apply(event: HeraldEvent): void {
+    const t = this.topic(event.topic);
+    t.committed = event.seq;
+    this.applied = event.offset;
+    t.events.push(event);
+    const evicted = this.stream.push(event);
+    if (evicted !== undefined) this.streamFloor = evicted.offset;
     if (this.listeners.length > 0) {
       const frame = eventFrame(event);
       for (const l of this.listeners) l(event, frame);
     }
-    return { event, duplicate: false };
   }
 
   async position(topic: string): Promise<TopicPosition> {
     const t = this.topic(topic);
-    return { epoch: t.epoch, seq: t.seq };
+    return { epoch: t.epoch, seq: t.committed };
   }
 
   async streamPosition(): Promise<StreamPosition> {
-    return { epoch: this.streamEpoch, offset: this.offset };
+    return { epoch: this.streamEpoch, offset: this.applied };
   }
 
   async topicCount(): Promise<number> {
@@ -171,8 +319,8 @@ export class MemoryBroker implements Broker {
     this.expire(t, this.now());
     const since = query.since ?? 0;
     const first = t.events.first();
-    const position = { epoch: t.epoch, seq: t.seq };
-    if (first === undefined) return { events: [], position, truncated: t.seq > since };
+    const position = { epoch: t.epoch, seq: t.committed };
+    if (first === undefined) return { events: [], position, truncated: t.committed > since };
     const from = since + 1 - first.seq;
     return { events: t.events.slice(from, query.limit), position, truncated: from < 0 };
   }
@@ -180,10 +328,10 @@ export class MemoryBroker implements Broker {
   async recoverTopic(topic: string, since: TopicPosition, maxEvents: number): Promise<Recovery<TopicPosition>> {
     const t = this.topic(topic);
     this.expire(t, this.now());
-    const position = { epoch: t.epoch, seq: t.seq };
+    const position = { epoch: t.epoch, seq: t.committed };
     const fail = { events: [], recovered: false, position };
-    if (since.epoch !== t.epoch || since.seq > t.seq) return fail;
-    const missed = t.seq - since.seq;
+    if (since.epoch !== t.epoch || since.seq > t.committed) return fail;
+    const missed = t.committed - since.seq;
     if (missed === 0) return { events: [], recovered: true, position };
     if (missed > maxEvents) return fail;
     const first = t.events.first();
@@ -193,14 +341,21 @@ export class MemoryBroker implements Broker {
 
   async recoverPattern(pattern: string, since: StreamPosition, maxEvents: number): Promise<Recovery<StreamPosition>> {
     this.expireStream(this.now());
-    const position = { epoch: this.streamEpoch, offset: this.offset };
+    const position = { epoch: this.streamEpoch, offset: this.applied };
     const fail = { events: [], recovered: false, position };
-    if (since.epoch !== this.streamEpoch || since.offset > this.offset) return fail;
-    if (since.offset === this.offset) return { events: [], recovered: true, position };
-    const first = this.stream.first();
-    if (first === undefined || first.offset > since.offset + 1) return fail;
+    if (since.epoch !== this.streamEpoch || since.offset > this.applied) return fail;
+    if (since.offset === this.applied) return { events: [], recovered: true, position };
+    if (since.offset < this.streamFloor) return fail;
+    // Offsets in the log may have holes (failed commits, a restart): find the start by search.
+    let lo = 0;
+    let hi = this.stream.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((this.stream.at(mid) as HeraldEvent).offset <= since.offset) lo = mid + 1;
+      else hi = mid;
+    }
     const events: HeraldEvent[] = [];
-    for (let i = since.offset + 1 - first.offset; i < this.stream.length; i++) {
+    for (let i = lo; i < this.stream.length; i++) {
       const e = this.stream.at(i) as HeraldEvent;
       if (topicMatches(pattern, e.topic)) {
         if (events.length === maxEvents) return fail;

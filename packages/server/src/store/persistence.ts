@@ -1,0 +1,36 @@
+/**
+ * The seam between a broker and the store: a broker keeps sequencing and fan-out, and hands
+ * every event of a durable topic to `commit` before it applies or delivers it. The memory
+ * broker uses it today; any broker that sequences in-process can use it the same way.
+ *
+ * Contract: `commit` promises resolve in the order the calls were made; once one rejects,
+ * every later one rejects too (fail-stop), so a broker never has a hole in a topic's history.
+ */
+import type { HeraldEvent, StreamPosition } from "@herald/protocol";
+
+/** A durable topic as it was stored: its position and its newest events (ascending). */
+export interface RestoredTopic {
+  topic: string;
+  epoch: string;
+  seq: number;
+  events: HeraldEvent[];
+}
+
+export interface RestoredHistory {
+  /** The stream position last committed; absent for an empty store. */
+  stream: StreamPosition | undefined;
+  topics: RestoredTopic[];
+  /** The newest durable events across topics, ascending by offset. */
+  streamEvents: HeraldEvent[];
+}
+
+export interface Persistence {
+  /** Whether events on `topic` are kept in the store. */
+  durable(topic: string): boolean;
+  /** Queues `event` for the next group commit; resolves once it is committed. */
+  commit(event: HeraldEvent, stream: StreamPosition): Promise<void>;
+  /** Loads what a broker needs on start; `streamSize` bounds the stream events returned. */
+  restore(streamSize: number): Promise<RestoredHistory>;
+  /** Commits what is queued and stops background work (the store stays open). */
+  close(): Promise<void>;
+}
