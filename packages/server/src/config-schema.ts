@@ -77,7 +77,7 @@ const namespace = {
 export const configSchema = {
   type: "object",
   additionalProperties: false,
-  required: ["server", "limits", "timeouts", "auth", "namespaces", "recovery", "idempotency", "socketio", "sse", "endpoints", "log"],
+  required: ["server", "limits", "timeouts", "auth", "namespaces", "recovery", "idempotency", "engine", "presence", "socketio", "sse", "endpoints", "log"],
   properties: {
     server: {
       type: "object",
@@ -262,6 +262,22 @@ export const configSchema = {
         retentionSweepMs: int(100),
         snapshotEvery: int(1),
       },
+    },
+    engine: {
+      type: "object",
+      additionalProperties: false,
+      required: ["type", "redisUrl", "keyPrefix"],
+      properties: {
+        type: { enum: ["memory", "redis"] },
+        redisUrl: { type: "string", pattern: "^rediss?://" },
+        keyPrefix: { type: "string", minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9_\\-.]+$" },
+      },
+    },
+    presence: {
+      type: "object",
+      additionalProperties: false,
+      required: ["ttlSeconds", "maxMembers"],
+      properties: { ttlSeconds: int(3, 3600), maxMembers: int(0, 100_000) },
     },
     log: {
       type: "object",

@@ -238,6 +238,22 @@ export interface StoreConfig {
   snapshotEvery: number;
 }
 
+export interface EngineConfig {
+  /** `memory` (one process) or `redis` (several nodes acting as one through Redis). @default "memory" */
+  type: "memory" | "redis";
+  /** Redis URL: `redis://[[user]:password@]host:port[/db]`, `rediss://` for TLS. @default "redis://127.0.0.1:6379" */
+  redisUrl: string;
+  /** Prefix of every Redis key and channel; nodes that act as one share it. @default "herald" */
+  keyPrefix: string;
+}
+
+export interface PresenceConfig {
+  /** Seconds a presence entry outlives the last heartbeat of its node (a crashed node's entries go after this). @default 30 */
+  ttlSeconds: number;
+  /** Largest member list returned; bigger topics answer with the count only. @default 1000 */
+  maxMembers: number;
+}
+
 export interface HeraldConfig {
   server: {
     /** @default "0.0.0.0" */
@@ -264,6 +280,8 @@ export interface HeraldConfig {
   sse: SseConfig;
   /** Configured WebSocket endpoints that auto-subscribe their connections. @default [] */
   endpoints: EndpointConfig[];
+  engine: EngineConfig;
+  presence: PresenceConfig;
   log: {
     /** pino level: fatal, error, warn, info, debug, trace, silent. @default "info" */
     level: string;
@@ -339,6 +357,8 @@ export const DEFAULTS: HeraldConfig = {
   socketio: { enabled: true, path: "/socket.io" },
   sse: { enabled: true, path: "/sse", retryMs: 2000 },
   endpoints: [],
+  engine: { type: "memory", redisUrl: "redis://127.0.0.1:6379", keyPrefix: "herald" },
+  presence: { ttlSeconds: 30, maxMembers: 1000 },
   log: { level: "info" },
 };
 
@@ -360,6 +380,9 @@ export const ENV_OVERRIDES: Record<string, { path: string[]; kind: "string" | "i
   HERALD_JWT_SECRET: { path: ["auth", "jwtSecret"], kind: "string" },
   HERALD_ANONYMOUS: { path: ["auth", "anonymous"], kind: "bool" },
   HERALD_LOG_LEVEL: { path: ["log", "level"], kind: "string" },
+  HERALD_ENGINE: { path: ["engine", "type"], kind: "string" },
+  HERALD_REDIS_URL: { path: ["engine", "redisUrl"], kind: "string" },
+  HERALD_KEY_PREFIX: { path: ["engine", "keyPrefix"], kind: "string" },
   HERALD_MAX_CONNECTIONS: { path: ["limits", "maxConnections"], kind: "int" },
   HERALD_STORE: { path: ["store", "type"], kind: "string" },
   HERALD_STORE_PATH: { path: ["store", "path"], kind: "string" },
