@@ -39,9 +39,6 @@ export class GatewayCore {
     readonly log: Logger,
   ) {}
 
-  /** Broker, presence and cluster as one (set by the gateway right after construction). */
-  engine!: Engine;
-
   /** State topics (set by the gateway): stamps publishes, answers subscribe snapshots. */
   state: StateTopics | undefined;
 
