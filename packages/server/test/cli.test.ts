@@ -2,10 +2,13 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { JwtAuthenticator } from "../src/auth/jwt.js";
-import { getJson, type Running, startGateway } from "./helpers.js";
+import { getJson, type Running, startGateway, TestClient } from "./helpers.js";
 
 const bin = fileURLToPath(new URL("../bin/herald.js", import.meta.url));
 const secret = "cli-test-secret-0123456789";
@@ -110,6 +113,32 @@ describe("herald CLI", () => {
     }
   });
 
+  it("serve reads a YAML config file and shuts down gracefully on SIGTERM", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "herald-cli-"));
+    const file = join(dir, "herald.yaml");
+    writeFileSync(file, "server:\n  port: 0\n  host: 127.0.0.1\nlog:\n  level: warn\ntimeouts:\n  shutdownMs: 500\n");
+    const child = spawn(process.execPath, [bin, "serve", "--config", file]);
+    try {
+      let out = "";
+      child.stdout.on("data", (d) => (out += d));
+      const deadline = Date.now() + 20_000;
+      while (!/listening on http:\/\/127\.0\.0\.1:\d+/.test(out) && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 25));
+      const port = Number(/127\.0\.0\.1:(\d+)/.exec(out)?.[1]);
+      assert.ok(port > 0, out);
+      const c = await TestClient.connect(`ws://127.0.0.1:${port}/ws`);
+      const exited = once(child, "exit");
+      child.kill("SIGTERM");
+      const d = await c.next("disconnect");
+      assert.deepEqual([d.code, d.reconnect], [1001, true]);
+      const [code] = await exited;
+      assert.equal(code, 0);
+    } finally {
+      child.kill("SIGKILL");
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("rejects bad usage and bad configuration with clear messages and exit codes", async () => {
     const usage = await run(["frobnicate"]);
     assert.equal(usage.code, 2);
@@ -119,5 +148,17 @@ describe("herald CLI", () => {
     const config = await run(["serve"], { HERALD_PORT: "not-a-port" });
     assert.equal(config.code, 78);
     assert.match(config.stderr, /HERALD_PORT must be an integer/);
+    const dir = mkdtempSync(join(tmpdir(), "herald-cli-"));
+    try {
+      writeFileSync(join(dir, "bad.yaml"), "limits:\n  maxFrameBytes: 10\n  bogus: 1\n");
+      const bad = await run(["serve", "--config", join(dir, "bad.yaml")]);
+      assert.equal(bad.code, 78);
+      assert.match(bad.stderr, /config\.limits\.maxFrameBytes must be >= 1024/);
+      assert.match(bad.stderr, /unknown option "bogus"/);
+      const missing = await run(["serve", "--config", join(dir, "nope.yaml")]);
+      assert.match(missing.stderr, /cannot read config file/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
