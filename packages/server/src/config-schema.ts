@@ -207,6 +207,22 @@ export const configSchema = {
       required: ["size", "ttlSeconds"],
       properties: { size: int(0), ttlSeconds: int(1) },
     },
+    engine: {
+      type: "object",
+      additionalProperties: false,
+      required: ["type", "redisUrl", "keyPrefix"],
+      properties: {
+        type: { enum: ["memory", "redis"] },
+        redisUrl: { type: "string", pattern: "^rediss?://" },
+        keyPrefix: { type: "string", minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9_\\-.]+$" },
+      },
+    },
+    presence: {
+      type: "object",
+      additionalProperties: false,
+      required: ["ttlSeconds", "maxMembers"],
+      properties: { ttlSeconds: int(3, 3600), maxMembers: int(0, 100_000) },
+    },
     socketio: {
       type: "object",
       additionalProperties: false,
@@ -247,37 +263,6 @@ export const configSchema = {
         retentionSweepMs: int(100),
         snapshotEvery: int(1),
       },
-    },
-    store: {
-      type: "object",
-      additionalProperties: false,
-      properties: {
-        type: { enum: ["sqlite", "postgres"] },
-        path: { type: "string", minLength: 1 },
-        url: { type: "string", minLength: 1 },
-        schema: { type: "string", pattern: "^[a-z_][a-z0-9_]{0,62}$" },
-        poolSize: int(1, 1000),
-        batchMaxEvents: int(1, 100_000),
-        batchDelayMs: int(0, 10_000),
-        retentionSweepMs: int(100),
-        snapshotEvery: int(1),
-      },
-    },
-    engine: {
-      type: "object",
-      additionalProperties: false,
-      required: ["type", "redisUrl", "keyPrefix"],
-      properties: {
-        type: { enum: ["memory", "redis"] },
-        redisUrl: { type: "string", pattern: "^rediss?://" },
-        keyPrefix: { type: "string", minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9_\\-.]+$" },
-      },
-    },
-    presence: {
-      type: "object",
-      additionalProperties: false,
-      required: ["ttlSeconds", "maxMembers"],
-      properties: { ttlSeconds: int(3, 3600), maxMembers: int(0, 100_000) },
     },
     log: {
       type: "object",

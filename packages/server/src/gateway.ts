@@ -154,8 +154,6 @@ export class Gateway {
     registerPublishRoutes(this.http, this.core, guard);
     registerTopicRoutes(this.http, this.core, guard);
     registerHealthRoutes(this.http, this.core, this.health, guard);
-    registerPresenceRoutes(this.http, this.core, guard);
-    registerUserRoutes(this.http, this.core, guard);
     this.storage.attach(this.core, this.http, guard);
     registerPresenceRoutes(this.http, this.core, guard);
     registerUserRoutes(this.http, this.core, guard);
