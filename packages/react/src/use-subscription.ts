@@ -1,0 +1,54 @@
+/**
+ * The building block of the topic hooks (and of `usePresence` / `useInbox` when those server
+ * features land): holds one subscription for the component's lifetime, calls the latest
+ * handlers, and reports the subscription's error.
+ */
+import type { HeraldClientError, HeraldEvent, ResetInfo, SubscribeOptions } from "@herald/client";
+import { useEffect, useRef, useState } from "react";
+import { useHeraldClient } from "./context.js";
+
+export interface SubscriptionHandlers<T> {
+  /** Each event, once, in order (missed events first after a reconnect). */
+  onEvent(event: HeraldEvent<T>): void;
+  /** Events were lost and could not be replayed (`recovered: false`): refetch state. */
+  onReset?(info: ResetInfo): void;
+}
+
+/**
+ * Subscribes to `topic` (a topic or a pattern) while mounted; `null` subscribes to nothing.
+ * Components subscribing to the same name share one server subscription. Returns the
+ * subscription's error (e.g. `forbidden`), if any.
+ */
+export function useSubscription<T = unknown>(
+  topic: string | null,
+  handlers: SubscriptionHandlers<T>,
+  options: SubscribeOptions = {},
+): HeraldClientError | undefined {
+  const client = useHeraldClient();
+  const latest = useRef(handlers);
+  latest.current = handlers;
+  const since = useRef(options.since);
+  since.current = options.since;
+  const [error, setError] = useState<HeraldClientError | undefined>(undefined);
+  useEffect(() => {
+    setError(undefined);
+    if (topic === null) return;
+    let sub: ReturnType<typeof client.subscribe<T>>;
+    try {
+      sub = client.subscribe<T>(topic, since.current === undefined ? {} : { since: since.current });
+    } catch (err) {
+      setError(err as HeraldClientError);
+      return;
+    }
+    const offs = [
+      sub.on("event", (e) => latest.current.onEvent(e)),
+      sub.on("reset", (r) => latest.current.onReset?.(r)),
+      sub.on("error", (err) => setError(err)),
+    ];
+    return () => {
+      for (const off of offs) off();
+      sub.unsubscribe();
+    };
+  }, [client, topic]);
+  return error;
+}
