@@ -73,12 +73,7 @@ export function decide(rule: AclRule, who: Principal, roles: RoleOptions): Decis
  * namespace whose prefix has `prefixSegments` segments: the next segment is the user id.
  * `wildcardOk` accepts a wildcard or missing owner segment (patterns: deliveries are filtered).
  */
-export function ownerSegmentMatches(
-  topic: string,
-  prefixSegments: number,
-  user: string,
-  wildcardOk = false,
-): boolean {
+export function ownerSegmentMatches(topic: string, prefixSegments: number, user: string, wildcardOk = false): boolean {
   let start = 0;
   for (let i = 0; i < prefixSegments; i++) {
     const dot = topic.indexOf(".", start);

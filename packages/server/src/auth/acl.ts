@@ -10,7 +10,16 @@
 import { BROADCAST_TOPIC, isPattern, personalTopic } from "@herald/protocol";
 import type { NamespaceAclConfig, NamespaceConfig } from "../config.js";
 import type { Namespaces } from "../hub/namespaces.js";
-import { ALLOW, type Decision, DENY, decide, isAdmin, OWNER, ownerSegmentMatches, type RoleOptions } from "./acl-rules.js";
+import {
+  ALLOW,
+  DENY,
+  type Decision,
+  decide,
+  isAdmin,
+  OWNER,
+  ownerSegmentMatches,
+  type RoleOptions,
+} from "./acl-rules.js";
 import type { Principal } from "./principal.js";
 
 export interface Acl {

@@ -44,7 +44,9 @@ export function authConfigProblems(config: HeraldConfig): string[] {
   }
   for (const o of config.server.allowedOrigins) {
     if (o !== "*" && !/^[a-z][a-z0-9+.-]*:\/\/[^/]+$/i.test(o)) {
-      problems.push(`config.server.allowedOrigins: "${o}" must be "*" or scheme://host[:port] (host may start with *.)`);
+      problems.push(
+        `config.server.allowedOrigins: "${o}" must be "*" or scheme://host[:port] (host may start with *.)`,
+      );
     }
   }
   return problems;

@@ -62,7 +62,8 @@ export class JwtAuthenticator implements Authenticator {
       throw new HeraldError("unauthorized", "malformed token", { cause: err });
     }
     const accepted = await this.algorithms;
-    if (!accepted.has(alg)) throw new HeraldError("unauthorized", `token algorithm "${alg.slice(0, 20)}" is not accepted`);
+    if (!accepted.has(alg))
+      throw new HeraldError("unauthorized", `token algorithm "${alg.slice(0, 20)}" is not accepted`);
     const options: JWTVerifyOptions = { ...this.verifyOptions, algorithms: [alg] };
     const candidates = await this.ring.candidates(alg, kid);
     let payload: JWTPayload | undefined;

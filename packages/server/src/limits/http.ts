@@ -3,9 +3,9 @@
  * requests that never finish their headers) and a per-IP request rate on the HTTP API.
  */
 import type { ServerOptions } from "node:http";
-import rateLimit from "@fastify/rate-limit";
 import type { FastifyInstance } from "fastify";
 import type { HeraldConfig } from "../config.js";
+import { ConnectionRate } from "./connection-rate.js";
 
 /** Options for `http.createServer`: header and request deadlines, checked often enough to matter. */
 export function httpServerOptions(config: Pick<HeraldConfig, "timeouts">): ServerOptions {
@@ -19,24 +19,29 @@ export function httpServerOptions(config: Pick<HeraldConfig, "timeouts">): Serve
   };
 }
 
+/** Paths never rate-limited: probes must answer even under a flood. */
+const EXEMPT = new Set(["/healthz", "/readyz"]);
+
 /**
- * Registers `@fastify/rate-limit` on every route: `limits.httpRequestsPerSecond` per client IP,
- * answered with 429, `code: "rate_limited"` and `Retry-After`. Call before routes are added.
+ * Limits every HTTP route to `limits.httpRequestsPerSecond` per client IP (a token bucket per
+ * address, bounded like the connection rate). Excess gets 429, `{code: "rate_limited"}` and
+ * `Retry-After`. An `onRequest` hook, so it runs before body parsing and authentication.
+ * (`@fastify/rate-limit` was tried first: its global mode attaches through `onRoute` and
+ * missed routes declared before the plugin finished loading.)
  */
 export function registerHttpRateLimit(app: FastifyInstance, config: Pick<HeraldConfig, "limits">): void {
   const max = config.limits.httpRequestsPerSecond;
   if (max === 0) return;
-  app.register(rateLimit, {
-    global: true,
-    max,
-    timeWindow: 1000,
-    // Health probes must answer even under a flood.
-    allowList: (req) => req.url === "/healthz" || req.url === "/readyz",
-    errorResponseBuilder: (_req, ctx) => ({
-      statusCode: 429,
-      code: "rate_limited",
-      error: `more than ${ctx.max} requests per second; retry in ${ctx.after}`,
-      message: `more than ${ctx.max} requests per second; retry in ${ctx.after}`,
-    }),
+  const rate = new ConnectionRate(max, max);
+  app.addHook("onRequest", async (req, reply) => {
+    if (EXEMPT.has(req.url)) return;
+    const ip = req.ip ?? req.socket.remoteAddress ?? "unknown";
+    if (rate.admit(ip)) return;
+    const after = rate.retryAfterSeconds(ip);
+    reply.header("retry-after", String(after));
+    reply
+      .status(429)
+      .send({ code: "rate_limited", error: `more than ${max} requests per second; retry in ${after} s` });
+    return reply;
   });
 }

@@ -46,7 +46,10 @@ export class InboundRate {
     if (verdict === "close") peer.close(CloseCode.rateLimited, "inbound frame rate exceeded repeatedly");
     else {
       const rate = this.limits.inboundFramesPerSecond;
-      peer.error("rate_limited", `more than ${rate} frames per second; frame dropped (retry in ${this.retryAfterMs} ms)`);
+      peer.error(
+        "rate_limited",
+        `more than ${rate} frames per second; frame dropped (retry in ${this.retryAfterMs} ms)`,
+      );
     }
     return false;
   }

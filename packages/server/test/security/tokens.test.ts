@@ -5,17 +5,7 @@ import { createServer, type Server } from "node:http";
 import { after, before, describe, it } from "node:test";
 import { type Running, startGateway, TestClient } from "../helpers.js";
 import { Bystander } from "./bystander.js";
-import {
-  authConfig,
-  EC,
-  editedToken,
-  HS_SECRET,
-  mint,
-  noneToken,
-  RSA,
-  rsaJwk,
-  STRANGER,
-} from "./fixtures.js";
+import { authConfig, EC, editedToken, HS_SECRET, mint, noneToken, RSA, rsaJwk, STRANGER } from "./fixtures.js";
 
 /** Connects with `?token=` and returns the error frame and close code it was refused with. */
 async function refused(run: Running, token: string): Promise<{ code: unknown; error: unknown; close: number }> {
@@ -177,7 +167,12 @@ describe("tokens from a JWKS URL", () => {
     run = await startGateway({
       auth: {
         ...auth,
-        jwt: { ...(auth as { jwt: object }).jwt, keys: [], algorithms: ["RS256"], jwksUrl: `http://127.0.0.1:${port}/jwks` },
+        jwt: {
+          ...(auth as { jwt: object }).jwt,
+          keys: [],
+          algorithms: ["RS256"],
+          jwksUrl: `http://127.0.0.1:${port}/jwks`,
+        },
       } as never,
     });
   });
@@ -197,7 +192,10 @@ describe("tokens from a JWKS URL", () => {
       assert.deepEqual([r.code, r.close], ["unauthorized", 4500]);
     }
     assert.ok(fetches <= 2, `forged kids caused ${fetches} JWKS fetches`);
-    const hs = await refused(run, await mint("alice", { alg: "HS256", kid: "k1", key: new TextEncoder().encode(HS_SECRET) }));
+    const hs = await refused(
+      run,
+      await mint("alice", { alg: "HS256", kid: "k1", key: new TextEncoder().encode(HS_SECRET) }),
+    );
     assert.equal(hs.close, 4500);
   });
 });
