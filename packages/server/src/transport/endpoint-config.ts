@@ -58,4 +58,3 @@ export function endpointProblems(endpoints: readonly EndpointConfig[], reserved:
   });
   return problems;
 }
-

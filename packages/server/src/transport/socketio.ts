@@ -29,8 +29,8 @@ import type { GatewayCore } from "../core.js";
 import type { OutboundEvent } from "../hub/outbound.js";
 import { valueDepth } from "../json.js";
 import { Session, toHeraldError } from "../session.js";
-import { upgradeToken } from "./ws.js";
 import type { Transport } from "./transport.js";
+import { upgradeToken } from "./ws.js";
 
 /** Socket.IO event names a server may not emit; events of these types arrive as `herald_<name>`. */
 const RESERVED = new Set(["connect", "connect_error", "disconnect", "disconnecting", "newListener", "removeListener"]);
@@ -72,6 +72,8 @@ class SocketIoTransport implements Transport {
   /** Ids of `authenticate` requests: their answer is also emitted as `authenticated` / `auth_error`. */
   readonly authRequests = new Set<string>();
   established = false;
+  /** Resolves once the session is open; requests that arrive earlier wait for it, in order. */
+  opening: Promise<void> | undefined;
   private queued = 0;
   private overflowed = false;
 
@@ -121,7 +123,8 @@ class SocketIoTransport implements Transport {
         const { id: _id, type: _type, ...fields } = frame;
         const answer = frame.type === "ack" ? { ok: true, ...fields } : { ok: false, ...fields };
         if (id !== undefined && this.authRequests.delete(id)) {
-          if (frame.type === "ack") this.emit("authenticated", { user_id: this.session.user, session_id: this.session.id });
+          if (frame.type === "ack")
+            this.emit("authenticated", { user_id: this.session.user, session_id: this.session.id });
           else this.emit("auth_error", { code: frame.code, error: frame.error });
         } else if (frame.type === "error" && id === undefined) {
           const authProblem = frame.code === "unauthorized" || frame.code === "token_expired";
@@ -130,7 +133,8 @@ class SocketIoTransport implements Transport {
         const ack = id === undefined ? undefined : this.pending.get(id);
         if (id !== undefined) this.pending.delete(id);
         if (ack !== undefined) ack(answer);
-        else if (frame.type === "error" && id !== undefined && !id.startsWith("auth:")) this.emit("herald_error", fields);
+        else if (frame.type === "error" && id !== undefined && !id.startsWith("auth:"))
+          this.emit("herald_error", fields);
         return;
       }
       case "pong": {
@@ -278,7 +282,7 @@ export class SocketIoEndpoint {
       transport.emit("status", status);
       if (typeof cb === "function") (cb as Ack)(status);
     });
-    session
+    transport.opening = session
       .open(handshakeToken(socket))
       .then(() => {
         // Without a token and without anonymous access the session waits for `authenticate`;
@@ -291,6 +295,9 @@ export class SocketIoEndpoint {
       .catch((err) => {
         this.core.log.error({ err }, "session open failed");
         session.close(CloseCode.internalError, "internal error");
+      })
+      .finally(() => {
+        transport.opening = undefined;
       });
   }
 
@@ -345,6 +352,11 @@ export class SocketIoEndpoint {
 
   /** Parses and hands one request to the session; its answer is routed to `ack`. */
   private dispatch(transport: SocketIoTransport, raw: Record<string, unknown>, ack: unknown, fixedId?: string): void {
+    // A client may emit as soon as it is connected, before the handshake token is verified.
+    if (transport.opening !== undefined) {
+      transport.opening.then(() => this.dispatch(transport, raw, ack, fixedId));
+      return;
+    }
     const session = transport.session;
     const id = fixedId ?? `io:${++this.nextRequest}`;
     const reply = (code: ErrorCode, error: string) => {
@@ -391,4 +403,3 @@ export class SocketIoEndpoint {
     this.engine.close();
   }
 }
-

@@ -136,7 +136,8 @@ class SseTransport implements Transport {
   private enqueue(item: Held): void {
     if (this.held !== undefined) {
       this.held.push(item);
-      if (this.held.length > this.maxHeld) this.session.close(CloseCode.slowConsumer, "too many events during recovery");
+      if (this.held.length > this.maxHeld)
+        this.session.close(CloseCode.slowConsumer, "too many events during recovery");
       return;
     }
     if (item.kind === "event") this.writeEvent(item.out);
@@ -153,7 +154,8 @@ class SseTransport implements Transport {
     if (i !== undefined) this.advance(i, { epoch: e.epoch, n: e.seq });
     for (const p of this.patterns) {
       const cur = this.positions[p];
-      if (cur !== undefined && topicMatches(this.names[p] as string, e.topic)) this.advance(p, { epoch: cur.epoch, n: e.offset });
+      if (cur !== undefined && topicMatches(this.names[p] as string, e.topic))
+        this.advance(p, { epoch: cur.epoch, n: e.offset });
     }
     this.write(`id: ${this.cursor}\n${out.memo("sse", encodeEvent)}`);
   }
@@ -163,7 +165,9 @@ class SseTransport implements Transport {
     const held = this.held ?? [];
     this.held = undefined;
     for (const item of held) this.enqueue(item);
-    this.write(`id: ${this.cursor}\nevent: ready\ndata: ${JSON.stringify({ session_id: this.session.id, topics: this.names })}\n\n`);
+    this.write(
+      `id: ${this.cursor}\nevent: ready\ndata: ${JSON.stringify({ session_id: this.session.id, topics: this.names })}\n\n`,
+    );
   }
 
   heartbeat(): void {
@@ -229,7 +233,8 @@ export class SseEndpoint {
       .flatMap((t) => t.split(","))
       .map((t) => t.trim())
       .filter((t) => t.length > 0);
-    if (requested.length === 0) throw new HeraldError("bad_request", 'at least one "topic" query parameter is required');
+    if (requested.length === 0)
+      throw new HeraldError("bad_request", 'at least one "topic" query parameter is required');
     const max = this.core.config.limits.maxSubscriptionsPerConnection;
     const names = [...new Set(requested)];
     for (const name of names) {
@@ -245,7 +250,8 @@ export class SseEndpoint {
       );
     }
     for (const name of names) {
-      if (!this.core.acl.canSubscribe(who, name)) throw new HeraldError("forbidden", `not allowed to subscribe to "${name}"`);
+      if (!this.core.acl.canSubscribe(who, name))
+        throw new HeraldError("forbidden", `not allowed to subscribe to "${name}"`);
     }
     return names;
   }
@@ -271,7 +277,8 @@ export class SseEndpoint {
     const header = req.headers["last-event-id"];
     const lastId = (Array.isArray(header) ? header[0] : header) ?? url.searchParams.get("lastEventId") ?? undefined;
     const fp = fingerprint(names);
-    const since = lastId !== undefined && lastId !== "" ? decodeCursor(lastId, fp, names.length) : names.map(() => undefined);
+    const since =
+      lastId !== undefined && lastId !== "" ? decodeCursor(lastId, fp, names.length) : names.map(() => undefined);
 
     res.writeHead(200, {
       "content-type": "text/event-stream; charset=utf-8",
@@ -285,7 +292,13 @@ export class SseEndpoint {
     }
     res.write(`retry: ${this.options.retryMs}\n\n`);
     const { limits, recovery } = this.core.config;
-    const transport = new SseTransport(res, names, [...since], limits.maxOutboundBytes, recovery.maxEvents * (names.length + 1));
+    const transport = new SseTransport(
+      res,
+      names,
+      [...since],
+      limits.maxOutboundBytes,
+      recovery.maxEvents * (names.length + 1),
+    );
     const session = new Session(this.core, transport);
     transport.session = session;
     this.transports.add(transport);
