@@ -39,6 +39,8 @@ class Subscription implements HubSubscription {
   /** Listed in the topic's presence (a presence namespace) / receiving its join and leave frames. */
   member = false;
   watching = false;
+  /** A server-side subscription (`broadcast`, the personal topic): not counted, not acknowledged. */
+  internal = false;
 
   constructor(
     readonly session: Session,
@@ -125,6 +127,7 @@ export class Session implements PresenceWatcher {
     if (this.internal.has(name) || this.subs.has(name)) return;
     const sub = new Subscription(this, name, false);
     sub.pending = undefined;
+    sub.internal = true;
     this.internal.set(name, sub);
     this.core.hub.add(sub);
   }

@@ -12,6 +12,8 @@ export interface HubSubscription {
   /** The topic or pattern subscribed to. */
   readonly name: string;
   readonly pattern: boolean;
+  /** Server-side subscriptions are not counted in `subscriptions`. */
+  readonly internal?: boolean;
   /** Takes a live event. */
   offer(out: OutboundEvent): void;
 }
@@ -23,6 +25,7 @@ export class Hub {
   /** Events dispatched with at least one local subscriber, and deliveries offered. */
   readonly stats = { dispatched: 0, offered: 0 };
 
+  /** Client subscriptions held on this node (server-side ones not counted). */
   get subscriptions(): number {
     return this.subscriptionCount;
   }
@@ -34,7 +37,7 @@ export class Hub {
 
   add(sub: HubSubscription): void {
     if (sub.pattern) {
-      if (this.patterns.add(sub.name, sub)) this.subscriptionCount++;
+      if (this.patterns.add(sub.name, sub) && !sub.internal) this.subscriptionCount++;
       return;
     }
     let set = this.exact.get(sub.name);
@@ -44,18 +47,18 @@ export class Hub {
     }
     if (!set.has(sub)) {
       set.add(sub);
-      this.subscriptionCount++;
+      if (!sub.internal) this.subscriptionCount++;
     }
   }
 
   remove(sub: HubSubscription): void {
     if (sub.pattern) {
-      if (this.patterns.remove(sub.name, sub)) this.subscriptionCount--;
+      if (this.patterns.remove(sub.name, sub) && !sub.internal) this.subscriptionCount--;
       return;
     }
     const set = this.exact.get(sub.name);
     if (set?.delete(sub)) {
-      this.subscriptionCount--;
+      if (!sub.internal) this.subscriptionCount--;
       if (set.size === 0) this.exact.delete(sub.name);
     }
   }
