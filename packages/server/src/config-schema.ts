@@ -1,7 +1,11 @@
 /** JSON schema of the effective configuration (after defaults). See docs/configuration.md. */
 const int = (minimum: number, maximum = Number.MAX_SAFE_INTEGER) => ({ type: "integer", minimum, maximum }) as const;
 
-const prefix = { type: "string", maxLength: 255, pattern: "^$|^[A-Za-z0-9_\\-:@=+~]+(\\.[A-Za-z0-9_\\-:@=+~]+)*$" } as const;
+const prefix = {
+  type: "string",
+  maxLength: 255,
+  pattern: "^$|^[A-Za-z0-9_\\-:@=+~]+(\\.[A-Za-z0-9_\\-:@=+~]+)*$",
+} as const;
 
 const accessRule = {
   oneOf: [

@@ -63,7 +63,8 @@ export class GatewayCore {
 
   /** Throws `forbidden` unless `who` may read the history of `topic`. */
   checkHistory(who: Principal, topic: string): void {
-    if (!this.acl.canHistory(who, topic)) throw new HeraldError("forbidden", `not allowed to read the history of "${topic}"`);
+    if (!this.acl.canHistory(who, topic))
+      throw new HeraldError("forbidden", `not allowed to read the history of "${topic}"`);
   }
 
   /** Validates, authorises and publishes one event. The one path every origin uses. */
