@@ -61,6 +61,12 @@ export class GatewayCore {
     if (!this.acl.canRead(who, topic)) throw new HeraldError("forbidden", `not allowed to read "${topic}"`);
   }
 
+  /** Throws `forbidden` unless `who` may see presence on `topic`. */
+  checkPresence(who: Principal, topic: string): void {
+    if (!this.acl.canPresence(who, topic))
+      throw new HeraldError("forbidden", `not allowed to see presence on "${topic}"`);
+  }
+
   /** Throws `forbidden` unless `who` may read the history of `topic`. */
   checkHistory(who: Principal, topic: string): void {
     if (!this.acl.canHistory(who, topic))

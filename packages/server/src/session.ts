@@ -253,7 +253,7 @@ export class Session implements PresenceWatcher {
         case "presence": {
           this.core.checkTopic(frame.topic);
           checkPresenceEnabled(this.core, frame.topic);
-          this.core.checkRead(this.principal as Principal, frame.topic);
+          this.core.checkPresence(this.principal as Principal, frame.topic);
           const list = await this.core.engine.presence.list(frame.topic);
           this.ack(frame.id, { topic: frame.topic, count: list.count, ...(list.members && { members: list.members }) });
           return;
