@@ -88,7 +88,7 @@ export interface LimitsConfig {
   connectionsPerIpPerSecond: number;
   /** New WebSocket connections one IP may open in a burst. @default 100 */
   connectionBurstPerIp: number;
-  /** HTTP requests per second from one IP (`@fastify/rate-limit`, 429 + Retry-After); 0 disables. @default 1000 */
+  /** HTTP requests per second from one IP (429 + Retry-After); 0 disables. @default 1000 */
   httpRequestsPerSecond: number;
 }
 
