@@ -6,7 +6,9 @@ import { parseData, parsePosition, UsageError } from "./args.js";
 
 const USAGE = `usage: herald <command> [options]
 
-  serve [--config FILE] [--port N] [--host H]      run the gateway
+  serve [--config FILE] [--port N] [--host H] [--workers N|auto]
+                                                   run the gateway (N processes on one port; auto
+                                                   = one per core with the Redis engine, else 1)
   publish TOPIC JSON [--url URL] [--api-key KEY] [--event NAME] [--id ID]
                                                    publish one event over HTTP
   tail TOPIC|PATTERN [--url WS_URL] [--token JWT] [--since EPOCH:N]
@@ -23,14 +25,19 @@ async function main(argv: string[]): Promise<number> {
     case "serve": {
       const { values } = parseArgs({
         args: rest,
-        options: { config: { type: "string" }, port: { type: "string" }, host: { type: "string" } },
+        options: {
+          config: { type: "string" },
+          port: { type: "string" },
+          host: { type: "string" },
+          workers: { type: "string" },
+        },
       });
-      const { serve } = await import("./serve.js");
+      const { serveWorkers } = await import("./workers.js");
       const opts: { config?: string; port?: number; host?: string } = {};
       if (values.config) opts.config = values.config;
       if (values.port) opts.port = Number(values.port);
       if (values.host) opts.host = values.host;
-      await serve(opts);
+      await serveWorkers(opts, values.workers);
       return -1; // keep running
     }
     case "publish": {

@@ -113,8 +113,12 @@ export class RedisBroker implements Broker {
     this.sub.on("close", () => {
       this.synced = false;
     });
+    // After any reconnect, re-read what was missed; until then `ready` is false.
     this.sub.on("ready", () => {
       if (!this.closed && this.epoch !== "") this.resync();
+    });
+    this.redis.on("ready", () => {
+      if (!this.closed && this.epoch !== "" && !this.synced) this.resync();
     });
   }
 
@@ -273,9 +277,10 @@ export class RedisBroker implements Broker {
           if (this.catching === undefined && this.buffered === undefined && !this.closed) this.synced = true;
         },
         () => {
-          // Redis went away again; the next "ready" of the pub/sub connection retries.
+          // Redis is (still) unreachable: retry shortly; live messages will be re-read from the log.
           this.buffered = undefined;
           this.catching = undefined;
+          if (!this.closed) setTimeout(() => this.resync(), 200).unref();
         },
       )
       .catch(() => {});
