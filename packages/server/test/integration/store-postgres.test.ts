@@ -1,20 +1,8 @@
 /** The shared store suite on the real Postgres (127.0.0.1:5432, database `test`), one schema per store. */
 import { randomUUID } from "node:crypto";
-import pg from "pg";
 import { PostgresStore } from "../../src/store/store-postgres.js";
 import { storeSuite } from "../suites/store.suite.js";
-
-export const PG_URL = process.env.HERALD_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test";
-
-async function dropSchema(schema: string): Promise<void> {
-  const c = new pg.Client({ connectionString: PG_URL });
-  await c.connect();
-  try {
-    await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-  } finally {
-    await c.end();
-  }
-}
+import { dropSchema, PG_URL } from "./pg.js";
 
 storeSuite("postgres", {
   async make() {
