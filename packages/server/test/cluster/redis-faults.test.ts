@@ -1,0 +1,154 @@
+/**
+ * Redis faults under a live publish stream, with two gateways (two nodes) in this process:
+ * pub/sub connections killed (`CLIENT KILL TYPE pubsub`), and Redis restarted without its data.
+ * These touch the shared local Redis, so they are few and short, and the restart test always
+ * brings Redis back in a `finally`.
+ */
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { after, describe, it } from "node:test";
+import { promisify } from "node:util";
+import { Redis } from "ioredis";
+import { type Frame, getJson, type Running, sleep, startGateway, TestClient } from "../helpers.js";
+import { dropPrefix, REDIS_URL } from "../integration/redis-helpers.js";
+
+const run = promisify(execFile);
+const prefix = `herald-test-${randomUUID().slice(0, 8)}`;
+after(() => dropPrefix(prefix));
+
+const nodeConfig = { engine: { type: "redis" as const, keyPrefix: prefix } };
+
+async function redisUp(): Promise<boolean> {
+  try {
+    const { stdout } = await run("redis-cli", ["ping"]);
+    return stdout.trim() === "PONG";
+  } catch {
+    return false;
+  }
+}
+
+async function startRedis(): Promise<void> {
+  if (await redisUp()) return;
+  await run("redis-server", [
+    "--daemonize",
+    "yes",
+    "--bind",
+    "127.0.0.1",
+    "-::1",
+    "--port",
+    "6379",
+    "--save",
+    "",
+    "--appendonly",
+    "no",
+    "--dir",
+    "/var/lib/redis",
+    "--logfile",
+    "/var/log/redis/ci.log",
+  ]);
+  for (let i = 0; i < 100 && !(await redisUp()); i++) await sleep(50);
+}
+
+/** Publishes `data` on `topic` through `node`; the outcome, or the error code when refused. */
+async function tryPublish(node: Running, topic: string, data: number): Promise<Frame | string> {
+  try {
+    const { event } = await node.gateway.publish(topic, data);
+    return event as unknown as Frame;
+  } catch (err) {
+    return (err as { code?: string }).code ?? "error";
+  }
+}
+
+describe("Redis faults", () => {
+  it("restores subscriptions after CLIENT KILL TYPE pubsub, losing nothing", async () => {
+    const a = await startGateway(nodeConfig);
+    const b = await startGateway(nodeConfig);
+    const admin = new Redis(REDIS_URL);
+    try {
+      const topic = `k${randomUUID().slice(0, 6)}.x`;
+      const pattern = `k${topic.slice(1, 7)}.>`;
+      const client = await TestClient.connect(b.wsUrl);
+      assert.equal((await client.request({ type: "subscribe", topic })).type, "ack");
+      const other = await TestClient.connect(a.wsUrl);
+      assert.equal((await other.request({ type: "subscribe", topic: pattern })).type, "ack");
+      const acked: number[] = [];
+      for (let i = 1; i <= 200; i++) {
+        if (i === 60 || i === 140) await admin.client("KILL", "TYPE", "pubsub");
+        const r = await tryPublish(a, topic, i);
+        if (typeof r !== "string") acked.push(i);
+        else await sleep(20); // not ready while resubscribing: refused, never half-accepted
+      }
+      assert.ok(acked.includes(200), "delivery resumed after the kills");
+      for (const c of [client, other]) {
+        const got = await c.events(acked.length, 10_000);
+        assert.deepEqual(
+          got.map((e) => e.data),
+          acked,
+        );
+        assert.equal(c.closeCode, undefined, "no reconnect was needed");
+      }
+      client.close();
+      other.close();
+    } finally {
+      admin.disconnect();
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it("survives a Redis restart: refuses while down, resets epochs, resumes delivery", async () => {
+    const a = await startGateway(nodeConfig);
+    const b = await startGateway(nodeConfig);
+    try {
+      const topic = `r${randomUUID().slice(0, 6)}.x`;
+      let client = await TestClient.connect(b.wsUrl);
+      assert.equal((await client.request({ type: "subscribe", topic })).type, "ack");
+      const acked: Frame[] = [];
+      const refused: string[] = [];
+      let i = 0;
+      const publish = async () => {
+        const r = await tryPublish(a, topic, ++i);
+        if (typeof r === "string") refused.push(r);
+        else acked.push(r);
+      };
+      for (let k = 0; k < 20; k++) await publish();
+      const before = await client.events(20);
+      try {
+        await run("redis-cli", ["shutdown", "nosave"]).catch(() => {});
+        for (let k = 0; k < 5; k++) await publish(); // Redis is gone: refused at once
+        assert.equal((await getJson(`${a.url}/readyz`)).status, 503);
+      } finally {
+        await startRedis();
+      }
+      // Node B finds a new stream epoch and asks its connections to reconnect (4008).
+      assert.equal(await client.closed, 4008);
+      while (!a.gateway.core.broker.ready || !b.gateway.core.broker.ready) await sleep(20);
+      assert.equal((await getJson(`${a.url}/readyz`)).status, 200);
+      const last = before[before.length - 1] as Frame;
+      client = await TestClient.connect(b.wsUrl);
+      const resumed = await client.request({ type: "subscribe", topic, since: { epoch: last.epoch, seq: last.seq } });
+      assert.equal(resumed.recovered, false, "the history is gone and the client is told so");
+      assert.notEqual(resumed.epoch, last.epoch);
+      for (let k = 0; k < 20; k++) await publish();
+      const afterRestart = await client.events(20);
+      client.close();
+
+      assert.ok(refused.length >= 5 && refused.every((c) => c === "unavailable"), refused.join());
+      const received = [...before, ...afterRestart];
+      // No acknowledged event lost, none delivered twice, each epoch in order.
+      assert.deepEqual(
+        received.map((e) => e.id),
+        acked.map((e) => e.id),
+      );
+      assert.deepEqual(
+        afterRestart.map((e) => e.seq),
+        Array.from({ length: 20 }, (_, k) => k + 1),
+      );
+    } finally {
+      await startRedis();
+      await a.close();
+      await b.close();
+    }
+  });
+});
