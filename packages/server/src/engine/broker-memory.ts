@@ -72,6 +72,8 @@ export class MemoryBroker implements Broker {
   private applied = 0;
   /** Pattern recovery from an offset below this is not exact (events were dropped or lost). */
   private streamFloor = 0;
+  /** The stream position a restart resumed from: below it only durable-covered patterns recover. */
+  private restartFloor = 0;
   /** Events sequenced but not yet applied, in offset order. */
   private outbox: Entry[] = [];
   private outboxHead = 0;
@@ -127,7 +129,8 @@ export class MemoryBroker implements Broker {
       // offset the previous run can have used (it assigned fewer than 1000 per ms).
       this.offset = Math.max(r.stream.offset, now * 1000);
       this.applied = this.offset;
-      this.streamFloor = r.stream.offset;
+      this.streamFloor = r.durableFloor;
+      this.restartFloor = r.stream.offset;
     }
     for (const e of r.streamEvents) {
       this.stream.push(e);
@@ -346,6 +349,8 @@ export class MemoryBroker implements Broker {
     if (since.epoch !== this.streamEpoch || since.offset > this.applied) return fail;
     if (since.offset === this.applied) return { events: [], recovered: true, position };
     if (since.offset < this.streamFloor) return fail;
+    // Non-durable events from before a restart are gone; durable ones were restored.
+    if (since.offset < this.restartFloor && this.options.persistence?.covers(pattern) !== true) return fail;
     // Offsets in the log may have holes (failed commits, a restart): find the start by search.
     let lo = 0;
     let hi = this.stream.length;

@@ -131,11 +131,29 @@ export class DurableLog implements Persistence {
       }
       topics.push({ ...meta, events });
     }
-    const streamEvents = (await store.streamTail(streamSize)).filter((e) => this.durable(e.topic));
+    const tail = await store.streamTail(streamSize);
+    const streamEvents = tail.filter((e) => this.durable(e.topic));
     const stream = await store.streamPosition();
+    // Older events than the tail exist when it is full; trimmed ones are gone for good.
+    let durableFloor = await store.trimmedOffset();
+    if (tail.length === streamSize && tail[0] !== undefined) durableFloor = Math.max(durableFloor, tail[0].offset - 1);
     this.sweeper = setInterval(() => void this.sweep(), this.options.sweepMs ?? 30_000);
     this.sweeper.unref();
-    return { stream, topics, streamEvents };
+    return { stream, topics, streamEvents, durableFloor };
+  }
+
+  covers(pattern: string): boolean {
+    const literal: string[] = [];
+    for (const segment of pattern.split(".")) {
+      if (segment === "*" || segment === ">") break;
+      literal.push(segment);
+    }
+    const prefix = literal.join(".");
+    if (!this.options.namespaces.of(prefix).durable) return false;
+    // A namespace nested under the prefix may override durability for part of the pattern.
+    return this.options.namespaces.all.every(
+      (ns) => ns.durable || !(prefix === "" || ns.prefix === prefix || ns.prefix.startsWith(`${prefix}.`)),
+    );
   }
 
   /** Deletes events beyond each topic's namespace retention (count, then age). */

@@ -22,6 +22,8 @@ export interface RestoredHistory {
   topics: RestoredTopic[];
   /** The newest durable events across topics, ascending by offset. */
   streamEvents: HeraldEvent[];
+  /** Pattern recovery from below this offset is not exact even for durable topics (trimmed or not loaded). */
+  durableFloor: number;
 }
 
 export interface Persistence {
@@ -29,6 +31,11 @@ export interface Persistence {
   durable(topic: string): boolean;
   /** Queues `event` for the next group commit; resolves once it is committed. */
   commit(event: HeraldEvent, stream: StreamPosition): Promise<void>;
+  /**
+   * Whether every topic `pattern` can match lies in a durable namespace: only such a pattern
+   * recovers from a position taken before a restart.
+   */
+  covers(pattern: string): boolean;
   /** Loads what a broker needs on start; `streamSize` bounds the stream events returned. */
   restore(streamSize: number): Promise<RestoredHistory>;
   /** Commits what is queued and stops background work (the store stays open). */

@@ -210,12 +210,26 @@ export class PostgresStore implements Store {
   }
 
   async trim(topic: string, uptoSeq: number, before: number): Promise<number> {
-    const r = await this.db.query("DELETE FROM herald_events WHERE topic = $1 AND (seq <= $2 OR ts < $3)", [
-      topic,
-      uptoSeq,
-      before,
-    ]);
-    return r.rowCount ?? 0;
+    return this.tx(async (c) => {
+      const r = await c.query(
+        "DELETE FROM herald_events WHERE topic = $1 AND (seq <= $2 OR ts < $3) RETURNING stream_offset",
+        [topic, uptoSeq, before],
+      );
+      if (r.rows.length > 0) {
+        const top = Math.max(...r.rows.map((row) => Number(row.stream_offset)));
+        await c.query(
+          `INSERT INTO herald_meta (key, value) VALUES ('trimmed', $1) ON CONFLICT (key)
+           DO UPDATE SET value = GREATEST(herald_meta.value::BIGINT, EXCLUDED.value::BIGINT)::TEXT`,
+          [String(top)],
+        );
+      }
+      return r.rows.length;
+    });
+  }
+
+  async trimmedOffset(): Promise<number> {
+    const { rows } = await this.db.query("SELECT value FROM herald_meta WHERE key = 'trimmed'");
+    return rows.length === 0 ? 0 : Number(rows[0].value);
   }
 
   async saveSnapshot(s: StateSnapshot): Promise<void> {

@@ -141,9 +141,27 @@ export class SqliteStore implements Store {
   }
 
   async trim(topic: string, uptoSeq: number, before: number): Promise<number> {
-    return this.conn
-      .prepare("DELETE FROM herald_events WHERE topic = ? AND (seq <= ? OR ts < ?)")
-      .run(topic, uptoSeq, before).changes;
+    const db = this.conn;
+    return db.transaction(() => {
+      const removed = db
+        .prepare("DELETE FROM herald_events WHERE topic = ? AND (seq <= ? OR ts < ?) RETURNING stream_offset")
+        .all(topic, uptoSeq, before) as Array<{ stream_offset: number }>;
+      if (removed.length > 0) {
+        const top = Math.max(...removed.map((r) => r.stream_offset));
+        db.prepare(
+          `INSERT INTO herald_meta (key, value) VALUES ('trimmed', ?)
+           ON CONFLICT (key) DO UPDATE SET value = MAX(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER))`,
+        ).run(String(top));
+      }
+      return removed.length;
+    })();
+  }
+
+  async trimmedOffset(): Promise<number> {
+    const row = this.conn.prepare("SELECT value FROM herald_meta WHERE key = 'trimmed'").get() as
+      | { value: string }
+      | undefined;
+    return row === undefined ? 0 : Number(row.value);
   }
 
   async saveSnapshot(s: StateSnapshot): Promise<void> {

@@ -91,8 +91,13 @@ export interface Store {
   streamPosition(): Promise<{ epoch: string; offset: number } | undefined>;
   /** The event with this id, if still kept. */
   eventById(id: string): Promise<HeraldEvent | undefined>;
-  /** Removes events of `topic` with seq <= `uptoSeq` or timestamp < `before`. Returns how many. */
+  /**
+   * Removes events of `topic` with seq <= `uptoSeq` or timestamp < `before`, and raises the
+   * trimmed offset to the highest offset removed. Returns how many were removed.
+   */
   trim(topic: string, uptoSeq: number, before: number): Promise<number>;
+  /** The highest stream offset ever trimmed (0 when none): stream recovery below it is not exact. */
+  trimmedOffset(): Promise<number>;
 
   // ---- state topics ----
   saveSnapshot(snapshot: StateSnapshot): Promise<void>;

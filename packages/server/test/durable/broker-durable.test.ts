@@ -126,6 +126,83 @@ describe("durable history across a restart", () => {
     }
   });
 
+  it("recovers a durable pattern across a restart, and refuses one that covers lost events", async () => {
+    const mixed = resolveConfig({ namespaces: [{ prefix: "keep", durable: true }] });
+    const namespaces = new Namespaces(mixed.namespaces);
+    const path = join(dir, `pattern-${++n}.db`);
+    const open = async () => {
+      const store = new SqliteStore({ path });
+      const b = new MemoryBroker({
+        namespaces,
+        recovery: mixed.recovery,
+        idempotency: mixed.idempotency,
+        persistence: new DurableLog({ store: new LazyStore(store), namespaces }),
+      });
+      await b.start();
+      return { b, store };
+    };
+    let { b, store } = await open();
+    const first = await b.publish({ topic: "keep.a", data: 1 });
+    await b.publish({ topic: "free.x", data: 2 });
+    const kept = await b.publish({ topic: "keep.b", data: 3 });
+    const since = { epoch: (await b.streamPosition()).epoch, offset: first.event.offset };
+    await b.close();
+    await store.close();
+    ({ b, store } = await open());
+    try {
+      const later = await b.publish({ topic: "keep.c", data: 4 });
+      const r = await b.recoverPattern("keep.>", since, 50);
+      assert.equal(r.recovered, true);
+      assert.deepEqual(
+        r.events.map((e) => e.id),
+        [kept.event.id, later.event.id],
+      );
+      // `free.x` was not durable: a pattern that can match it cannot be recovered exactly.
+      assert.equal((await b.recoverPattern(">", since, 50)).recovered, false);
+      assert.equal((await b.recoverPattern("*.x", since, 50)).recovered, false);
+      // Positions taken after the restart recover every pattern as usual.
+      const now = await b.streamPosition();
+      await b.publish({ topic: "free.y", data: 5 });
+      assert.deepEqual(
+        (await b.recoverPattern(">", now, 50)).events.map((e) => e.data),
+        [5],
+      );
+    } finally {
+      await b.close();
+      await store.close();
+    }
+  });
+
+  it("enforces retention by count and age in the store, and pattern recovery knows what was trimmed", async () => {
+    const small = resolveConfig({ namespaces: [{ prefix: "", durable: true, history: { size: 3, ttlSeconds: 0 } }] });
+    const namespaces = new Namespaces(small.namespaces);
+    const store = new SqliteStore({ path: join(dir, `retention-${++n}.db`) });
+    let clock = 1_000_000;
+    const log = new DurableLog({ store: new LazyStore(store), namespaces, now: () => clock });
+    const b = new MemoryBroker({
+      namespaces,
+      recovery: small.recovery,
+      idempotency: small.idempotency,
+      persistence: log,
+    });
+    await b.start();
+    try {
+      const out = [];
+      for (let i = 1; i <= 10; i++) out.push(await b.publish({ topic: "r.t", data: i }));
+      assert.equal(await log.sweep(), 7);
+      assert.deepEqual(
+        (await store.events("r.t", 0, 100)).map((e) => e.seq),
+        [8, 9, 10],
+      );
+      assert.equal(await store.trimmedOffset(), out[6]?.event.offset);
+      clock += 1000;
+      assert.equal(await log.sweep(), 0, "no age limit configured");
+    } finally {
+      await b.close();
+      await store.close();
+    }
+  });
+
   it("stops durable publishes after a failed commit and leaves no hole", async () => {
     const store = new SqliteStore({ path: join(dir, `fail-${++n}.db`) });
     const b = durableBroker(config, store);

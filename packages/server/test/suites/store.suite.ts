@@ -71,6 +71,7 @@ export function storeSuite(name: string, h: StoreHarness): void {
     it("trims the oldest events by count and by age, keeping the topic position", async () => {
       const s = await h.make();
       try {
+        assert.equal(await s.trimmedOffset(), 0);
         const events = Array.from({ length: 10 }, (_, i) => ev("t", i + 1, i + 1));
         await s.append(events, { epoch: "s1", offset: 10 });
         assert.equal(await s.trim("t", 4, 0), 4);
@@ -85,6 +86,7 @@ export function storeSuite(name: string, h: StoreHarness): void {
           [8, 9, 10],
         );
         assert.deepEqual(await s.topics(), [{ topic: "t", epoch: "e1", seq: 10 }]);
+        assert.equal(await s.trimmedOffset(), 7, "the highest offset removed");
       } finally {
         await h.done(s);
       }
