@@ -92,7 +92,9 @@ export class Gateway {
     const namespaces = new Namespaces(config.namespaces);
     const metrics = new Metrics({ defaultMetrics: options.defaultMetrics !== false });
     this.storage = new Storage(config, namespaces, log, options.store);
-    const durableBroker = this.storage.broker(options.broker, namespaces);
+    // On the Redis engine the history of every namespace (durable ones too) lives in Redis.
+    const durableBroker =
+      config.engine.type === "redis" ? undefined : this.storage.broker(options.broker, namespaces);
     if (durableBroker !== undefined) options = { ...options, broker: durableBroker };
     const engine = new Engine(config, namespaces, options.broker);
     const broker = engine.broker;

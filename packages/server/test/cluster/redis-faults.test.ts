@@ -74,7 +74,7 @@ describe("Redis faults", () => {
       assert.equal((await other.request({ type: "subscribe", topic: pattern })).type, "ack");
       const acked: number[] = [];
       for (let i = 1; i <= 200; i++) {
-        if (i === 60 || i === 140) await admin.client("KILL", "TYPE", "pubsub");
+        if (i === 60 || i === 140) await admin.call("CLIENT", "KILL", "TYPE", "pubsub");
         const r = await tryPublish(a, topic, i);
         if (typeof r !== "string") acked.push(i);
         else await sleep(20); // not ready while resubscribing: refused, never half-accepted
