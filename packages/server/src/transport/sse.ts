@@ -161,12 +161,12 @@ class SseTransport implements Transport {
   }
 
   /** Every subscription has answered: sends what was held, then `ready` with the full position. */
-  release(): void {
+  release(resumed: boolean): void {
     const held = this.held ?? [];
     this.held = undefined;
     for (const item of held) this.enqueue(item);
     this.write(
-      `id: ${this.cursor}\nevent: ready\ndata: ${JSON.stringify({ session_id: this.session.id, topics: this.names })}\n\n`,
+      `id: ${this.cursor}\nevent: ready\ndata: ${JSON.stringify({ session_id: this.session.id, topics: this.names, resumed })}\n\n`,
     );
   }
 
@@ -319,7 +319,7 @@ export class SseEndpoint {
       }
       await session.handle(frame);
     }
-    if (!session.isClosed) transport.release();
+    if (!session.isClosed) transport.release(lastId !== undefined && lastId !== "");
   }
 
   /** Ends every stream (shutdown): clients reconnect elsewhere with their `Last-Event-ID`. */
