@@ -291,10 +291,12 @@ export class RedisBroker implements Broker {
     for (;;) {
       const [epoch, offset, rows] = await this.readStream(this.lastOffset, CHUNK, 0);
       if (epoch !== this.epoch || offset < this.lastOffset) {
+        // A new stream: connections are asked to reconnect; in-process listeners still get
+        // the new stream's events from its start.
         this.epoch = epoch;
-        this.lastOffset = offset;
+        this.lastOffset = 0;
         for (const l of this.resetListeners) l();
-        return;
+        continue;
       }
       if (rows.length > 0 && rows[0]?.offset !== this.lastOffset + 1) {
         // The log no longer holds what this node missed: live connections cannot be exact.

@@ -103,7 +103,11 @@ export class RedisCluster implements Cluster {
   }
 
   async report(stats: NodeStats): Promise<void> {
-    await this.broker.redis.hset(this.nodesKey, this.nodeId, JSON.stringify(stats));
+    try {
+      await this.broker.redis.hset(this.nodesKey, this.nodeId, JSON.stringify(stats));
+    } catch (err) {
+      throw new HeraldError("unavailable", `redis: ${(err as Error).message}`, { cause: err });
+    }
   }
 
   async nodes(): Promise<NodeStats[]> {

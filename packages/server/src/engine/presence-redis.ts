@@ -65,6 +65,9 @@ table.insert(out, 1, count)
 return out
 `);
 
+/** Members refreshed per script call, so no single call holds Redis for long. */
+const HEARTBEAT_CHUNK = 500;
+
 export class RedisPresence implements PresenceStore {
   private readonly listeners: Array<(change: PresenceChange) => void> = [];
   /** This node's members: topic → client → info JSON (refreshed on each heartbeat). */
@@ -149,9 +152,15 @@ export class RedisPresence implements PresenceStore {
   async heartbeat(): Promise<void> {
     const work: Array<Promise<unknown>> = [];
     for (const [topic, members] of this.local) {
-      const pairs: string[] = [];
-      for (const [client, json] of members) pairs.push(client, json);
-      work.push(this.refresh(topic, pairs));
+      let pairs: string[] = [];
+      for (const [client, json] of members) {
+        pairs.push(client, json);
+        if (pairs.length === 2 * HEARTBEAT_CHUNK) {
+          work.push(this.refresh(topic, pairs));
+          pairs = [];
+        }
+      }
+      if (pairs.length > 0) work.push(this.refresh(topic, pairs));
     }
     await Promise.all(work);
   }

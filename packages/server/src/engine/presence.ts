@@ -54,6 +54,7 @@ export interface PresenceWatcher {
 export class Presence {
   private readonly watchers = new Map<string, Set<PresenceWatcher>>();
   private timer: NodeJS.Timeout | undefined;
+  private readonly leaving = new Set<Promise<void>>();
 
   constructor(
     readonly store: PresenceStore,
@@ -75,6 +76,8 @@ export class Presence {
 
   async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    // Leaves of connections closed during shutdown are still on their way to the store.
+    await Promise.allSettled([...this.leaving]);
     await this.store.close();
   }
 
@@ -83,7 +86,11 @@ export class Presence {
   }
 
   leave(topic: string, client: string): Promise<void> {
-    return this.store.leave(topic, client);
+    const p = this.store.leave(topic, client);
+    this.leaving.add(p);
+    const done = () => this.leaving.delete(p);
+    p.then(done, done);
+    return p;
   }
 
   list(topic: string): Promise<PresenceList> {
