@@ -1,0 +1,125 @@
+/**
+ * The browser bundle (built with esbuild by scripts/build-browser.mjs) in real headless
+ * Chromium, against the real gateway: it connects with the browser's own WebSocket, receives
+ * live events, survives a server-side kill with exact recovery, and publishes.
+ */
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+import { createGateway } from "../../server/src/gateway.js";
+import { killConnections } from "./support.js";
+
+const CHROMIUM_ARGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-dev-shm-usage",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--disable-default-apps",
+];
+
+const cleanups: Array<() => Promise<void> | void> = [];
+after(async () => {
+  for (const c of cleanups.reverse()) await c();
+});
+
+test("the browser bundle receives live events from the real server in headless Chromium", async () => {
+  const out = mkdtempSync(join(tmpdir(), "herald-browser-"));
+  cleanups.push(() => rmSync(out, { recursive: true, force: true }));
+  const script = fileURLToPath(new URL("../scripts/build-browser.mjs", import.meta.url));
+  execFileSync(process.execPath, [script, out], { stdio: "pipe" });
+  const bundle = readFileSync(join(out, "herald-client.js"), "utf8");
+  // The build script already fails when `ws` or a `node:` module is bundled; nothing is left external either.
+  assert.ok(!/\brequire\(|\bimport\s*\(|^import\s/m.test(bundle), "the bundle loads no module at run time");
+
+  // The page and the gateway share one origin (the gateway attached to the app's HTTP server,
+  // as a real deployment would): the gateway accepts same-origin upgrades by default.
+  const gateway = createGateway({
+    defaultMetrics: false,
+    config: { log: { level: "silent" }, timeouts: { shutdownMs: 200 } },
+  });
+  const html =
+    "<!doctype html><html><body><ul id='events'></ul><script src='/herald-client.js'></script></body></html>";
+  const api = gateway.middleware();
+  const server = createServer((req, res) => {
+    if (req.url === "/") res.writeHead(200, { "content-type": "text/html" }).end(html);
+    else if (req.url === "/herald-client.js") res.writeHead(200, { "content-type": "text/javascript" }).end(bundle);
+    else api(req, res);
+  });
+  await gateway.attach(server);
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  cleanups.push(async () => {
+    await gateway.close();
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+  const { port } = server.address() as AddressInfo;
+  const running = { gateway, wsUrl: `ws://127.0.0.1:${port}${gateway.config.server.wsPath}` };
+
+  const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+  cleanups.push(() => browser.close());
+  const page = await browser.newPage();
+  const pageErrors: string[] = [];
+  page.on("pageerror", (err) => pageErrors.push(String(err)));
+  await page.goto(`http://127.0.0.1:${port}/`);
+
+  await page.evaluate((url) => {
+    const H = (window as unknown as { Herald: typeof import("../src/index.js") }).Herald;
+    const w = window as unknown as Record<string, unknown>;
+    const got: number[] = [];
+    const states: string[] = [];
+    w.got = got;
+    w.states = states;
+    const client = H.createClient({ url, backoff: { minMs: 5, maxMs: 50 } });
+    w.client = client;
+    client.on("state", (s) => states.push(s.status));
+    const sub = client.subscribe<{ i: number }>("browser.feed");
+    sub.on("event", (e) => {
+      got.push(e.data.i);
+      const li = document.createElement("li");
+      li.textContent = String(e.data.i);
+      document.getElementById("events")?.appendChild(li);
+    });
+    client.connect();
+    return new Promise<void>((resolve, reject) => {
+      setTimeout(() => reject(new Error(`not subscribed; states: ${states.join(",")}`)), 10_000);
+      sub.once("subscribed", () => resolve());
+    });
+  }, running.wsUrl);
+
+  for (let i = 0; i < 50; i++) {
+    await running.gateway.publish("browser.feed", { i });
+    if (i === 24) assert.equal(killConnections(running.gateway, "terminate"), 1);
+  }
+  await page.waitForFunction(() => (window as unknown as { got: number[] }).got.length >= 50, null, {
+    timeout: 15_000,
+  });
+  const got = await page.evaluate(() => (window as unknown as { got: number[] }).got);
+  assert.deepEqual(
+    got,
+    Array.from({ length: 50 }, (_, i) => i),
+  );
+  assert.equal(await page.locator("#events li").count(), 50, "rendered in the page's DOM");
+  const states = await page.evaluate(() => (window as unknown as { states: string[] }).states);
+  assert.ok(states.filter((s) => s === "connected").length >= 2, `reconnected: ${states.join(",")}`);
+
+  // The browser publishes too, and the ack comes back.
+  const ack = await page.evaluate(async () => {
+    const client = (window as unknown as { client: import("../src/index.js").HeraldClient }).client;
+    return client.publish("browser.out", { hello: "from chromium" });
+  });
+  assert.equal(ack.topic, "browser.out");
+  assert.equal(ack.seq, 1);
+  await page.evaluate(() => (window as unknown as { client: import("../src/index.js").HeraldClient }).client.close());
+  assert.deepEqual(pageErrors, []);
+});
