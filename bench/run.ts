@@ -19,7 +19,7 @@ export interface BenchOptions {
   runs?: number;
   /** Publishing time per rate step, ms. @default 3000 */
   stepMs?: number;
-  /** Longest wait for stragglers after a step, ms. @default 3000 */
+  /** Longest wait for stragglers after a step, ms. @default 5000 */
   drainMs?: number;
   /** Bytes of each event's `data`. @default 100 */
   payloadBytes?: number;
@@ -65,7 +65,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
         const runOptions: Parameters<typeof runScenario>[2] = {
           pinning,
           stepMs: options.stepMs ?? 3000,
-          drainMs: options.drainMs ?? 3000,
+          drainMs: options.drainMs ?? 5000,
           payloadBytes: options.payloadBytes ?? 100,
           workers: options.workers ?? 0,
           launch: launches++,

@@ -4,14 +4,15 @@
  * microseconds). Driven by the coordinator over IPC (`WorkerCommand`).
  */
 import * as hdr from "hdr-histogram-js";
-import { type Socket as IoSocket, io } from "socket.io-client";
-import WebSocket from "ws";
 import { nowMs, type Subscription, type WorkerCommand, type WorkerReport, type WorkerSetup } from "./messages.js";
+import { RawWs } from "./raw-ws.js";
 import { type Counts, Stream, zeroCounts } from "./tracker.js";
 import { readSample, type Sample } from "./wire.js";
 
 interface Conn {
   streams: Map<number, Stream>;
+  /** False once the connection closed. */
+  open: boolean;
   close(): void;
 }
 
@@ -44,79 +45,85 @@ function streamsOf(subs: Subscription[]): Map<number, Stream> {
   return m;
 }
 
-/** A raw WebSocket client for Herald and the ws baselines (both speak subscribe/ack/event JSON). */
+/** Herald and the ws baselines: `subscribe` frames answered by `ack`, events as JSON text. */
 function openWs(setup: WorkerSetup, subs: Subscription[], localAddress: string | undefined): Promise<Conn> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(setup.url, localAddress ? { localAddress, perMessageDeflate: false } : {});
-    const conn: Conn = { streams: streamsOf(subs), close: () => ws.terminate() };
-    let pending = subs.length;
     let ready = false;
+    let pending = subs.length;
+    const conn: Conn = { streams: streamsOf(subs), open: true, close: () => ws.terminate() };
+    const done = () => {
+      ready = true;
+      resolve(conn);
+    };
     const subscribe = () => {
-      if (pending === 0) {
-        ready = true;
-        resolve(conn);
-        return;
-      }
+      if (pending === 0) done();
       subs.forEach((s, i) => {
-        ws.send(JSON.stringify({ type: "subscribe", topic: s.name, id: `s${i}` }));
+        ws.sendText(JSON.stringify({ type: "subscribe", topic: s.name, id: `s${i}` }));
       });
     };
-    ws.on("message", (data: Buffer) => {
-      if (ready && readSample(data, sample) !== undefined) {
-        onSample(conn, sample.k, sample.n, sample.t);
-        return;
-      }
-      const frame = JSON.parse(data.toString()) as { type: string; id?: string; error?: string };
-      if (frame.type === "welcome") subscribe();
-      else if (frame.type === "ack" && frame.id?.startsWith("s")) {
-        if (--pending === 0) {
-          ready = true;
-          resolve(conn);
+    const ws = new RawWs({
+      message(data) {
+        if (ready && readSample(data, sample) !== undefined) {
+          onSample(conn, sample.k, sample.n, sample.t);
+          return;
         }
-      } else if (frame.type === "error") reject(new Error(`subscribe failed: ${frame.error}`));
+        const frame = JSON.parse(data.toString()) as { type: string; id?: string; error?: string };
+        if (frame.type === "welcome") subscribe();
+        else if (frame.type === "ack" && frame.id?.startsWith("s")) {
+          if (--pending === 0) done();
+        } else if (frame.type === "error" && !ready) reject(new Error(`subscribe failed: ${frame.error}`));
+      },
+      close() {
+        conn.open = false;
+        if (ready && !closing) closedByServer++;
+        if (!ready) reject(new Error("closed before subscribing"));
+      },
     });
-    ws.on("open", () => {
-      // Herald greets with `welcome` first; the baselines do not.
+    // Herald greets with `welcome` first; the baselines do not.
+    ws.open(new URL(setup.url), localAddress).then(() => {
       if (setup.kind !== "herald") subscribe();
-    });
-    ws.on("error", (err) => {
-      if (!ready) reject(err);
-    });
-    ws.on("close", () => {
-      if (ready && !closing) closedByServer++;
-    });
+    }, reject);
   });
 }
 
+/**
+ * Socket.IO spoken directly (Engine.IO 4 over WebSocket): `0` open → `40` connect → `42`
+ * events and `43` acks; pings (`2`) answered with `3`. Events read like the others' frames.
+ */
 function openSocketIo(setup: WorkerSetup, subs: Subscription[], localAddress: string | undefined): Promise<Conn> {
   return new Promise((resolve, reject) => {
-    const opts: Record<string, unknown> = { transports: ["websocket"], forceNew: true, reconnection: false };
-    if (localAddress) opts.localAddress = localAddress;
-    const socket: IoSocket = io(setup.url, opts);
-    const conn: Conn = { streams: streamsOf(subs), close: () => socket.disconnect() };
     let ready = false;
-    socket.on("event", (data: { k: number; n: number; t: number }) => onSample(conn, data.k, data.n, data.t));
-    socket.on("connect", () => {
-      let pending = subs.length;
-      if (pending === 0) {
-        ready = true;
-        resolve(conn);
-      }
-      for (const s of subs) {
-        socket.emit("subscribe", s.name, () => {
-          if (--pending === 0) {
-            ready = true;
-            resolve(conn);
-          }
-        });
-      }
+    let pending = subs.length;
+    const conn: Conn = { streams: streamsOf(subs), open: true, close: () => ws.terminate() };
+    const done = () => {
+      ready = true;
+      resolve(conn);
+    };
+    const ws = new RawWs({
+      message(data) {
+        if (ready && readSample(data, sample) !== undefined) {
+          onSample(conn, sample.k, sample.n, sample.t);
+          return;
+        }
+        const text = data.toString();
+        if (text === "2") ws.sendText("3");
+        else if (text.startsWith("0")) ws.sendText("40");
+        else if (text.startsWith("40")) {
+          if (pending === 0) done();
+          subs.forEach((s, i) => {
+            ws.sendText(`42${i}${JSON.stringify(["subscribe", s.name])}`);
+          });
+        } else if (text.startsWith("43")) {
+          if (--pending === 0) done();
+        } else if (text.startsWith("44") && !ready) reject(new Error(`socket.io connect refused: ${text}`));
+      },
+      close() {
+        conn.open = false;
+        if (ready && !closing) closedByServer++;
+        if (!ready) reject(new Error("closed before subscribing"));
+      },
     });
-    socket.on("connect_error", (err) => {
-      if (!ready) reject(err);
-    });
-    socket.on("disconnect", () => {
-      if (ready && !closing) closedByServer++;
-    });
+    ws.open(new URL("/socket.io/?EIO=4&transport=websocket", setup.url), localAddress).catch(reject);
   });
 }
 
@@ -172,7 +179,7 @@ process.on("message", (cmd: WorkerCommand) => {
       for (const conn of conns) {
         for (const [k, stream] of conn.streams) {
           const published = cmd.lastPublished[k];
-          if (published !== undefined) stream.finish(published, counts);
+          if (published !== undefined) stream.finish(published, conn.open, counts);
         }
       }
       send({ type: "final", counts: snapshot(), histogram: hdr.encodeIntoCompressedBase64(histogram) });

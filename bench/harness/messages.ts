@@ -50,6 +50,8 @@ export type WorkerCommand =
 export interface WorkerCounts {
   delivered: number;
   lost: number;
+  /** Not arrived when the step ended, on connections still open (behind, not lost). */
+  queued: number;
   duplicated: number;
   reordered: number;
   /** Connections the server closed during the run. */

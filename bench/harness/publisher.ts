@@ -43,7 +43,7 @@ export class Publisher {
       });
       return;
     }
-    this.ws = new WebSocket(this.url, { perMessageDeflate: false });
+    this.ws = new WebSocket(this.url, { perMessageDeflate: false, skipUTF8Validation: true });
     this.ws.on("message", () => {}); // Herald acks each publish; nothing to read here
     await once(this.ws, "open");
   }

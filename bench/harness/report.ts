@@ -27,6 +27,7 @@ export interface StepSummary {
   serverCpu: number;
   /** Worst run's figures: correctness is not a median. */
   lost: number;
+  queued: number;
   duplicated: number;
   reordered: number;
   backlog: number;
@@ -84,6 +85,7 @@ function summariseSteps(runs: RunResult[]): StepSummary[] {
       cpuPerDeliveryUs: med((s) => s.cpuPerDeliveryUs),
       serverCpu: med((s) => s.serverCpu),
       lost: worst((s) => s.lost),
+      queued: worst((s) => s.queued),
       duplicated: worst((s) => s.duplicated),
       reordered: worst((s) => s.reordered),
       backlog: worst((s) => s.backlog),
@@ -165,13 +167,13 @@ export function table(summaries: ScenarioSummary[]): string {
     if (withSteps.length > 0) {
       out.push("");
       out.push(
-        "| server | target/s | offered/s | delivered/s | p50 ms | p90 ms | p99 ms | max ms | CPU µs/delivery | server CPU | lost | dup | reord | backlog | closed | kept up |",
+        "| server | target/s | offered/s | delivered/s | p50 ms | p90 ms | p99 ms | max ms | CPU µs/delivery | server CPU | lost | dup | reord | backlog | queued | closed | kept up |",
       );
-      out.push("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+      out.push("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
       for (const v of withSteps) {
         for (const st of v.steps) {
           out.push(
-            `| ${v.server} | ${k(st.target)} | ${k(st.offered)} | ${k(st.deliveredPerSec)} | ${f(st.p50, 1)} | ${f(st.p90, 1)} | ${f(st.p99, 1)} | ${f(st.max, 0)} | ${f(st.cpuPerDeliveryUs)} | ${Math.round(st.serverCpu * 100)}% | ${st.lost} | ${st.duplicated} | ${st.reordered} | ${st.backlog} | ${st.closed} | ${st.keptUp}/${st.runs} |`,
+            `| ${v.server} | ${k(st.target)} | ${k(st.offered)} | ${k(st.deliveredPerSec)} | ${f(st.p50, 1)} | ${f(st.p90, 1)} | ${f(st.p99, 1)} | ${f(st.max, 0)} | ${f(st.cpuPerDeliveryUs)} | ${Math.round(st.serverCpu * 100)}% | ${st.lost} | ${st.duplicated} | ${st.reordered} | ${st.backlog} | ${st.queued} | ${st.closed} | ${st.keptUp}/${st.runs} |`,
           );
         }
       }

@@ -6,33 +6,39 @@ test("in-order delivery counts every event once", () => {
   const c = zeroCounts();
   const s = new Stream();
   for (let n = 1; n <= 5; n++) s.receive(n, c);
-  s.finish(5, c);
-  assert.deepEqual(c, { delivered: 5, lost: 0, duplicated: 0, reordered: 0 });
+  s.finish(5, true, c);
+  assert.deepEqual(c, { delivered: 5, lost: 0, queued: 0, duplicated: 0, reordered: 0 });
 });
 
-test("gaps and a missing tail are lost; published = delivered + lost", () => {
-  const c = zeroCounts();
+test("gaps are lost; the missing tail of an open connection is queued, of a closed one lost", () => {
+  const open = zeroCounts();
   const s = new Stream();
-  for (const n of [1, 2, 5, 6]) s.receive(n, c);
-  s.finish(9, c);
-  assert.deepEqual(c, { delivered: 4, lost: 5, duplicated: 0, reordered: 0 });
-  assert.equal(c.delivered + c.lost, 9);
+  for (const n of [1, 2, 5, 6]) s.receive(n, open);
+  s.finish(9, true, open);
+  assert.deepEqual(open, { delivered: 4, lost: 2, queued: 3, duplicated: 0, reordered: 0 });
+  assert.equal(open.delivered + open.lost + open.queued, 9);
+  const closed = zeroCounts();
+  const t = new Stream();
+  for (const n of [1, 2, 5, 6]) t.receive(n, closed);
+  t.finish(9, false, closed);
+  assert.deepEqual(closed, { delivered: 4, lost: 5, queued: 0, duplicated: 0, reordered: 0 });
 });
 
 test("a late event fills its gap as reordered; a repeat is a duplicate", () => {
   const c = zeroCounts();
   const s = new Stream();
   for (const n of [1, 3, 2, 3, 1]) s.receive(n, c);
-  s.finish(3, c);
-  assert.deepEqual(c, { delivered: 3, lost: 0, duplicated: 2, reordered: 1 });
+  s.finish(3, true, c);
+  assert.deepEqual(c, { delivered: 3, lost: 0, queued: 0, duplicated: 2, reordered: 1 });
 });
 
-test("an event arriving after its step ended is reordered, not counted twice", () => {
+test("a queued event that arrives later is delivered once, not a gap", () => {
   const c = zeroCounts();
   const s = new Stream();
   s.receive(1, c);
-  s.finish(2, c);
-  assert.equal(c.lost, 1);
+  s.finish(2, true, c);
+  assert.equal(c.queued, 1);
   s.receive(2, c);
-  assert.deepEqual(c, { delivered: 2, lost: 0, duplicated: 0, reordered: 1 });
+  s.receive(3, c);
+  assert.deepEqual(c, { delivered: 3, lost: 0, queued: 1, duplicated: 0, reordered: 0 });
 });

@@ -1,9 +1,10 @@
 /**
  * Per-stream delivery accounting on the client side. A stream is one (connection, topic)
  * pair whose events carry consecutive numbers `n` (1, 2, 3 …). From the numbers alone it
- * counts events delivered, lost (gaps, and the tail still missing when the run ends),
- * duplicated, and reordered (a gap filled late), so that for every stream
- * `published = delivered + lost` holds at the end of a step.
+ * counts events delivered, lost (gaps, and the tail of a connection the server closed),
+ * still queued (the tail of an open connection that has not arrived when the step ends: the
+ * run fell behind, nothing was dropped), duplicated, and reordered (a gap filled late), so
+ * that for every stream `published = delivered + lost + queued` holds at the end of a step.
  */
 
 /** Gaps larger than this are counted but their numbers not remembered (a late fill is then a duplicate). */
@@ -12,12 +13,14 @@ const MAX_TRACKED_GAP = 10_000;
 export interface Counts {
   delivered: number;
   lost: number;
+  /** Not arrived yet on a connection that is still open. */
+  queued: number;
   duplicated: number;
   reordered: number;
 }
 
 export function zeroCounts(): Counts {
-  return { delivered: 0, lost: 0, duplicated: 0, reordered: 0 };
+  return { delivered: 0, lost: 0, queued: 0, duplicated: 0, reordered: 0 };
 }
 
 export class Stream {
@@ -51,12 +54,18 @@ export class Stream {
     c.duplicated++;
   }
 
-  /** Ends a step: events up to `published` that have not arrived are lost. */
-  finish(published: number, c: Counts): void {
-    if (published > this.last) {
-      this.gap(published, c);
-      this.last = published;
+  /**
+   * Ends a step: events up to `published` that have not arrived are queued while the
+   * connection is open (they may still come), lost once it is closed.
+   */
+  finish(published: number, open: boolean, c: Counts): void {
+    if (published <= this.last) return;
+    if (open) {
+      c.queued += published - this.last;
+      return;
     }
+    this.gap(published, c);
+    this.last = published;
   }
 
   /** Counts last+1 … upTo as lost, remembering them so a late arrival counts as reordered. */
