@@ -520,6 +520,7 @@ export class HeraldClient extends Emitter<ClientEvents> {
   }
 
   private sendSubscribe(sub: Subscription<unknown>): void {
+    if (sub.inflight !== undefined) return; // e.g. subscribed from a `state` listener just before the resubscribe loop
     const since = sub.since();
     const frame: Record<string, unknown> = { type: "subscribe", topic: sub.name };
     if (since !== undefined) frame.since = since;
