@@ -28,6 +28,7 @@ import { Encoder, PacketType } from "socket.io-parser";
 import type { GatewayCore } from "../core.js";
 import type { OutboundEvent } from "../hub/outbound.js";
 import { valueDepth } from "../json.js";
+import { InboundRate } from "../limits/inbound-rate.js";
 import { Session, toHeraldError } from "../session.js";
 import type { Transport } from "./transport.js";
 import { upgradeToken } from "./ws.js";
@@ -72,6 +73,8 @@ class SocketIoTransport implements Transport {
   /** Ids of `authenticate` requests: their answer is also emitted as `authenticated` / `auth_error`. */
   readonly authRequests = new Set<string>();
   established = false;
+  /** The inbound request rate (the same token bucket as native frames). */
+  readonly rate: InboundRate;
   /** Resolves once the session is open; requests that arrive earlier wait for it, in order. */
   opening: Promise<void> | undefined;
   private queued = 0;
@@ -80,7 +83,9 @@ class SocketIoTransport implements Transport {
   constructor(
     readonly socket: Socket,
     private readonly maxOutbound: number,
+    limits: GatewayCore["config"]["limits"],
   ) {
+    this.rate = new InboundRate(limits);
     // Bytes we wrote that still sit in engine.io's write buffer; `flush` hands them to the wire.
     socket.conn.on("flush", (packets: Array<{ type: string; data?: unknown }>) => {
       let n = 0;
@@ -235,6 +240,11 @@ export class SocketIoEndpoint {
     return this.transports.size;
   }
 
+  /** Whether `url` is on Socket.IO's path. */
+  handles(url: URL): boolean {
+    return url.pathname.startsWith(this.prefix);
+  }
+
   /** Serves Socket.IO's HTTP requests (handshake, long-polling); returns false for other paths. */
   handleRequest(req: IncomingMessage, res: ServerResponse, url: URL): boolean {
     if (!url.pathname.startsWith(this.prefix)) return false;
@@ -250,7 +260,7 @@ export class SocketIoEndpoint {
   }
 
   private accept(socket: Socket): void {
-    const transport = new SocketIoTransport(socket, this.core.config.limits.maxOutboundBytes);
+    const transport = new SocketIoTransport(socket, this.core.config.limits.maxOutboundBytes, this.core.config.limits);
     const session = new Session(this.core, transport);
     transport.session = session;
     this.transports.add(transport);
@@ -262,6 +272,23 @@ export class SocketIoEndpoint {
       session.close(CloseCode.tooManyConnections, "the node is at its connection limit");
       return;
     }
+    // Every inbound event spends from the same token bucket as native frames.
+    socket.use((packet, next) => {
+      const verdict = transport.rate.admit();
+      if (verdict === "ok") return next();
+      if (verdict === "close") return session.close(CloseCode.rateLimited, "inbound request rate exceeded repeatedly");
+      this.core.metrics.errors.inc({ code: "rate_limited" });
+      const rate = this.core.config.limits.inboundFramesPerSecond;
+      const answer = {
+        ok: false,
+        code: "rate_limited",
+        error: `more than ${rate} requests per second; request dropped (retry in ${transport.rate.retryAfterMs} ms)`,
+        timestamp: Date.now(),
+      };
+      const last = packet[packet.length - 1];
+      if (typeof last === "function") (last as Ack)(answer);
+      else transport.emit("herald_error", answer);
+    });
     for (const type of REQUESTS) {
       socket.on(type, (payload: unknown, ack?: unknown) => this.request(transport, type, payload, ack));
     }
