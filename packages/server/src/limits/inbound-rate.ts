@@ -31,11 +31,9 @@ export class InboundRate {
   /** `ok`, `limited` (drop the frame) or `close` (too many strikes). */
   admit(): "ok" | "limited" | "close" {
     if (this.bucket === undefined) return "ok";
-    if (this.bucket.take()) {
-      if (this.strikes > 0 && this.bucket.full) this.strikes = 0;
-      return "ok";
-    }
+    // A client that stayed quiet until its bucket refilled starts again with no strikes.
     if (this.strikes > 0 && this.bucket.full) this.strikes = 0;
+    if (this.bucket.take()) return "ok";
     return ++this.strikes >= this.limits.rateLimitStrikes ? "close" : "limited";
   }
 
