@@ -87,7 +87,7 @@ async function httpRun(kind: Kind, concurrency: number): Promise<number> {
     config: {
       log: { level: "silent" },
       limits: { httpRequestsPerSecond: 0 },
-      namespaces: [{ prefix: "bench", durable: kind !== "memory", history: { size: 1000 } }],
+      namespaces: [{ prefix: "bench", durable: kind !== "memory", history: { size: 1000, ttlSeconds: 300 } }],
     },
   });
   const { port } = await gateway.listen({ port: 0, host: "127.0.0.1" });
