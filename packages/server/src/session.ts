@@ -20,7 +20,7 @@ import {
   shouldReconnect,
   type TopicPosition,
 } from "@herald/protocol";
-import { isExpired } from "./auth/expiry.js";
+import { closeCodeForAuthError, isExpired } from "./auth/expiry.js";
 import type { Principal } from "./auth/principal.js";
 import type { GatewayCore } from "./core.js";
 import { checkPresenceEnabled } from "./api/presence.js";
@@ -158,7 +158,7 @@ export class Session implements PresenceWatcher {
       const e = toHeraldError(err);
       this.error(e.code, e.message, requestId);
       if (this.principal === undefined || this.principal.anonymous) {
-        this.close(e.code === "token_expired" ? CloseCode.tokenExpired : CloseCode.unauthorized, e.message);
+        this.close(closeCodeForAuthError(e.code), e.message);
       }
       return;
     }

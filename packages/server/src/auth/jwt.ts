@@ -70,7 +70,11 @@ export class JwtAuthenticator implements Authenticator {
     try {
       if (candidates.length === 0) {
         if (this.ring.remote === undefined) throw new HeraldError("unauthorized", "no key matches the token's key id");
-        ({ payload } = await jwtVerify(token, this.ring.remote, options));
+        try {
+          ({ payload } = await jwtVerify(token, this.ring.remote, options));
+        } catch (err) {
+          throw jwksProblem(err) ?? err;
+        }
       } else {
         for (const [i, c] of candidates.entries()) {
           try {
@@ -98,6 +102,21 @@ function principalOf(payload: JWTPayload): Principal {
   return principal;
 }
 
+/**
+ * A JWKS that cannot be fetched (network, timeout, not 200, not a key set) is the issuer's
+ * outage, not the client's fault: `unavailable`, so the client reconnects later (4008).
+ */
+function jwksProblem(err: unknown): HeraldError | undefined {
+  const fetchFailed =
+    err instanceof errors.JWKSTimeout ||
+    err instanceof errors.JWKSInvalid ||
+    !(err instanceof errors.JOSEError) ||
+    (err.code === "ERR_JOSE_GENERIC" && /JSON Web Key Set/.test(err.message));
+  return fetchFailed
+    ? new HeraldError("unavailable", "token keys are unavailable; retry later", { cause: err })
+    : undefined;
+}
+
 /** Maps jose's errors to stable codes with messages that say what failed, not how to forge. */
 function toAuthError(err: unknown): HeraldError {
   if (err instanceof HeraldError) return err;
@@ -115,9 +134,6 @@ function toAuthError(err: unknown): HeraldError {
   }
   if (err instanceof errors.JWKSNoMatchingKey) {
     return new HeraldError("unauthorized", "no key matches the token's key id", { cause: err });
-  }
-  if (err instanceof errors.JWKSTimeout || err instanceof errors.JOSEError === false) {
-    return new HeraldError("unauthorized", "token keys are unavailable", { cause: err });
   }
   if (err instanceof errors.JWSSignatureVerificationFailed) {
     return new HeraldError("unauthorized", "token signature is invalid", { cause: err });

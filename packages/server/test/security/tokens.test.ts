@@ -198,4 +198,17 @@ describe("tokens from a JWKS URL", () => {
     );
     assert.equal(hs.close, 4500);
   });
+
+  it("answers unavailable and a reconnectable 4008 when the JWKS cannot be fetched", async () => {
+    const jwt = { keys: [], algorithms: ["RS256"], jwksUrl: "http://127.0.0.1:9/jwks", leewaySeconds: 2 };
+    const down = await startGateway({
+      auth: { ...authConfig(), jwt: { ...jwt, jwksCacheSeconds: 600, jwksCooldownSeconds: 30 } } as never,
+    });
+    try {
+      const r = await refused(down, await mint("alice", { kid: "k1" }));
+      assert.deepEqual([r.code, r.close], ["unavailable", 4008]);
+    } finally {
+      await down.close();
+    }
+  });
 });
