@@ -29,6 +29,7 @@ import type { GatewayCore } from "../core.js";
 import type { OutboundEvent } from "../hub/outbound.js";
 import { valueDepth } from "../json.js";
 import { InboundRate } from "../limits/inbound-rate.js";
+import { OriginPolicy } from "../limits/origin.js";
 import { Session, toHeraldError } from "../session.js";
 import type { Transport } from "./transport.js";
 import { upgradeToken } from "./ws.js";
@@ -178,6 +179,16 @@ class SocketIoTransport implements Transport {
   }
 }
 
+/** CORS for engine.io: reflects an allowed Origin (with credentials), refuses others. */
+function corsFor(allowed: readonly string[]) {
+  const policy = new OriginPolicy(allowed);
+  return {
+    origin: (origin: string | undefined, cb: (err: Error | null, allow?: boolean) => void) =>
+      cb(null, origin !== undefined && policy.allows(origin, undefined)),
+    credentials: true,
+  };
+}
+
 export interface SocketIoEndpointOptions {
   /** Path served, e.g. `/socket.io`. */
   path: string;
@@ -211,6 +222,8 @@ export class SocketIoEndpoint {
       pingTimeout: Math.min(20_000, timeouts.heartbeatMs),
       perMessageDeflate: false,
       httpCompression: false,
+      // Cross-origin long-polling needs CORS: granted to the Origin allow-list, when there is one.
+      ...(core.config.server.allowedOrigins.length > 0 ? { cors: corsFor(core.config.server.allowedOrigins) } : {}),
     });
     this.io = new IoServer({ path: options.path, serveClient: false });
     this.io.bind(this.engine as never);

@@ -280,12 +280,21 @@ export class SseEndpoint {
     const since =
       lastId !== undefined && lastId !== "" ? decodeCursor(lastId, fp, names.length) : names.map(() => undefined);
 
-    res.writeHead(200, {
+    const headers: Record<string, string> = {
       "content-type": "text/event-stream; charset=utf-8",
       "cache-control": "no-cache, no-transform",
       connection: "keep-alive",
       "x-accel-buffering": "no",
-    });
+    };
+    // A cross-origin EventSource needs CORS; the Origin was already checked against the
+    // allow-list (server.allowedOrigins) before this request got here.
+    const origin = req.headers.origin;
+    if (typeof origin === "string" && this.core.config.server.allowedOrigins.length > 0) {
+      headers["access-control-allow-origin"] = origin;
+      headers["access-control-allow-credentials"] = "true";
+      headers.vary = "Origin";
+    }
+    res.writeHead(200, headers);
     if (req.method === "HEAD") {
       res.end();
       return;

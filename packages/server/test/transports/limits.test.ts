@@ -34,11 +34,16 @@ describe("transport limits", () => {
       assert.deepEqual([sse.status, ((await sse.json()) as { code: string }).code], [403, "forbidden"]);
       const poll = await fetch(`${g.url}/socket.io/?EIO=4&transport=polling`, { headers: bad });
       assert.deepEqual([poll.status, ((await poll.json()) as { code: string }).code], [403, "forbidden"]);
-      const ok = await fetch(`${g.url}/socket.io/?EIO=4&transport=polling`, {
-        headers: { origin: "https://app.example.com" },
-      });
+      const good = { origin: "https://app.example.com" };
+      const ok = await fetch(`${g.url}/socket.io/?EIO=4&transport=polling`, { headers: good });
       assert.equal(ok.status, 200);
+      assert.equal(ok.headers.get("access-control-allow-origin"), good.origin);
       await ok.text();
+      const ctl = new AbortController();
+      const stream = await fetch(`${g.url}/sse?topic=a`, { headers: good, signal: ctl.signal });
+      assert.equal(stream.status, 200);
+      assert.equal(stream.headers.get("access-control-allow-origin"), good.origin);
+      ctl.abort();
     } finally {
       await g.close();
     }
