@@ -115,7 +115,9 @@ class SseTransport implements Transport {
       queueMicrotask(() => this.enqueue({ kind: "position", index, position }));
       return;
     }
-    this.advance(index, position);
+    if (frame.recovered === false)
+      this.positions[index] = position; // a reset may move back (a future seq)
+    else this.advance(index, position);
     if (frame.recovered === false) {
       this.control("reset", {
         topic: name,

@@ -206,6 +206,18 @@ describe("SSE transport", () => {
       await future.next((m) => m.event === "ready");
       assert.equal(future.events().length, 0);
       future.close();
+      const keepEpoch = (await g.gateway.core.broker.position("keep")).epoch;
+      const ahead = await RawSse.open(url(g, ["keep"]), {
+        "last-event-id": encodeCursor(fp, [{ epoch: keepEpoch, n: 99 }, undefined]),
+      });
+      assert.equal(JSON.parse((await ahead.next((m) => m.event === "reset")).data).seq, 3);
+      await ahead.next((m) => m.event === "ready");
+      await g.gateway.publish("keep", 4);
+      const after = await ahead.next((m) => m.id !== undefined && m.event === "message");
+      assert.equal(JSON.parse(after.data).seq, 4);
+      // Its id now carries the real position (4), not the bogus one it came with.
+      assert.match(after.id as string, new RegExp(`;${keepEpoch},4;`));
+      ahead.close();
     } finally {
       await g.close();
     }
