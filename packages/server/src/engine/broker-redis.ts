@@ -42,6 +42,8 @@ export interface RedisBrokerOptions {
   keyPrefix?: string;
   /** Milliseconds a Redis command may take before it fails with `unavailable`. @default 5000 */
   commandTimeoutMs?: number;
+  /** How long `start` keeps trying to reach Redis. @default 10000 */
+  startTimeoutMs?: number;
 }
 
 /** Entries read from the stream log per round trip while catching up or recovering. */
@@ -151,18 +153,46 @@ export class RedisBroker implements Broker {
   }
 
   async start(): Promise<void> {
-    try {
-      await Promise.all([this.redis.connect(), this.sub.connect()]);
-    } catch (err) {
-      this.redis.disconnect();
-      this.sub.disconnect();
-      throw unavailable(err);
+    // A node may start while Redis restarts: keep trying for a while before giving up.
+    const deadline = Date.now() + (this.options.startTimeoutMs ?? 10_000);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await Promise.all([this.connect(this.redis), this.connect(this.sub)]);
+        await this.sub.subscribe(this.eventsChannel);
+        break;
+      } catch (err) {
+        if (Date.now() >= deadline || this.closed) {
+          this.redis.disconnect();
+          this.sub.disconnect();
+          throw unavailable(err);
+        }
+        await new Promise((r) => setTimeout(r, Math.min(100 * attempt, 1000)));
+      }
     }
-    await this.sub.subscribe(this.eventsChannel);
     const [epoch, offset] = await this.readStream(0, 0, 0);
     this.epoch = epoch;
     this.lastOffset = offset;
     this.synced = true;
+  }
+
+  /** Connects a lazy connection, or waits for it when ioredis is already (re)connecting. */
+  private async connect(r: Redis): Promise<void> {
+    if (r.status === "ready") return;
+    if (r.status === "wait" || r.status === "end" || r.status === "close") {
+      await r.connect();
+      return;
+    }
+    await new Promise<void>((resolve, reject) => {
+      const t = setTimeout(() => {
+        r.off("ready", onReady);
+        reject(new Error("redis connection not ready"));
+      }, 2000);
+      const onReady = () => {
+        clearTimeout(t);
+        resolve();
+      };
+      r.once("ready", onReady);
+    });
   }
 
   async close(): Promise<void> {

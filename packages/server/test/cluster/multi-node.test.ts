@@ -9,7 +9,7 @@ import { randomUUID } from "node:crypto";
 import { after, describe, it } from "node:test";
 import { type Frame, getJson, postJson, sleep, TestClient } from "../helpers.js";
 import { dropPrefix } from "../integration/redis-helpers.js";
-import { type NodeProcess, startNode, writeNodeConfig } from "./nodes.js";
+import { type NodeProcess, startNodes, writeNodeConfig } from "./nodes.js";
 
 const prefix = `herald-test-${randomUUID().slice(0, 8)}`;
 after(() => dropPrefix(prefix));
@@ -24,7 +24,7 @@ async function publishMany(node: NodeProcess, items: Array<{ topic: string; data
 describe("three gateway processes on one Redis", () => {
   it("deliver every event of a topic to every client on every node, in order", async () => {
     const config = writeNodeConfig(prefix);
-    const nodes = await Promise.all([startNode(config), startNode(config), startNode(config)]);
+    const nodes = await startNodes(config, 3);
     const clients: TestClient[] = [];
     try {
       const t = `t${randomUUID().slice(0, 6)}`;
@@ -90,7 +90,7 @@ describe("three gateway processes on one Redis", () => {
       namespaces: [{ prefix: "room", presence: true }],
       presence: { ttlSeconds: 3 },
     });
-    const [a, b, c] = await Promise.all([startNode(config), startNode(config), startNode(config)]);
+    const [a, b, c] = await startNodes(config, 3);
     const nodeA = a as NodeProcess;
     const nodeB = b as NodeProcess;
     const nodeC = c as NodeProcess;

@@ -64,3 +64,14 @@ export async function startNode(configPath: string): Promise<NodeProcess> {
     },
   };
 }
+
+/** Starts `n` nodes at once; when one fails, stops the others before rethrowing. */
+export async function startNodes(configPath: string, n: number): Promise<NodeProcess[]> {
+  const results = await Promise.allSettled(Array.from({ length: n }, () => startNode(configPath)));
+  const failed = results.find((r) => r.status === "rejected");
+  if (failed !== undefined) {
+    await Promise.all(results.map((r) => (r.status === "fulfilled" ? r.value.kill("SIGKILL") : undefined)));
+    throw failed.reason;
+  }
+  return results.map((r) => (r as PromiseFulfilledResult<NodeProcess>).value);
+}

@@ -1,33 +1,45 @@
 /**
  * Redis faults under a live publish stream, with two gateways (two nodes) in this process:
  * pub/sub connections killed (`CLIENT KILL TYPE pubsub`), and Redis restarted without its data.
- * These touch the shared local Redis, so they are few and short, and the restart test always
- * brings Redis back in a `finally`.
+ * They run against a private redis-server on a free port of this test's own, so restarting it
+ * never disturbs other tests using the shared Redis at 6379; it is always stopped in `finally`.
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { after, describe, it } from "node:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
 import { Redis } from "ioredis";
+import type { HeraldConfigInput } from "../../src/config.js";
 import { type Frame, getJson, type Running, sleep, startGateway, TestClient } from "../helpers.js";
-import { dropPrefix, REDIS_URL } from "../integration/redis-helpers.js";
 
 const run = promisify(execFile);
 const prefix = `herald-test-${randomUUID().slice(0, 8)}`;
-after(() => dropPrefix(prefix));
+const dir = mkdtempSync(join(tmpdir(), "herald-redis-"));
+let port = 0;
 
-const nodeConfig = { engine: { type: "redis" as const, keyPrefix: prefix } };
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((resolve) => srv.listen(0, "127.0.0.1", resolve));
+  const p = (srv.address() as { port: number }).port;
+  await new Promise((resolve) => srv.close(resolve));
+  return p;
+}
 
 async function redisUp(): Promise<boolean> {
   try {
-    const { stdout } = await run("redis-cli", ["ping"]);
+    const { stdout } = await run("redis-cli", ["-p", String(port), "ping"]);
     return stdout.trim() === "PONG";
   } catch {
     return false;
   }
 }
 
+/** Starts the private Redis (nothing persisted), or does nothing when it is running. */
 async function startRedis(): Promise<void> {
   if (await redisUp()) return;
   await run("redis-server", [
@@ -35,20 +47,37 @@ async function startRedis(): Promise<void> {
     "yes",
     "--bind",
     "127.0.0.1",
-    "-::1",
     "--port",
-    "6379",
+    String(port),
     "--save",
     "",
     "--appendonly",
     "no",
     "--dir",
-    "/var/lib/redis",
+    dir,
     "--logfile",
-    "/var/log/redis/ci.log",
+    join(dir, "redis.log"),
   ]);
   for (let i = 0; i < 100 && !(await redisUp()); i++) await sleep(50);
 }
+
+async function stopRedis(): Promise<void> {
+  await run("redis-cli", ["-p", String(port), "shutdown", "nosave"]).catch(() => {});
+  for (let i = 0; i < 100 && (await redisUp()); i++) await sleep(50);
+}
+
+before(async () => {
+  port = await freePort();
+  await startRedis();
+});
+after(async () => {
+  await stopRedis();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const nodeConfig = (): HeraldConfigInput => ({
+  engine: { type: "redis", keyPrefix: prefix, redisUrl: `redis://127.0.0.1:${port}` },
+});
 
 /** Publishes `data` on `topic` through `node`; the outcome, or the error code when refused. */
 async function tryPublish(node: Running, topic: string, data: number): Promise<Frame | string> {
@@ -62,9 +91,9 @@ async function tryPublish(node: Running, topic: string, data: number): Promise<F
 
 describe("Redis faults", () => {
   it("restores subscriptions after CLIENT KILL TYPE pubsub, losing nothing", async () => {
-    const a = await startGateway(nodeConfig);
-    const b = await startGateway(nodeConfig);
-    const admin = new Redis(REDIS_URL);
+    const a = await startGateway(nodeConfig());
+    const b = await startGateway(nodeConfig());
+    const admin = new Redis(`redis://127.0.0.1:${port}`);
     try {
       const topic = `k${randomUUID().slice(0, 6)}.x`;
       const pattern = `k${topic.slice(1, 7)}.>`;
@@ -98,8 +127,8 @@ describe("Redis faults", () => {
   });
 
   it("survives a Redis restart: refuses while down, resets epochs, resumes delivery", async () => {
-    const a = await startGateway(nodeConfig);
-    const b = await startGateway(nodeConfig);
+    const a = await startGateway(nodeConfig());
+    const b = await startGateway(nodeConfig());
     try {
       const topic = `r${randomUUID().slice(0, 6)}.x`;
       let client = await TestClient.connect(b.wsUrl);
@@ -115,7 +144,7 @@ describe("Redis faults", () => {
       for (let k = 0; k < 20; k++) await publish();
       const before = await client.events(20);
       try {
-        await run("redis-cli", ["shutdown", "nosave"]).catch(() => {});
+        await stopRedis();
         for (let k = 0; k < 5; k++) await publish(); // Redis is gone: refused at once
         assert.equal((await getJson(`${a.url}/readyz`)).status, 503);
       } finally {
@@ -149,6 +178,22 @@ describe("Redis faults", () => {
       await startRedis();
       await a.close();
       await b.close();
+    }
+  });
+
+  it("starts a node while Redis is down once Redis is back", async () => {
+    await stopRedis();
+    let node: Running | undefined;
+    try {
+      const starting = startGateway(nodeConfig());
+      await sleep(300);
+      await startRedis();
+      node = await starting;
+      assert.equal((await getJson(`${node.url}/readyz`)).status, 200);
+      assert.equal(typeof (await node.gateway.publish("boot.check", 1)).event.seq, "number");
+    } finally {
+      await startRedis();
+      await node?.close();
     }
   });
 });
