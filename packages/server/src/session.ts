@@ -287,7 +287,10 @@ export class Session implements PresenceWatcher {
     }
     const pattern = isPattern(name);
     const tracked = !pattern && this.core.namespaces.of(name).presence;
-    if (frame.presence === true && !tracked) checkPresenceEnabled(this.core, name);
+    if (frame.presence === true) {
+      if (!tracked) checkPresenceEnabled(this.core, name);
+      this.core.checkPresence(principal, name); // join/leave frames reveal who is there
+    }
     this.dropInternal(name); // an explicit subscription replaces the implicit one
     const sub = new Subscription(this, name, pattern);
     this.subs.set(name, sub);
