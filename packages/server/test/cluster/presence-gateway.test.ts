@@ -72,7 +72,7 @@ for (const engine of ["memory", "redis"] as const) {
       }
     });
 
-    it("disconnects a user on every node and counts connections per node", async () => {
+    it("sends to and disconnects a user on every node, and counts connections per node", async () => {
       const a = await startGateway(config(engine));
       const b = engine === "redis" ? await startGateway(config(engine)) : a;
       try {
@@ -90,6 +90,9 @@ for (const engine of ["memory", "redis"] as const) {
         const nodes = info.body.nodes as Array<{ node: string; connections: number }>;
         assert.equal(nodes.length, engine === "redis" ? 2 : 1);
         assert.ok(nodes.some((n) => n.node === info.body.node));
+        // sendToUser on one node reaches the user's connections on every node.
+        await a.gateway.sendToUser(user, "note", { hello: user });
+        for (const c of [onA, onB]) assert.deepEqual((await c.next("event")).data, { hello: user });
         const res = await postJson(`${a.url}/api/users/${user}/disconnect`, { reason: "bye" });
         assert.equal(res.status, 200);
         assert.equal(res.body.nodes, engine === "redis" ? 2 : 1);
