@@ -87,14 +87,18 @@ test("publishes in flight when the connection is killed are resent and delivered
   await writer.whenConnected();
   const n = 150; // stays under the server's default inbound frame rate
   const acks: Promise<unknown>[] = [];
+  let kills = 0;
   for (let i = 0; i < n; i++) {
     acks.push(writer.publish("pub.kill", { i }, { timeoutMs: 20_000 }));
     if (i % 30 === 15) {
       // Kill only the writer's connection: its unacknowledged publishes must be resent.
+      await writer.whenConnected();
+      const before = writerConnects;
       for (const s of running.gateway.core.sessions.values()) {
         if (s.subscriptionCount === 0) (s.transport as unknown as { ws: { terminate(): void } }).ws.terminate();
       }
-      await sleep(20);
+      kills++;
+      await until(() => writerConnects > before, "the writer to reconnect after the kill");
     }
   }
   await Promise.all(acks);
@@ -104,5 +108,6 @@ test("publishes in flight when the connection is killed are resent and delivered
     got.map((e) => e.data.i),
     Array.from({ length: n }, (_, i) => i),
   );
-  assert.ok(writerConnects >= 5, `the writer reconnected ${writerConnects - 1} times`);
+  assert.equal(kills, 5);
+  assert.ok(writerConnects >= kills + 1, `the writer reconnected ${writerConnects - 1} times`);
 });
