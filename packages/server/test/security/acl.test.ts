@@ -63,8 +63,11 @@ describe("topic ACLs", () => {
     bystander = await Bystander.start(run);
   });
   after(async () => {
-    await bystander.verify();
-    await run.close();
+    try {
+      await bystander.verify();
+    } finally {
+      await run.close();
+    }
   });
 
   it("refuses another user's personal topics and inbox, exactly and by pattern", async () => {

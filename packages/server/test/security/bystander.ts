@@ -10,6 +10,8 @@ export class Bystander {
   private timer: NodeJS.Timeout | undefined;
   private published = 0;
   private failures = 0;
+  /** Hub subscriptions once the bystander alone was subscribed. */
+  private baseline = 0;
 
   private constructor(
     private readonly run: Running,
@@ -22,6 +24,7 @@ export class Bystander {
     const ack = await client.request({ type: "subscribe", topic: "news" });
     assert.equal(ack.type, "ack", JSON.stringify(ack));
     const b = new Bystander(run, client);
+    b.baseline = run.gateway.core.hub.subscriptions;
     b.timer = setInterval(() => {
       b.run.gateway.publish("news", { n: b.published + 1 }).then(
         () => b.published++,
@@ -40,6 +43,9 @@ export class Bystander {
     const events = await this.client.events(this.published, 10_000);
     for (const [i, e] of events.entries()) assert.equal(e.seq, i + 1, "bystander saw a gap");
     assert.equal(this.client.closeCode, undefined, "bystander was disconnected");
+    // Nothing leaked: every attacker's session is gone, only the bystander's remains.
+    while (this.run.gateway.core.sessions.size > 1) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(this.run.gateway.core.hub.subscriptions, this.baseline, "attackers' subscriptions were released");
     const health = await fetch(`${this.run.url}/healthz`);
     assert.equal(health.status, 200);
     this.client.close();

@@ -26,8 +26,11 @@ describe("frame limits", () => {
     bystander = await Bystander.start(run);
   });
   after(async () => {
-    await bystander.verify();
-    await run.close();
+    try {
+      await bystander.verify();
+    } finally {
+      await run.close();
+    }
   });
 
   it("closes with 1009 on a frame over maxFrameBytes", async () => {
@@ -145,8 +148,11 @@ describe("upgrade limits", () => {
     bystander = await Bystander.start(run);
   });
   after(async () => {
-    await bystander.verify();
-    await run.close();
+    try {
+      await bystander.verify();
+    } finally {
+      await run.close();
+    }
   });
 
   it("refuses an evil Origin with 403 before the upgrade, admits allowed and same-origin ones", async () => {

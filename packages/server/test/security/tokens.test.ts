@@ -32,8 +32,11 @@ describe("tokens", () => {
     bystander = await Bystander.start(run, `?token=${await mint("bystander")}`);
   });
   after(async () => {
-    await bystander.verify();
-    await run.close();
+    try {
+      await bystander.verify();
+    } finally {
+      await run.close();
+    }
   });
 
   it("accepts HS256, RS256, ES256 and EdDSA tokens signed by configured keys", async () => {
