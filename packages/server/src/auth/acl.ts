@@ -51,7 +51,12 @@ const INDEX: Record<Action, number> = { subscribe: 0, publish: 1, history: 2, pr
 interface PrincipalCache {
   admin: boolean;
   byNamespace: Map<NamespaceConfig, Uint8Array>;
+  /** Read decisions by concrete topic: the pattern-delivery hot path is one lookup. */
+  reads: Map<string, boolean>;
 }
+
+/** Topics whose read decision one principal keeps; past it the map starts over. */
+const READ_CACHE_LIMIT = 4096;
 
 const DEFAULT_ROLES: RoleOptions = { rolesClaim: "roles", adminRole: "admin" };
 
@@ -78,7 +83,7 @@ export class NamespaceAcl implements Acl {
   private entry(who: Principal): PrincipalCache {
     let e = this.cache.get(who);
     if (e === undefined) {
-      e = { admin: isAdmin(who, this.roles), byNamespace: new Map() };
+      e = { admin: isAdmin(who, this.roles), byNamespace: new Map(), reads: new Map() };
       this.cache.set(who, e);
     }
     return e;
@@ -108,7 +113,14 @@ export class NamespaceAcl implements Acl {
   }
 
   canRead(who: Principal, topic: string): boolean {
-    return this.check("subscribe", who, topic);
+    const reads = this.entry(who).reads;
+    let ok = reads.get(topic);
+    if (ok === undefined) {
+      ok = this.check("subscribe", who, topic);
+      if (reads.size >= READ_CACHE_LIMIT) reads.clear();
+      reads.set(topic, ok);
+    }
+    return ok;
   }
 
   canHistory(who: Principal, topic: string): boolean {
