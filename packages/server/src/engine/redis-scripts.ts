@@ -45,11 +45,14 @@ local function ensure(meta, data, candidate, counter)
   end
   return epoch
 end
--- Drops at most 32 expired entries from the head of a stream (the rest are filtered on read).
+-- Drops up to 8 expired entries from the head of a stream, reading one entry at a time (the
+-- rest go on later publishes, and reads filter them out meanwhile).
 local function trim_age(key, cutoff)
-  local head = redis.call('XRANGE', key, '-', '+', 'COUNT', 32)
-  for _, e in ipairs(head) do
-    if tonumber(e[2][2]) < cutoff then redis.call('XDEL', key, e[1]) else break end
+  for _ = 1, 8 do
+    local head = redis.call('XRANGE', key, '-', '+', 'COUNT', 1)
+    local e = head[1]
+    if e == nil or tonumber(e[2][2]) >= cutoff then return end
+    redis.call('XDEL', key, e[1])
   end
 end
 `;
