@@ -17,6 +17,30 @@ import type { Transport } from "./transport.js";
 
 const OPEN = 1;
 
+/** An unmasked, final WebSocket text frame (RFC 6455 §5.2) around `payload`. */
+export function textFrame(payload: Buffer): Buffer {
+  const len = payload.length;
+  const head = len < 126 ? 2 : len < 65_536 ? 4 : 10;
+  const frame = Buffer.allocUnsafe(head + len);
+  frame[0] = 0x81; // FIN + text
+  if (head === 2) frame[1] = len;
+  else if (head === 4) {
+    frame[1] = 126;
+    frame.writeUInt16BE(len, 2);
+  } else {
+    frame[1] = 127;
+    frame.writeBigUInt64BE(BigInt(len), 2);
+  }
+  payload.copy(frame, head);
+  return frame;
+}
+
+/** What `ws` keeps private and the pre-framed path must check: nothing of its own may be queued. */
+interface WsInternals {
+  _socket: Socket;
+  _sender: { _state: number; _queue: unknown[]; _firstFragment: boolean };
+}
+
 class WsTransport implements Transport {
   readonly kind = "ws";
   session!: Session;
@@ -29,8 +53,12 @@ class WsTransport implements Transport {
     private readonly maxOutbound: number,
     private readonly route: WsRoute | undefined,
   ) {
-    this.corker = new Corker((ws as unknown as { _socket: Socket })._socket);
+    this.corker = new Corker((ws as unknown as WsInternals)._socket);
+    this.plain = ws.extensions === "";
   }
+
+  /** No extension (compression) negotiated: a frame's bytes are the same for every socket. */
+  private readonly plain: boolean;
 
   get buffered(): number {
     return this.ws.bufferedAmount;
@@ -43,10 +71,17 @@ class WsTransport implements Transport {
   }
 
   sendEvent(out: OutboundEvent): void {
-    this.write(this.route?.encodeEvent ? this.route.encodeEvent(out) : out.buffer);
+    if (this.route?.encodeEvent) this.write(this.route.encodeEvent(out));
+    else this.write(out.buffer, out);
   }
 
-  private write(data: Buffer | string): void {
+  /**
+   * Writes one message. A native event is framed once per event (`out.memo`) and the same bytes
+   * go straight to every socket, skipping ws's per-socket framing; that is safe only while ws has
+   * nothing of its own queued or half-sent on this socket (it queues only while compressing,
+   * which `plain` rules out), so order is kept. Otherwise ws frames it as usual.
+   */
+  private write(data: Buffer | string, out?: OutboundEvent): void {
     if (this.ws.readyState !== OPEN || this.overflowed) return;
     if (this.ws.bufferedAmount > this.maxOutbound) {
       this.overflowed = true;
@@ -54,6 +89,14 @@ class WsTransport implements Transport {
       return;
     }
     this.corker.hold();
+    if (out !== undefined && this.plain) {
+      const internals = this.ws as unknown as WsInternals;
+      const sender = internals._sender;
+      if (sender._state === 0 && sender._queue.length === 0 && sender._firstFragment) {
+        internals._socket.write(out.memo("ws.textFrame", () => textFrame(out.buffer)));
+        return;
+      }
+    }
     this.ws.send(data, { binary: false, compress: false });
   }
 
