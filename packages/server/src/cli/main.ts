@@ -1,4 +1,4 @@
-/** The `herald` command: serve | publish | tail | token. */
+/** The `herald` command: serve | publish | tail | token | bench. */
 import { parseArgs } from "node:util";
 import { mintToken } from "../auth/jwt.js";
 import { ConfigError, loadConfig } from "../config.js";
@@ -15,6 +15,8 @@ const USAGE = `usage: herald <command> [options]
                                                    print events live as JSON lines
   token USER [--secret S] [--ttl SECONDS] [--claim K=V ...] [--config FILE]
                                                    mint a development HS256 JWT
+  bench [SCENARIO ...|list] [--server KIND,...] [--runs N] [--step-ms MS] [--json FILE] [--no-pin]
+                                                   load-test Herald beside raw ws / Socket.IO baselines
 
 environment: HERALD_CONFIG, HERALD_PORT, HERALD_API_KEYS, HERALD_JWT_SECRET, ... (docs/configuration.md)
 `;
@@ -106,6 +108,34 @@ async function main(argv: string[]): Promise<number> {
       if (!Number.isSafeInteger(ttl) || ttl <= 0) throw new UsageError("--ttl must be a positive integer");
       process.stdout.write(`${await mintToken(secret, positionals[0] as string, { ttlSeconds: ttl, claims })}\n`);
       return 0;
+    }
+    case "bench": {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: {
+          server: { type: "string", multiple: true },
+          runs: { type: "string" },
+          "step-ms": { type: "string" },
+          "drain-ms": { type: "string" },
+          payload: { type: "string" },
+          json: { type: "string" },
+          "cpu-prof": { type: "string" },
+          "no-pin": { type: "boolean", default: false },
+        },
+      });
+      const { bench } = await import("./bench.js");
+      return bench({
+        scenarios: positionals,
+        servers: values.server,
+        runs: values.runs,
+        stepMs: values["step-ms"],
+        drainMs: values["drain-ms"],
+        payload: values.payload,
+        json: values.json,
+        cpuProf: values["cpu-prof"],
+        pin: !values["no-pin"],
+      });
     }
     case undefined:
     case "help":
