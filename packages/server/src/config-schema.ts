@@ -81,7 +81,21 @@ const namespace = {
 export const configSchema = {
   type: "object",
   additionalProperties: false,
-  required: ["server", "limits", "timeouts", "auth", "namespaces", "recovery", "idempotency", "engine", "presence", "socketio", "sse", "endpoints", "log"],
+  required: [
+    "server",
+    "limits",
+    "timeouts",
+    "auth",
+    "namespaces",
+    "recovery",
+    "idempotency",
+    "engine",
+    "presence",
+    "socketio",
+    "sse",
+    "endpoints",
+    "log",
+  ],
   properties: {
     server: {
       type: "object",

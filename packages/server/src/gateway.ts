@@ -93,8 +93,7 @@ export class Gateway {
     const metrics = new Metrics({ defaultMetrics: options.defaultMetrics !== false });
     this.storage = new Storage(config, namespaces, log, options.store);
     // On the Redis engine the history of every namespace (durable ones too) lives in Redis.
-    const durableBroker =
-      config.engine.type === "redis" ? undefined : this.storage.broker(options.broker, namespaces);
+    const durableBroker = config.engine.type === "redis" ? undefined : this.storage.broker(options.broker, namespaces);
     if (durableBroker !== undefined) options = { ...options, broker: durableBroker };
     const engine = new Engine(config, namespaces, options.broker);
     const broker = engine.broker;

@@ -11,19 +11,19 @@ import {
   HeraldError,
   type HeraldEvent,
   isPattern,
+  type PresenceEventFrame,
   patternProblem,
   personalTopic,
-  type PresenceEventFrame,
   type ServerFrame,
   type StreamPosition,
   type SubscribeFrame,
   shouldReconnect,
   type TopicPosition,
 } from "@herald/protocol";
+import { checkPresenceEnabled } from "./api/presence.js";
 import { closeCodeForAuthError, isExpired } from "./auth/expiry.js";
 import type { Principal } from "./auth/principal.js";
 import type { GatewayCore } from "./core.js";
-import { checkPresenceEnabled } from "./api/presence.js";
 import { eventFrame } from "./engine/broker.js";
 import type { PresenceInfo, PresenceWatcher } from "./engine/presence.js";
 import type { HubSubscription } from "./hub/hub.js";
