@@ -4,7 +4,14 @@
  * microseconds). Driven by the coordinator over IPC (`WorkerCommand`).
  */
 import * as hdr from "hdr-histogram-js";
-import { nowMs, type Subscription, type WorkerCommand, type WorkerReport, type WorkerSetup } from "./messages.js";
+import {
+  nowMs,
+  type Subscription,
+  type WorkerCommand,
+  type WorkerCounts,
+  type WorkerReport,
+  type WorkerSetup,
+} from "./messages.js";
 import { RawWs } from "./raw-ws.js";
 import { type Counts, Stream, zeroCounts } from "./tracker.js";
 import { readSample, type Sample } from "./wire.js";
@@ -20,6 +27,8 @@ const HIGHEST_US = 600_000_000;
 let histogram = hdr.build({ bitBucketSize: 32, highestTrackableValue: HIGHEST_US, numberOfSignificantValueDigits: 3 });
 let counts: Counts = zeroCounts();
 let closedByServer = 0;
+let inWindow = 0;
+let windowEnd = Number.POSITIVE_INFINITY;
 let closing = false;
 const conns: Conn[] = [];
 const sample: Sample = { k: 0, n: 0, t: 0 };
@@ -34,7 +43,9 @@ function onSample(conn: Conn, k: number, n: number, t: number): void {
   const before = counts.delivered;
   stream.receive(n, counts);
   if (counts.delivered !== before) {
-    const us = Math.round((nowMs() - t) * 1000);
+    const now = nowMs();
+    if (now <= windowEnd) inWindow++;
+    const us = Math.round((now - t) * 1000);
     histogram.recordValue(Math.max(1, Math.min(us, HIGHEST_US)));
   }
 }
@@ -152,8 +163,8 @@ async function connectAll(setup: WorkerSetup): Promise<void> {
   send(report);
 }
 
-function snapshot(): Counts & { closed: number } {
-  return { ...counts, closed: closedByServer };
+function snapshot(): WorkerCounts {
+  return { ...counts, closed: closedByServer, inWindow };
 }
 
 process.on("message", (cmd: WorkerCommand) => {
@@ -166,6 +177,8 @@ process.on("message", (cmd: WorkerCommand) => {
     case "reset":
       counts = zeroCounts();
       closedByServer = 0;
+      inWindow = 0;
+      windowEnd = cmd.windowEnd;
       histogram = hdr.build({
         bitBucketSize: 32,
         highestTrackableValue: HIGHEST_US,

@@ -42,7 +42,8 @@ export interface WorkerSetup {
 /** Coordinator → client worker. */
 export type WorkerCommand =
   | { cmd: "connect"; setup: WorkerSetup }
-  | { cmd: "reset" }
+  /** Zeroes the counters; deliveries up to `windowEnd` (ms since the epoch) count as in the window. */
+  | { cmd: "reset"; windowEnd: number }
   | { cmd: "snapshot" }
   | { cmd: "final"; lastPublished: Record<number, number> }
   | { cmd: "close" };
@@ -56,6 +57,8 @@ export interface WorkerCounts {
   reordered: number;
   /** Connections the server closed during the run. */
   closed: number;
+  /** Delivered by the end of the publishing window. */
+  inWindow: number;
 }
 
 /** Client worker → coordinator. */

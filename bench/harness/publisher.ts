@@ -12,6 +12,8 @@ import { nowMs, payload, type ServerKind, topicName } from "./messages.js";
 export interface PublishStep {
   /** Events sent in the step, per key. */
   sent: Map<number, number>;
+  /** Events sent within the planned step time, per key (a starved publisher sends the rest late). */
+  sentInWindow: Map<number, number>;
   /** The last number sent per key (since the publisher started). */
   last: Record<number, number>;
   /** Wall time the step took, ms. */
@@ -60,23 +62,27 @@ export class Publisher {
   /** Sends `perSecond` events for `ms`, spread round-robin over `keys`. */
   async run(perSecond: number, ms: number, keys: number[]): Promise<PublishStep> {
     const sent = new Map<number, number>();
+    const sentInWindow = new Map<number, number>();
     const started = performance.now();
     const total = Math.max(1, Math.round((perSecond * ms) / 1000));
     let done = 0;
     let ki = 0;
     while (done < total) {
-      const due = Math.min(total, Math.floor(((performance.now() - started) * perSecond) / 1000) + 1);
+      const elapsed = performance.now() - started;
+      const due = Math.min(total, Math.floor((elapsed * perSecond) / 1000) + 1);
+      const inWindow = elapsed <= ms;
       while (done < due) {
         const k = keys[ki++ % keys.length] as number;
         this.send(k);
         sent.set(k, (sent.get(k) ?? 0) + 1);
+        if (inWindow) sentInWindow.set(k, (sentInWindow.get(k) ?? 0) + 1);
         done++;
       }
       await new Promise((r) => setTimeout(r, 1));
     }
     const last: Record<number, number> = {};
     for (const [k, n] of this.counters) last[k] = n;
-    return { sent, last, ms: performance.now() - started };
+    return { sent, sentInWindow, last, ms: performance.now() - started };
   }
 
   close(): void {

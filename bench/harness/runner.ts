@@ -4,7 +4,7 @@
  * memory per idle connection, then runs each rate step and accounts every event.
  */
 import * as hdr from "hdr-histogram-js";
-import type { ServerKind, WorkerCounts, WorkerReport, WorkerSetup } from "./messages.js";
+import { nowMs, type ServerKind, type WorkerCounts, type WorkerReport, type WorkerSetup } from "./messages.js";
 import { type Pinning, ServerProcess, WorkerProcess } from "./procs.js";
 import { Publisher } from "./publisher.js";
 import { fanOut, type Scenario } from "./scenario.js";
@@ -32,7 +32,7 @@ export interface StepResult {
   target: number;
   /** Deliveries/s actually offered (events sent × their subscribers / publishing time). */
   offered: number;
-  /** Deliveries/s that arrived within the publishing window. */
+  /** Deliveries/s that arrived within the publishing window (its planned length). */
   deliveredPerSec: number;
   expected: number;
   delivered: number;
@@ -42,7 +42,10 @@ export interface StepResult {
   queued: number;
   duplicated: number;
   reordered: number;
-  /** Deliveries outstanding when publishing stopped: neither arrived nor known lost (still queued). */
+  /**
+   * Deliveries of events published within the window that had not arrived by its end: queued
+   * somewhere (server buffers, the network, the generator's own clients), not lost.
+   */
   backlog: number;
   /** Time the stragglers took to arrive after publishing stopped, ms. */
   drainMs: number;
@@ -79,7 +82,7 @@ export interface RunResult {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function sum(list: WorkerCounts[]): WorkerCounts {
-  const t: WorkerCounts = { delivered: 0, lost: 0, queued: 0, duplicated: 0, reordered: 0, closed: 0 };
+  const t: WorkerCounts = { delivered: 0, lost: 0, queued: 0, duplicated: 0, reordered: 0, closed: 0, inWindow: 0 };
   for (const c of list) {
     t.delivered += c.delivered;
     t.lost += c.lost;
@@ -87,6 +90,7 @@ function sum(list: WorkerCounts[]): WorkerCounts {
     t.duplicated += c.duplicated;
     t.reordered += c.reordered;
     t.closed += c.closed;
+    t.inWindow += c.inWindow;
   }
   return t;
 }
@@ -190,11 +194,14 @@ async function runStep(
   eventsPerSec: number,
   options: RunOptions,
 ): Promise<StepResult> {
-  for (const w of workers) w.tell({ cmd: "reset" });
+  const windowEnd = nowMs() + options.stepMs;
+  for (const w of workers) w.tell({ cmd: "reset", windowEnd });
   const cpu0 = await server.stats(false);
   const published = await publisher.run(eventsPerSec, options.stepMs, scenario.keys);
   let expected = 0;
   for (const [k, sent] of published.sent) expected += sent * (fan.get(k) ?? 0);
+  let expectedInWindow = 0;
+  for (const [k, sent] of published.sentInWindow) expectedInWindow += sent * (fan.get(k) ?? 0);
   const snapshot = async () =>
     sum(
       (
@@ -232,12 +239,13 @@ async function runStep(
   for (const f of finals) histogram.add(hdr.decodeFromCompressedBase64(f.histogram, 32));
   const cpuUs = cpu1.cpuUserUs + cpu1.cpuSystemUs - (cpu0.cpuUserUs + cpu0.cpuSystemUs);
   const seconds = published.ms / 1000;
+  const windowSeconds = options.stepMs / 1000;
   // Not clamped: a negative backlog would mean the harness counted more than was sent.
-  const backlog = expected - atEnd.delivered - atEnd.lost;
+  const backlog = expectedInWindow - counts.inWindow;
   return {
     target,
     offered: expected / seconds,
-    deliveredPerSec: atEnd.delivered / seconds,
+    deliveredPerSec: counts.inWindow / windowSeconds,
     expected,
     delivered: counts.delivered,
     lost: counts.lost,
