@@ -90,7 +90,7 @@ async function tryPublish(node: Running, topic: string, data: number): Promise<F
 }
 
 describe("Redis faults", () => {
-  it("restores subscriptions after CLIENT KILL TYPE pubsub, losing nothing", async () => {
+  it("restores subscriptions after CLIENT KILL (pubsub, then command connections), losing nothing", async () => {
     const a = await startGateway(nodeConfig());
     const b = await startGateway(nodeConfig());
     const admin = new Redis(`redis://127.0.0.1:${port}`);
@@ -104,6 +104,8 @@ describe("Redis faults", () => {
       const acked: number[] = [];
       for (let i = 1; i <= 200; i++) {
         if (i === 60 || i === 140) await admin.call("CLIENT", "KILL", "TYPE", "pubsub");
+        // Command connections too (the admin's own included; ioredis reconnects it).
+        if (i === 100) await admin.call("CLIENT", "KILL", "TYPE", "normal").catch(() => {});
         const r = await tryPublish(a, topic, i);
         if (typeof r !== "string") acked.push(i);
         else await sleep(20); // not ready while resubscribing: refused, never half-accepted
