@@ -2,6 +2,7 @@ export * from "./close-codes.js";
 export * from "./errors.js";
 export * from "./frames.js";
 export * from "./parse.js";
+export * from "./state.js";
 export * from "./topic.js";
 
 /** Version of the wire protocol described in docs/protocol.md. */
