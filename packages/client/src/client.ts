@@ -8,13 +8,9 @@
 import {
   CloseCode,
   type HeraldEvent,
-  isPattern,
   type PublishFrame,
-  patternProblem,
-  type SubscribeFrame,
   shouldReconnect,
   type TopicPosition,
-  topicMatches,
   topicProblem,
   type WelcomeFrame,
 } from "@herald/protocol";
@@ -32,7 +28,10 @@ import {
 import { type PublishAck, PublishQueue, type QueuedPublish } from "./publish-queue.js";
 import { Requests } from "./requests.js";
 import type { ConnectionState, DisconnectReason } from "./state.js";
-import { type SubscribeAck, Subscription } from "./subscription.js";
+import type { Subscription } from "./subscription.js";
+import { type SubscribeOptions, Subscriptions, type SubscriptionWire } from "./subscriptions.js";
+
+export type { SubscribeOptions };
 
 export interface ClientEvents {
   /** The connection state changed. */
@@ -43,11 +42,6 @@ export interface ClientEvents {
   error: HeraldClientError;
   /** The server asked for a fresh token; it closes with 4005 after `within` ms without one. */
   refresh: { within: number };
-}
-
-export interface SubscribeOptions {
-  /** Resume from a stored position: `{epoch, seq}` for a topic, `{epoch, offset}` for a pattern. */
-  since?: SubscribeFrame["since"];
 }
 
 export interface PublishOptions {
@@ -88,7 +82,7 @@ export class HeraldClient extends Emitter<ClientEvents> {
   private pingTimer: ReturnType<typeof setInterval> | undefined;
   private pingOut = false;
   private requests = new Requests();
-  private readonly subs = new Map<string, Subscription<unknown>>();
+  private readonly subs: Subscriptions;
   private readonly publishes: PublishQueue;
   private welcome: WelcomeFrame | undefined;
   private authPending = false;
@@ -99,6 +93,16 @@ export class HeraldClient extends Emitter<ClientEvents> {
     super();
     this.options = resolveOptions(options);
     this.publishes = new PublishQueue(this.options.maxQueuedPublishes);
+    const wire: SubscriptionWire = {
+      connected: () => this.current.status === "connected",
+      request: (frame, ok, fail, what) => {
+        const id = this.requests.add(ok, fail, this.options.requestTimeoutMs, what);
+        this.send({ ...frame, id });
+        return id;
+      },
+      stalled: () => this.abort({ kind: "timeout", what: "subscribe" }),
+    };
+    this.subs = new Subscriptions(wire, this.options.maxTrackedTopics);
   }
 
   /** The current connection state. */
@@ -108,7 +112,7 @@ export class HeraldClient extends Emitter<ClientEvents> {
 
   /** Subscriptions currently held (by name). */
   get subscriptions(): ReadonlyMap<string, Subscription<unknown>> {
-    return this.subs;
+    return this.subs.all;
   }
 
   /** Publishes waiting for a connection. */
@@ -138,26 +142,7 @@ export class HeraldClient extends Emitter<ClientEvents> {
    * `unsubscribe()`. Throws `invalid_topic` for a bad name.
    */
   subscribe<T = unknown>(topic: string, options: SubscribeOptions = {}): Subscription<T> {
-    const problem = patternProblem(topic);
-    if (problem !== undefined) throw new HeraldClientError("invalid_topic", problem);
-    const existing = this.subs.get(topic);
-    if (existing !== undefined) {
-      existing.refs++;
-      existing.closing = false;
-      if (existing.removal !== undefined) clearTimeout(existing.removal);
-      existing.removal = undefined;
-      return existing as Subscription<T>;
-    }
-    const sub = new Subscription<T>(
-      topic,
-      isPattern(topic),
-      this.options.maxTrackedTopics,
-      (s) => this.release(s as Subscription<unknown>),
-      options.since,
-    );
-    this.subs.set(topic, sub as Subscription<unknown>);
-    if (this.current.status === "connected") this.sendSubscribe(sub as Subscription<unknown>);
-    return sub;
+    return this.subs.add<T>(topic, options);
   }
 
   /**
@@ -329,7 +314,7 @@ export class HeraldClient extends Emitter<ClientEvents> {
     });
     if ((this.current as ConnectionState).status !== "connected") return; // a listener closed the client
     this.startPing();
-    for (const sub of this.subs.values()) this.sendSubscribe(sub);
+    this.subs.resubscribeAll();
     for (const item of this.publishes.drain()) this.sendPublish(item);
   }
 
@@ -346,7 +331,7 @@ export class HeraldClient extends Emitter<ClientEvents> {
     }
     switch (frame.type) {
       case "event":
-        this.onEvent(frame as unknown as HeraldEvent);
+        if (!this.subs.route(frame as unknown as HeraldEvent)) this.emit("message", frame as unknown as HeraldEvent);
         return;
       case "ack":
       case "pong":
@@ -372,22 +357,6 @@ export class HeraldClient extends Emitter<ClientEvents> {
     }
   }
 
-  private onEvent(event: HeraldEvent): void {
-    let matched = false;
-    const exact = this.subs.get(event.topic);
-    if (exact !== undefined) {
-      matched = true;
-      exact.offer(event);
-    }
-    for (const sub of this.subs.values()) {
-      if (sub.pattern && topicMatches(sub.name, event.topic)) {
-        matched = true;
-        sub.offer(event);
-      }
-    }
-    if (!matched) this.emit("message", event);
-  }
-
   private async onRefresh(within: number): Promise<void> {
     this.emit("refresh", { within });
     if (typeof this.options.token !== "function") return; // a static token cannot be renewed
@@ -403,9 +372,7 @@ export class HeraldClient extends Emitter<ClientEvents> {
     this.request({ type: "refresh", token }, this.options.requestTimeoutMs, "refresh").then(
       () => {
         // Subscriptions refused while the old token had run out are sent again.
-        for (const sub of this.subs.values()) {
-          if (sub.status === "pending" && sub.inflight === undefined && !sub.closing) this.sendSubscribe(sub);
-        }
+        this.subs.retryPending();
       },
       (err) => {
         if (err.code !== "connection_lost") this.emit("error", asClientError(err));
@@ -451,11 +418,7 @@ export class HeraldClient extends Emitter<ClientEvents> {
     const old = this.requests;
     this.requests = new Requests();
     old.failAll(new HeraldClientError("connection_lost", "the connection was lost"));
-    for (const sub of [...this.subs.values()]) {
-      sub.inflight = undefined;
-      if (sub.closing) this.finishRemoval(sub, false);
-      else if (sub.status === "subscribed") sub.status = "pending";
-    }
+    this.subs.connectionLost();
   }
 
   private lost(reason: DisconnectReason, code: number | undefined): void {
@@ -517,60 +480,6 @@ export class HeraldClient extends Emitter<ClientEvents> {
       const id = this.requests.add(resolve, reject, timeoutMs, what);
       this.send({ ...frame, id });
     });
-  }
-
-  private sendSubscribe(sub: Subscription<unknown>): void {
-    if (sub.inflight !== undefined) return; // e.g. subscribed from a `state` listener just before the resubscribe loop
-    const since = sub.since();
-    const frame: Record<string, unknown> = { type: "subscribe", topic: sub.name };
-    if (since !== undefined) frame.since = since;
-    const id = this.requests.add(
-      (ack) => {
-        sub.inflight = undefined;
-        if (sub.closing) this.finishRemoval(sub, true);
-        else sub.acked(ack as unknown as SubscribeAck, since);
-      },
-      (err) => {
-        sub.inflight = undefined;
-        if (err.code === "connection_lost") return; // resubscribed after the reconnect
-        if (err.code === "request_timeout") {
-          this.abort({ kind: "timeout", what: "subscribe" });
-          return;
-        }
-        if (err.code === "token_expired" && !sub.closing) return; // retried after the refresh or reconnect
-        if (this.subs.get(sub.name) === sub) this.subs.delete(sub.name);
-        if (sub.closing) sub.ended();
-        else sub.failed(err);
-      },
-      this.options.requestTimeoutMs,
-      `subscribe to "${sub.name}"`,
-    );
-    sub.inflight = id;
-    frame.id = id;
-    this.send(frame);
-  }
-
-  private release(sub: Subscription<unknown>): void {
-    if (sub.status === "unsubscribed" || sub.refs <= 0) return;
-    sub.refs--;
-    if (sub.refs > 0 || sub.removal !== undefined) return;
-    // Deferred one task: React StrictMode and hot reload release and re-acquire at once.
-    sub.removal = setTimeout(() => {
-      sub.removal = undefined;
-      if (sub.refs > 0) return;
-      if (sub.inflight !== undefined) sub.closing = true;
-      else this.finishRemoval(sub, sub.status === "subscribed");
-    }, 0);
-  }
-
-  private finishRemoval(sub: Subscription<unknown>, tellServer: boolean): void {
-    if (this.subs.get(sub.name) === sub) this.subs.delete(sub.name);
-    if (tellServer && this.current.status === "connected") {
-      this.request({ type: "unsubscribe", topic: sub.name }, this.options.requestTimeoutMs, "unsubscribe").catch(
-        () => {}, // not_subscribed or a lost connection both leave the server without it
-      );
-    }
-    sub.ended();
   }
 
   private sendPublish(item: QueuedPublish): void {

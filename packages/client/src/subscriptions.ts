@@ -1,0 +1,159 @@
+/**
+ * The client's subscriptions by name: one server subscription per name however many handles
+ * share it, (re)subscribed with its resume position on every connection, removed from the
+ * server one task after its last handle is released, and the router that hands each incoming
+ * event to every subscription it matches.
+ */
+import { type HeraldEvent, isPattern, patternProblem, topicMatches } from "@herald/protocol";
+import { HeraldClientError } from "./errors.js";
+import { type SubscribeAck, Subscription } from "./subscription.js";
+
+/** What the subscriptions need from the connection. */
+export interface SubscriptionWire {
+  /** Whether frames can be sent now. */
+  connected(): boolean;
+  /** Sends a request; `ok`/`fail` run synchronously when the answer arrives. Returns its id. */
+  request(
+    frame: Record<string, unknown>,
+    ok: (answer: Record<string, unknown>) => void,
+    fail: (error: HeraldClientError) => void,
+    what: string,
+  ): string;
+  /** A subscribe got no answer in time: drop the connection and reconnect. */
+  stalled(): void;
+}
+
+export interface SubscribeOptions {
+  /** Resume from a stored position: `{epoch, seq}` for a topic, `{epoch, offset}` for a pattern. */
+  since?: { epoch: string; seq?: number; offset?: number };
+}
+
+export class Subscriptions {
+  private readonly subs = new Map<string, Subscription<unknown>>();
+
+  constructor(
+    private readonly wire: SubscriptionWire,
+    private readonly maxTrackedTopics: number,
+  ) {}
+
+  get all(): ReadonlyMap<string, Subscription<unknown>> {
+    return this.subs;
+  }
+
+  /** Adds a handle to the subscription named `topic`, creating (and sending) it when new. */
+  add<T>(topic: string, options: SubscribeOptions): Subscription<T> {
+    const problem = patternProblem(topic);
+    if (problem !== undefined) throw new HeraldClientError("invalid_topic", problem);
+    const existing = this.subs.get(topic);
+    if (existing !== undefined) {
+      existing.refs++;
+      existing.closing = false;
+      if (existing.removal !== undefined) clearTimeout(existing.removal);
+      existing.removal = undefined;
+      return existing as Subscription<T>;
+    }
+    const sub = new Subscription<unknown>(
+      topic,
+      isPattern(topic),
+      this.maxTrackedTopics,
+      (s) => this.release(s),
+      options.since,
+    );
+    this.subs.set(topic, sub);
+    if (this.wire.connected()) this.send(sub);
+    return sub as Subscription<T>;
+  }
+
+  /** Hands an event to every subscription it matches; false when none does. */
+  route(event: HeraldEvent): boolean {
+    let matched = false;
+    const exact = this.subs.get(event.topic);
+    if (exact !== undefined) {
+      matched = true;
+      exact.offer(event);
+    }
+    for (const sub of this.subs.values()) {
+      if (sub.pattern && topicMatches(sub.name, event.topic)) {
+        matched = true;
+        sub.offer(event);
+      }
+    }
+    return matched;
+  }
+
+  /** A connection is up: subscribe everything from its resume position. */
+  resubscribeAll(): void {
+    for (const sub of [...this.subs.values()]) this.send(sub);
+  }
+
+  /** Sends again the subscriptions the server refused while the token had run out. */
+  retryPending(): void {
+    for (const sub of [...this.subs.values()]) {
+      if (sub.status === "pending" && !sub.closing) this.send(sub);
+    }
+  }
+
+  /** The connection is gone: nothing is in flight; the server dropped every subscription. */
+  connectionLost(): void {
+    for (const sub of [...this.subs.values()]) {
+      sub.inflight = undefined;
+      if (sub.closing) this.finishRemoval(sub, false);
+      else if (sub.status === "subscribed") sub.status = "pending";
+    }
+  }
+
+  private send(sub: Subscription<unknown>): void {
+    if (sub.inflight !== undefined) return; // e.g. subscribed from a `state` listener just before resubscribeAll
+    const since = sub.since();
+    const frame: Record<string, unknown> = { type: "subscribe", topic: sub.name };
+    if (since !== undefined) frame.since = since;
+    sub.inflight = this.wire.request(
+      frame,
+      (ack) => {
+        sub.inflight = undefined;
+        if (sub.closing) this.finishRemoval(sub, true);
+        else sub.acked(ack as unknown as SubscribeAck, since);
+      },
+      (err) => {
+        sub.inflight = undefined;
+        if (err.code === "connection_lost") return; // resubscribed after the reconnect
+        if (err.code === "request_timeout") {
+          this.wire.stalled();
+          return;
+        }
+        if (err.code === "token_expired" && !sub.closing) return; // retried after the refresh or reconnect
+        if (this.subs.get(sub.name) === sub) this.subs.delete(sub.name);
+        if (sub.closing) sub.ended();
+        else sub.failed(err);
+      },
+      `subscribe to "${sub.name}"`,
+    );
+  }
+
+  private release(sub: Subscription<unknown>): void {
+    if (sub.status === "unsubscribed" || sub.refs <= 0) return;
+    sub.refs--;
+    if (sub.refs > 0 || sub.removal !== undefined) return;
+    // Deferred one task: React StrictMode and hot reload release and re-acquire at once.
+    sub.removal = setTimeout(() => {
+      sub.removal = undefined;
+      if (sub.refs > 0) return;
+      if (sub.inflight !== undefined) sub.closing = true;
+      else this.finishRemoval(sub, sub.status === "subscribed");
+    }, 0);
+  }
+
+  private finishRemoval(sub: Subscription<unknown>, tellServer: boolean): void {
+    if (this.subs.get(sub.name) === sub) this.subs.delete(sub.name);
+    if (tellServer && this.wire.connected()) {
+      // not_subscribed or a lost connection both leave the server without it: nothing to handle.
+      this.wire.request(
+        { type: "unsubscribe", topic: sub.name },
+        () => {},
+        () => {},
+        "unsubscribe",
+      );
+    }
+    sub.ended();
+  }
+}
