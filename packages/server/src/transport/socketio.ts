@@ -25,6 +25,7 @@ import {
 import { Server as EngineServer } from "engine.io";
 import { Server as IoServer, type Socket } from "socket.io";
 import { Encoder, PacketType } from "socket.io-parser";
+import WebSocket from "ws";
 import type { GatewayCore } from "../core.js";
 import type { OutboundEvent } from "../hub/outbound.js";
 import { valueDepth } from "../json.js";
@@ -44,8 +45,19 @@ const encoder = new Encoder();
 
 type Ack = (answer: unknown) => void;
 
+/** `ws`'s frame builder, as Socket.IO's own broadcast uses it to frame a packet once for all sockets. */
+const frameOf = (WebSocket as unknown as { Sender?: { frame?: (data: Buffer, options: object) => Buffer[] } }).Sender
+  ?.frame;
+
+/** One Herald event as Socket.IO packets, and as a finished WebSocket frame when it fits in one. */
+interface EncodedEvent {
+  packets: string[];
+  /** Passed to engine.io as `wsPreEncodedFrame`: WebSocket sockets send it without encoding again. */
+  options: { wsPreEncodedFrame?: Buffer[] };
+}
+
 /** The Socket.IO event name and encoded packet of one Herald event (built once per event). */
-function encodeEvent(e: HeraldEvent): string[] {
+function encodeEvent(e: HeraldEvent): EncodedEvent {
   const meta: Record<string, unknown> = {
     topic: e.topic,
     id: e.id,
@@ -57,7 +69,19 @@ function encodeEvent(e: HeraldEvent): string[] {
   if (e.source !== undefined) meta.source = e.source;
   if (e.sig !== undefined) meta.sig = e.sig;
   const name = RESERVED.has(e.event) ? `herald_${e.event}` : e.event;
-  return encoder.encode({ type: PacketType.EVENT, nsp: "/", data: [name, e.data ?? null, meta] }) as string[];
+  const packets = encoder.encode({ type: PacketType.EVENT, nsp: "/", data: [name, e.data ?? null, meta] }) as string[];
+  const options: EncodedEvent["options"] = {};
+  if (frameOf !== undefined && packets.length === 1 && typeof packets[0] === "string") {
+    // "4" is engine.io's message packet type; the frame is unmasked text, as a server sends it.
+    options.wsPreEncodedFrame = frameOf(Buffer.from(`4${packets[0]}`), {
+      readOnly: false,
+      mask: false,
+      rsv1: false,
+      opcode: 1,
+      fin: true,
+    });
+  }
+  return { packets, options };
 }
 
 function byteLength(data: unknown): number {
@@ -168,9 +192,10 @@ class SocketIoTransport implements Transport {
     }
     // Encoded once per event and shared by every Socket.IO socket it reaches; written straight
     // to engine.io like Socket.IO's own broadcast does (`client.writeToEngine`).
-    for (const packet of out.memo("socketio", encodeEvent)) {
+    const encoded = out.memo("socketio", encodeEvent);
+    for (const packet of encoded.packets) {
       this.queued += packet.length;
-      this.socket.conn.write(packet);
+      this.socket.conn.write(packet, encoded.options as never);
     }
   }
 
