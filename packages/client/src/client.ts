@@ -80,6 +80,7 @@ export class HeraldClient extends Emitter<ClientEvents> {
   private attempt = 0;
   private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   private pingTimer: ReturnType<typeof setInterval> | undefined;
+  private connectTimer: ReturnType<typeof setTimeout> | undefined;
   private pingOut = false;
   private requests = new Requests();
   private readonly subs: Subscriptions;
@@ -252,6 +253,12 @@ export class HeraldClient extends Emitter<ClientEvents> {
       return;
     }
     this.ws = ws;
+    if (this.options.connectTimeoutMs > 0) {
+      this.connectTimer = setTimeout(
+        () => this.abort({ kind: "timeout", what: "connect" }),
+        this.options.connectTimeoutMs,
+      );
+    }
     this.welcome = undefined;
     this.serverDisconnect = undefined;
     this.authPending = token !== undefined;
@@ -306,6 +313,8 @@ export class HeraldClient extends Emitter<ClientEvents> {
     const welcome = this.welcome;
     if (welcome === undefined || this.authPending || this.current.status !== "connecting") return;
     this.attempt = 0;
+    if (this.connectTimer !== undefined) clearTimeout(this.connectTimer);
+    this.connectTimer = undefined;
     this.setState({
       status: "connected",
       client: welcome.client,
@@ -402,12 +411,15 @@ export class HeraldClient extends Emitter<ClientEvents> {
     this.generation++;
     if (this.reconnectTimer !== undefined) clearTimeout(this.reconnectTimer);
     this.reconnectTimer = undefined;
+    if (this.connectTimer !== undefined) clearTimeout(this.connectTimer);
+    this.connectTimer = undefined;
     this.stopPing();
     const ws = this.ws;
     this.ws = undefined;
     if (ws !== undefined) {
-      ws.onopen = ws.onmessage = ws.onerror = null;
-      ws.onclose = null;
+      ws.onopen = ws.onmessage = ws.onclose = null;
+      // Keep an error listener: closing a socket still connecting reports an error (`ws` throws without one).
+      ws.onerror = () => {};
       try {
         if (ws.readyState <= OPEN) ws.close(CloseCode.normal);
       } catch {

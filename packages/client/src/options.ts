@@ -47,6 +47,11 @@ export interface ClientOptions {
   pingIntervalMs?: number;
   /** Close and reconnect when no `pong` arrives within this time after a `ping`. @default 10000 */
   pongTimeoutMs?: number;
+  /**
+   * Time allowed from opening a socket to being connected (WebSocket handshake, `auth`,
+   * `welcome`); a server that accepts TCP but never answers is left and retried. @default 10000
+   */
+  connectTimeoutMs?: number;
   /** Time allowed for the server to answer a request (publish, history, subscribe, refresh). @default 10000 */
   requestTimeoutMs?: number;
   /**
@@ -67,6 +72,7 @@ export interface ResolvedOptions {
   backoff: BackoffOptions;
   pingIntervalMs: number;
   pongTimeoutMs: number;
+  connectTimeoutMs: number;
   requestTimeoutMs: number;
   maxQueuedPublishes: number;
   maxTrackedTopics: number;
@@ -98,6 +104,7 @@ export function resolveOptions(options: ClientOptions): Readonly<ResolvedOptions
     backoff,
     pingIntervalMs: nonNegative("pingIntervalMs", options.pingIntervalMs ?? 20_000),
     pongTimeoutMs: nonNegative("pongTimeoutMs", options.pongTimeoutMs ?? 10_000),
+    connectTimeoutMs: nonNegative("connectTimeoutMs", options.connectTimeoutMs ?? 10_000),
     requestTimeoutMs: nonNegative("requestTimeoutMs", options.requestTimeoutMs ?? 10_000),
     maxQueuedPublishes: nonNegative("maxQueuedPublishes", options.maxQueuedPublishes ?? 1000),
     maxTrackedTopics: nonNegative("maxTrackedTopics", options.maxTrackedTopics ?? 10_000),

@@ -11,8 +11,8 @@ export type DisconnectReason =
   | { kind: "server"; code: number; message: string }
   /** The socket failed or dropped without a close code from the server (e.g. 1006), or could not connect. */
   | { kind: "network"; code: number }
-  /** The server did not answer in time: a `ping` (`pongTimeoutMs`), the `auth` or a `subscribe`. */
-  | { kind: "timeout"; what: "pong" | "auth" | "subscribe" }
+  /** The server did not answer in time: the connection (`connectTimeoutMs`), a `ping` (`pongTimeoutMs`), the `auth` or a `subscribe`. */
+  | { kind: "timeout"; what: "connect" | "pong" | "auth" | "subscribe" }
   /** The token callback failed, or a static token expired and cannot be refreshed. */
   | { kind: "token"; message: string };
 
