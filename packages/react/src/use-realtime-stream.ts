@@ -1,6 +1,6 @@
 import type { HeraldClientError, HeraldEvent, SubscribeOptions } from "@herald/client";
 import { useState } from "react";
-import { useConnected } from "./use-connection.js";
+import { useConnected, useTerminalError } from "./use-connection.js";
 import { useSubscription } from "./use-subscription.js";
 
 /** What `useRealTimeStream` subscribes to: a topic or pattern name, or one with options. */
@@ -11,7 +11,7 @@ export interface RealTimeStream<T> {
   data: T | undefined;
   /** Whether the client is connected. */
   connected: boolean;
-  /** Why the subscription failed (e.g. `forbidden`), if it did. */
+  /** Why the subscription failed (e.g. `forbidden`), or why the client stopped for good (`client_closed`). */
   error: HeraldClientError | undefined;
 }
 
@@ -23,6 +23,11 @@ export function useRealTimeStream<T = unknown>(subscription: StreamSubscription)
   const topic = subscription === null ? null : typeof subscription === "string" ? subscription : subscription.topic;
   const options = subscription !== null && typeof subscription === "object" ? subscription : {};
   const [data, setData] = useState<T | undefined>(undefined);
-  const error = useSubscription<T>(topic, { onEvent: (e: HeraldEvent<T>) => setData(() => e.data) }, options);
-  return { data, connected: useConnected(), error };
+  const terminal = useTerminalError();
+  const subscriptionError = useSubscription<T>(
+    topic,
+    { onEvent: (e: HeraldEvent<T>) => setData(() => e.data) },
+    options,
+  );
+  return { data, connected: useConnected(), error: subscriptionError ?? terminal };
 }

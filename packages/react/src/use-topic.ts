@@ -1,6 +1,6 @@
 import type { HeraldClientError, HeraldEvent, SubscribeOptions } from "@herald/client";
 import { useState } from "react";
-import { useConnected } from "./use-connection.js";
+import { useConnected, useTerminalError } from "./use-connection.js";
 import { useSubscription } from "./use-subscription.js";
 
 export interface UseTopicOptions extends SubscribeOptions {
@@ -24,7 +24,8 @@ export function useTopic<T = unknown>(topic: string | null, options: UseTopicOpt
   const limit = Math.max(1, options.limit ?? 100);
   const [events, setEvents] = useState<HeraldEvent<T>[]>([]);
   const [resets, setResets] = useState(0);
-  const error = useSubscription<T>(
+  const terminal = useTerminalError();
+  const subscriptionError = useSubscription<T>(
     topic,
     {
       onEvent: (e) =>
@@ -33,5 +34,5 @@ export function useTopic<T = unknown>(topic: string | null, options: UseTopicOpt
     },
     options,
   );
-  return { latest: events.at(-1), events, connected: useConnected(), error, resets };
+  return { latest: events.at(-1), events, connected: useConnected(), error: subscriptionError ?? terminal, resets };
 }

@@ -184,3 +184,24 @@ test("changing the topic moves the subscription; a bad name reports an error", a
   view.unmount();
   await waitFor(() => assert.equal(sessions(), 0), { timeout: 5000 });
 });
+
+test("a terminal close (invalid token) surfaces as the stream's error", async () => {
+  const secured = await startGateway({ auth: { jwtSecret: "react-test-secret-0123456789abcdef", anonymous: false } });
+  try {
+    const view = render(
+      <StrictMode>
+        <HeraldProvider
+          options={{ url: secured.wsUrl, WebSocket, token: "not-a-jwt", backoff: { minMs: 5, maxMs: 50 } }}
+        >
+          <Gauge topic="react.secured" />
+        </HeraldProvider>
+      </StrictMode>,
+    );
+    await waitText("status", "closed");
+    await waitText("error", "client_closed");
+    assert.equal(screen.getByTestId("connected").textContent, "false");
+    view.unmount();
+  } finally {
+    await secured.close();
+  }
+});
