@@ -244,7 +244,8 @@ export class SocketIoEndpoint {
     this.engine = new EngineServer({
       maxHttpBufferSize: limits.maxFrameBytes,
       pingInterval: timeouts.heartbeatMs,
-      pingTimeout: Math.min(20_000, timeouts.heartbeatMs),
+      // Socket.IO's own keep-alive: a ping every heartbeat; a pong may take up to 20 s (at least 5 s).
+      pingTimeout: Math.max(5_000, Math.min(20_000, timeouts.heartbeatMs)),
       perMessageDeflate: false,
       httpCompression: false,
       // Cross-origin long-polling needs CORS: granted to the Origin allow-list, when there is one.

@@ -188,7 +188,7 @@ export function transportSuite(h: TransportHarness, config: HeraldConfigInput = 
 }
 
 /** Waits until `queue` holds `n` items (or fails after `timeoutMs`) and removes them. */
-export async function take<T>(queue: T[], n: number, wake: { fn?: () => void }, timeoutMs = 5000): Promise<T[]> {
+export async function take<T>(queue: T[], n: number, wake: { fn?: () => void }, timeoutMs = 15_000): Promise<T[]> {
   const deadline = Date.now() + timeoutMs;
   while (queue.length < n) {
     const left = deadline - Date.now();

@@ -7,7 +7,7 @@ import { startGateway, TestClient } from "../helpers.js";
 
 function next<T>(socket: Socket, event: string): Promise<T> {
   return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`no "${event}"`)), 5000);
+    const t = setTimeout(() => reject(new Error(`no "${event}"`)), 15_000);
     socket.once(event, (v: T) => {
       clearTimeout(t);
       resolve(v);

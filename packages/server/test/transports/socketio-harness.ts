@@ -66,7 +66,7 @@ export class SocketIoConnection implements SuiteConnection {
     for (const topic of this.topics) {
       const since = resume ? this.since.get(topic) : undefined;
       const answer = (await this.socket
-        .timeout(5000)
+        .timeout(15_000)
         .emitWithAck("subscribe", since ? { topic, since } : { topic })) as Record<string, unknown>;
       if (answer.ok !== true) {
         this.socket.disconnect();

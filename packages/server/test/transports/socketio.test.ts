@@ -12,7 +12,7 @@ import { sleep, startGateway, TestClient } from "../helpers.js";
 
 const secret = "socketio-test-secret-0123456789abcdef";
 
-function next<T = unknown>(socket: Socket, event: string, timeoutMs = 5000): Promise<T[]> {
+function next<T = unknown>(socket: Socket, event: string, timeoutMs = 15_000): Promise<T[]> {
   return new Promise((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`no "${event}" within ${timeoutMs} ms`)), timeoutMs);
     socket.once(event, (...args: T[]) => {

@@ -64,7 +64,7 @@ class RawSse {
     this.done = true;
   }
 
-  async next(pred: (m: SseMessage) => boolean, timeoutMs = 5000): Promise<SseMessage> {
+  async next(pred: (m: SseMessage) => boolean, timeoutMs = 15_000): Promise<SseMessage> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const i = this.messages.findIndex(pred);

@@ -33,7 +33,7 @@ class WsConnection implements SuiteConnection {
   }
 
   async events(n: number): Promise<Received[]> {
-    const frames = await this.client.events(n);
+    const frames = await this.client.events(n, 15_000);
     for (const f of frames) {
       const exact = this.since.get(String(f.topic));
       if (exact?.seq !== undefined) exact.seq = Number(f.seq);
