@@ -93,6 +93,16 @@ test("connection kills: 10,000 events to a topic and a pattern arrive once, in o
   const client = testClient(running.wsUrl);
   cleanups.push(() => client.close());
   const seen = collect(client);
+  // Also cut every third new connection right after it resubscribed, before the acks and the
+  // replay arrive: the next resubscribe must still start from the last delivered event.
+  let early = 0;
+  client.on("state", (s) => {
+    if (s.status === "connected" && seen.connects() > 1 && seen.connects() % 3 === 0) {
+      setImmediate(() => {
+        early += killConnections(running.gateway, "terminate");
+      });
+    }
+  });
   client.connect();
   await until(() => seen.subs.every((s) => s.status === "subscribed"), "subscriptions");
 
@@ -104,6 +114,7 @@ test("connection kills: 10,000 events to a topic and a pattern arrive once, in o
   await sleep(50); // anything extra (a duplicate) would arrive now
 
   assert.ok(kills >= 5);
+  assert.ok(early >= 2, `early kills: ${early}`);
   assert.ok(seen.connects() >= kills + 1, `reconnected ${seen.connects() - 1} times for ${kills} kills`);
   assertExactlyOnceInOrder(seen.topic, range(0, N), "topic");
   assertExactlyOnceInOrder(seen.pattern, range(0, N), "pattern");
