@@ -7,7 +7,7 @@ import { arch, cpus, release, totalmem } from "node:os";
 import type { ServerKind } from "./harness/messages.js";
 import { type Pinning, pinSelf } from "./harness/procs.js";
 import { type ScenarioSummary, summarise, table } from "./harness/report.js";
-import { type RunResult, runScenario } from "./harness/runner.js";
+import { type RunOptions, type RunResult, runScenario } from "./harness/runner.js";
 import { allScenarios } from "./scenarios.js";
 
 export interface BenchOptions {
@@ -41,8 +41,6 @@ export interface BenchReport {
   table: string;
 }
 
-let launches = 0;
-
 export async function runBench(options: BenchOptions): Promise<BenchReport> {
   const known = allScenarios();
   const chosen = options.scenarios.map((name) => {
@@ -58,22 +56,21 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   const progress = options.progress ?? (() => {});
   const results: RunResult[] = [];
   for (const scenario of chosen) {
-    for (let r = 1; r <= runs; r++) {
-      for (const kind of servers) {
-        if (!scenario.servers.includes(kind)) continue;
-        progress(`[${scenario.name} ${kind}] run ${r}/${runs}`);
-        const runOptions: Parameters<typeof runScenario>[2] = {
-          pinning,
-          stepMs: options.stepMs ?? 3000,
-          drainMs: options.drainMs ?? 5000,
-          payloadBytes: options.payloadBytes ?? 100,
-          workers: options.workers ?? 0,
-          launch: launches++,
-          progress,
-        };
-        if (options.cpuProf !== undefined) runOptions.cpuProf = options.cpuProf;
-        results.push(await runScenario(kind, scenario, runOptions));
-      }
+    const kinds = servers.filter((k) => scenario.servers.includes(k));
+    for (let r = 0; r < runs; r++) {
+      // Rotate the order each run, so no server always goes first after a quiet spell.
+      const order = kinds.map((_, i) => kinds[(i + r) % kinds.length] as ServerKind);
+      progress(`[${scenario.name}] run ${r + 1}/${runs}: ${order.join(", ")}`);
+      const runOptions: RunOptions = {
+        pinning,
+        stepMs: options.stepMs ?? 3000,
+        drainMs: options.drainMs ?? 5000,
+        payloadBytes: options.payloadBytes ?? 100,
+        workers: options.workers ?? 0,
+        progress,
+      };
+      if (options.cpuProf !== undefined) runOptions.cpuProf = options.cpuProf;
+      results.push(...(await runScenario(order, scenario, runOptions)));
     }
   }
   const summary = summarise(results, new Map(chosen.map((s) => [s.name, s.description])));

@@ -1,6 +1,8 @@
 /**
  * Herald as a bench server process: the real gateway (`createGateway`, in-memory broker,
- * anonymous clients, default limits except the connection cap the scenarios need).
+ * anonymous clients). Default limits, except those a load test trips by design: the connection
+ * cap, the per-IP connection and HTTP rates (every client comes from a few loopback addresses)
+ * and the inbound frame rate (one publisher connection sends every event).
  */
 import { createGateway } from "../../packages/server/src/gateway.js";
 import { control, portArg } from "../baselines/control.js";
@@ -9,7 +11,12 @@ const gateway = createGateway({
   defaultMetrics: false,
   config: {
     log: { level: "silent" },
-    limits: { maxConnections: 50_000 },
+    limits: {
+      maxConnections: 50_000,
+      connectionsPerIpPerSecond: 0,
+      httpRequestsPerSecond: 0,
+      inboundFramesPerSecond: 0,
+    },
     timeouts: { shutdownMs: 200 },
   },
 });

@@ -6,7 +6,7 @@
  * core more than the servers it measures; this keeps the clients out of the way.
  */
 import { randomBytes } from "node:crypto";
-import { connect, type NetConnectOpts, type Socket } from "node:net";
+import { connect, type Socket, type TcpNetConnectOpts } from "node:net";
 
 export interface RawWsHandlers {
   /** A text or binary message (a view into the read buffer: copy to keep it). */
@@ -15,6 +15,12 @@ export interface RawWsHandlers {
 }
 
 const ZERO_MASK = Buffer.alloc(4);
+/**
+ * One read buffer for every socket of the process (`onread`): reads are handled synchronously,
+ * so sharing is safe as long as a partial frame is copied out before the callback returns.
+ * This skips the stream machinery and a buffer allocation per read.
+ */
+const READ_BUFFER = Buffer.allocUnsafe(256 * 1024);
 
 /** Frames `payload` as one masked client frame. */
 function clientFrame(opcode: number, payload: Buffer): Buffer {
@@ -45,7 +51,17 @@ export class RawWs {
   /** Connects and upgrades; resolves once the server answered 101. */
   open(url: URL, localAddress: string | undefined): Promise<void> {
     return new Promise((resolve, reject) => {
-      const opts: NetConnectOpts = { host: url.hostname, port: Number(url.port) };
+      const opts: TcpNetConnectOpts = {
+        host: url.hostname,
+        port: Number(url.port),
+        onread: {
+          buffer: READ_BUFFER,
+          callback: (n: number, buf: Uint8Array) => {
+            this.onRead(n, buf, resolve, reject);
+            return true;
+          },
+        },
+      };
       if (localAddress) opts.localAddress = localAddress;
       const socket = connect(opts);
       this.socket = socket;
@@ -57,28 +73,6 @@ export class RawWs {
             `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
         );
       });
-      socket.on("data", (chunk: Buffer) => {
-        if (!this.upgraded) {
-          const buf = this.rest ? Buffer.concat([this.rest, chunk]) : chunk;
-          const end = buf.indexOf("\r\n\r\n");
-          if (end < 0) {
-            this.rest = buf;
-            return;
-          }
-          this.rest = undefined;
-          const status = buf.toString("latin1", 0, buf.indexOf("\r\n"));
-          if (!status.includes(" 101 ")) {
-            reject(new Error(`upgrade refused: ${status}`));
-            socket.destroy();
-            return;
-          }
-          this.upgraded = true;
-          resolve();
-          if (end + 4 < buf.length) this.read(buf.subarray(end + 4));
-          return;
-        }
-        this.read(chunk);
-      });
       socket.on("error", (err) => {
         if (!this.upgraded) reject(err);
       });
@@ -89,6 +83,30 @@ export class RawWs {
         else this.handlers.close();
       });
     });
+  }
+
+  private onRead(n: number, buf: Uint8Array, resolve: () => void, reject: (err: Error) => void): void {
+    const chunk = Buffer.from(buf.buffer, buf.byteOffset, n);
+    if (this.upgraded) {
+      this.read(chunk);
+      return;
+    }
+    const all = this.rest ? Buffer.concat([this.rest, chunk]) : Buffer.from(chunk);
+    const end = all.indexOf("\r\n\r\n");
+    if (end < 0) {
+      this.rest = all;
+      return;
+    }
+    this.rest = undefined;
+    const status = all.toString("latin1", 0, all.indexOf("\r\n"));
+    if (!status.includes(" 101 ")) {
+      reject(new Error(`upgrade refused: ${status}`));
+      this.socket?.destroy();
+      return;
+    }
+    this.upgraded = true;
+    resolve();
+    if (end + 4 < all.length) this.read(all.subarray(end + 4));
   }
 
   private read(chunk: Buffer): void {

@@ -17,6 +17,9 @@ export interface StepSummary {
   runs: number;
   /** Runs that kept up at this rate. */
   keptUp: number;
+  /** Of the runs that did not, how many ran out of server CPU and how many of generator. */
+  serverBound: number;
+  generatorBound: number;
   offered: number;
   deliveredPerSec: number;
   p50: number;
@@ -76,6 +79,8 @@ function summariseSteps(runs: RunResult[]): StepSummary[] {
       target,
       runs: steps.length,
       keptUp: steps.filter((s) => s.keptUp).length,
+      serverBound: steps.filter((s) => s.limit === "server").length,
+      generatorBound: steps.filter((s) => s.limit === "generator").length,
       offered: med((s) => s.offered),
       deliveredPerSec: med((s) => s.deliveredPerSec),
       p50: med((s) => s.latencyMs.p50),
@@ -167,13 +172,13 @@ export function table(summaries: ScenarioSummary[]): string {
     if (withSteps.length > 0) {
       out.push("");
       out.push(
-        "| server | target/s | offered/s | delivered/s | p50 ms | p90 ms | p99 ms | max ms | CPU µs/delivery | server CPU | lost | dup | reord | backlog | queued | closed | kept up |",
+        "| server | target/s | offered/s | delivered/s | p50 ms | p90 ms | p99 ms | max ms | CPU µs/delivery | server CPU | lost | dup | reord | backlog | queued | closed | kept up | behind: server/generator-bound |",
       );
-      out.push("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+      out.push("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
       for (const v of withSteps) {
         for (const st of v.steps) {
           out.push(
-            `| ${v.server} | ${k(st.target)} | ${k(st.offered)} | ${k(st.deliveredPerSec)} | ${f(st.p50, 1)} | ${f(st.p90, 1)} | ${f(st.p99, 1)} | ${f(st.max, 0)} | ${f(st.cpuPerDeliveryUs)} | ${Math.round(st.serverCpu * 100)}% | ${st.lost} | ${st.duplicated} | ${st.reordered} | ${st.backlog} | ${st.queued} | ${st.closed} | ${st.keptUp}/${st.runs} |`,
+            `| ${v.server} | ${k(st.target)} | ${k(st.offered)} | ${k(st.deliveredPerSec)} | ${f(st.p50, 1)} | ${f(st.p90, 1)} | ${f(st.p99, 1)} | ${f(st.max, 0)} | ${f(st.cpuPerDeliveryUs)} | ${Math.round(st.serverCpu * 100)}% | ${st.lost} | ${st.duplicated} | ${st.reordered} | ${st.backlog} | ${st.queued} | ${st.closed} | ${st.keptUp}/${st.runs} | ${st.serverBound}/${st.generatorBound} |`,
           );
         }
       }

@@ -21,8 +21,6 @@ export interface RunOptions {
   workers: number;
   /** Write a CPU profile of the server process into this directory. */
   cpuProf?: string;
-  /** Distinguishes source addresses between server launches (TIME_WAIT ports stay bound). */
-  launch: number;
   /** Progress lines go here. */
   progress: (line: string) => void;
 }
@@ -58,6 +56,11 @@ export interface StepResult {
   serverCpu: number;
   /** Kept up: nothing lost or closed, backlog at most 5% of the step's deliveries. */
   keptUp: boolean;
+  /**
+   * When it did not keep up, which side ran out: `server` when the server used at least 80% of
+   * its core, `generator` otherwise (the clients or the publisher were starved, not the server).
+   */
+  limit?: "server" | "generator";
 }
 
 export interface RunResult {
@@ -102,98 +105,143 @@ function localAddresses(connections: number, launch: number): string[] {
   return Array.from({ length: n }, (_, i) => `127.${second}.${Math.floor(i / 250)}.${1 + (i % 250)}`);
 }
 
-export async function runScenario(kind: ServerKind, scenario: Scenario, options: RunOptions): Promise<RunResult> {
-  const say = (s: string) => options.progress(`[${scenario.name} ${kind}] ${s}`);
+/** One server under test with its clients and publisher, kept up for the whole scenario. */
+interface Rig {
+  kind: ServerKind;
+  server: ServerProcess;
+  workers: WorkerProcess[];
+  publisher: Publisher;
+  result: RunResult;
+  /** No more steps: it fell behind (and the scenario stops at the knee) or could not connect. */
+  done: boolean;
+  say(line: string): void;
+}
+
+let launches = 0;
+
+/** Starts `kind`, connects the scenario's clients to it, and measures connect rate and memory. */
+async function setUp(kind: ServerKind, scenario: Scenario, options: RunOptions, rigs: Rig[]): Promise<void> {
+  const say = (line: string) => options.progress(`[${scenario.name} ${kind}] ${line}`);
   const server = await ServerProcess.start(kind, options.pinning.server, options.cpuProf);
-  const workers: WorkerProcess[] = [];
-  const publisher = new Publisher(kind, server.url, options.payloadBytes);
-  try {
-    const n = scenario.connections;
-    const wcount = options.workers > 0 ? options.workers : Math.min(4, Math.max(1, Math.ceil(n / 2500)));
-    workers.push(
-      ...(await Promise.all(Array.from({ length: wcount }, () => WorkerProcess.start(options.pinning.clients)))),
-    );
-    const before = await server.stats(true);
-    const addresses = localAddresses(n, options.launch);
-    const per = Math.ceil(n / wcount);
-    const started = performance.now();
-    const connected = await Promise.all(
-      workers.map((w, i) => {
-        const first = i * per;
-        const count = Math.max(0, Math.min(per, n - first));
-        const setup: WorkerSetup = {
-          kind,
-          url: server.url,
-          first,
-          count,
-          subscriptions: Array.from({ length: count }, (_, j) => scenario.subscriptions(first + j)),
-          localAddresses: addresses,
-          concurrency: 50,
-        };
-        return w.ask<Extract<WorkerReport, { type: "connected" }>>({ cmd: "connect", setup }, "connected", 300_000);
-      }),
-    );
-    const connectMs = performance.now() - started;
-    const failed = connected.reduce((a, c) => a + c.failed, 0);
-    const firstError = connected.find((c) => c.firstError !== undefined)?.firstError;
-    await sleep(500);
-    const after = await server.stats(true);
-    const ok = n - failed;
-    const result: RunResult = {
+  const rig: Rig = {
+    kind,
+    server,
+    workers: [],
+    publisher: new Publisher(kind, server.url, options.payloadBytes),
+    result: {
       server: kind,
       scenario: scenario.name,
-      connections: ok,
-      connectFailed: failed,
-      connectPerSec: Math.round((ok / connectMs) * 1000),
-      rssPerConn: ok > 0 ? Math.round((after.rss - before.rss) / ok) : 0,
-      heapPerConn: ok > 0 ? Math.round((after.heapUsed - before.heapUsed) / ok) : 0,
+      connections: 0,
+      connectFailed: 0,
+      connectPerSec: 0,
+      rssPerConn: 0,
+      heapPerConn: 0,
       steps: [],
       knee: 0,
       kneeDelivered: 0,
-    };
-    if (firstError !== undefined) result.firstError = firstError;
-    say(
-      `${ok} connected (${failed} failed) at ${result.connectPerSec}/s, RSS/conn ${(result.rssPerConn / 1024).toFixed(1)} KB`,
-    );
-    if (scenario.rates.length > 0 && failed === 0) {
-      await publisher.open();
-      const fan = fanOut(scenario);
-      let perEvent = 0;
-      for (const k of scenario.keys) perEvent += fan.get(k) ?? 0;
-      perEvent /= scenario.keys.length;
-      for (const target of scenario.rates) {
-        const step = await runStep(server, workers, publisher, scenario, fan, target, target / perEvent, options);
-        result.steps.push(step);
-        say(
+    },
+    done: scenario.rates.length === 0,
+    say,
+  };
+  rigs.push(rig);
+  const n = scenario.connections;
+  const wcount = options.workers > 0 ? options.workers : Math.min(4, Math.max(1, Math.ceil(n / 2500)));
+  rig.workers.push(
+    ...(await Promise.all(Array.from({ length: wcount }, () => WorkerProcess.start(options.pinning.clients)))),
+  );
+  const before = await server.stats(true);
+  const addresses = localAddresses(n, launches++);
+  const per = Math.ceil(n / wcount);
+  const started = performance.now();
+  const connected = await Promise.all(
+    rig.workers.map((w, i) => {
+      const first = i * per;
+      const count = Math.max(0, Math.min(per, n - first));
+      const setup: WorkerSetup = {
+        kind,
+        url: server.url,
+        first,
+        count,
+        subscriptions: Array.from({ length: count }, (_, j) => scenario.subscriptions(first + j)),
+        localAddresses: addresses,
+        concurrency: 50,
+      };
+      return w.ask<Extract<WorkerReport, { type: "connected" }>>({ cmd: "connect", setup }, "connected", 300_000);
+    }),
+  );
+  const connectMs = performance.now() - started;
+  const failed = connected.reduce((a, c) => a + c.failed, 0);
+  const firstError = connected.find((c) => c.firstError !== undefined)?.firstError;
+  await sleep(500);
+  const after = await server.stats(true);
+  const ok = n - failed;
+  const r = rig.result;
+  r.connections = ok;
+  r.connectFailed = failed;
+  r.connectPerSec = Math.round((ok / connectMs) * 1000);
+  r.rssPerConn = ok > 0 ? Math.round((after.rss - before.rss) / ok) : 0;
+  r.heapPerConn = ok > 0 ? Math.round((after.heapUsed - before.heapUsed) / ok) : 0;
+  if (firstError !== undefined) r.firstError = firstError;
+  say(`${ok} connected (${failed} failed) at ${r.connectPerSec}/s, RSS/conn ${(r.rssPerConn / 1024).toFixed(1)} KB`);
+  if (failed > 0) rig.done = true;
+  if (!rig.done) await rig.publisher.open();
+}
+
+async function tearDown(rig: Rig): Promise<void> {
+  rig.publisher.close();
+  await Promise.all(rig.workers.map((w) => w.close()));
+  await rig.server.stop();
+}
+
+/**
+ * Runs `scenario` on every server in `kinds` at once: each server is started and connected in
+ * turn (measured while the others sit idle), then each rate step runs on one server after the
+ * other, so neighbouring measurements of different servers see the same machine noise.
+ */
+export async function runScenario(
+  kinds: readonly ServerKind[],
+  scenario: Scenario,
+  options: RunOptions,
+): Promise<RunResult[]> {
+  const rigs: Rig[] = [];
+  try {
+    for (const kind of kinds) await setUp(kind, scenario, options, rigs);
+    const fan = fanOut(scenario);
+    let perEvent = 0;
+    for (const k of scenario.keys) perEvent += fan.get(k) ?? 0;
+    perEvent /= Math.max(1, scenario.keys.length);
+    for (const target of scenario.rates) {
+      for (const rig of rigs) {
+        if (rig.done) continue;
+        const step = await runStep(rig, scenario, fan, target, target / perEvent, options);
+        rig.result.steps.push(step);
+        rig.say(
           `${target}/s: offered ${Math.round(step.offered)}/s delivered ${Math.round(step.deliveredPerSec)}/s ` +
             `p50 ${step.latencyMs.p50.toFixed(1)} p99 ${step.latencyMs.p99.toFixed(1)} ms ` +
             `cpu ${step.cpuPerDeliveryUs.toFixed(2)} µs/delivery (${Math.round(step.serverCpu * 100)}%) ` +
-            `lost ${step.lost} dup ${step.duplicated} backlog ${step.backlog} queued ${step.queued} closed ${step.closed}${step.keptUp ? "" : " — behind"}`,
+            `lost ${step.lost} dup ${step.duplicated} backlog ${step.backlog} queued ${step.queued} closed ${step.closed}${step.keptUp ? "" : ` — behind (${step.limit}-bound)`}`,
         );
         if (step.keptUp) {
-          result.knee = target;
-          result.kneeDelivered = step.deliveredPerSec;
-        } else if (scenario.stopAtKnee !== false) break;
+          rig.result.knee = target;
+          rig.result.kneeDelivered = step.deliveredPerSec;
+        } else if (scenario.stopAtKnee !== false) rig.done = true;
       }
     }
-    return result;
+    return rigs.map((r) => r.result);
   } finally {
-    publisher.close();
-    await Promise.all(workers.map((w) => w.close()));
-    await server.stop();
+    await Promise.all(rigs.map(tearDown));
   }
 }
 
 async function runStep(
-  server: ServerProcess,
-  workers: WorkerProcess[],
-  publisher: Publisher,
+  rig: Rig,
   scenario: Scenario,
   fan: Map<number, number>,
   target: number,
   eventsPerSec: number,
   options: RunOptions,
 ): Promise<StepResult> {
+  const { server, workers, publisher } = rig;
   const windowEnd = nowMs() + options.stepMs;
   for (const w of workers) w.tell({ cmd: "reset", windowEnd });
   const cpu0 = await server.stats(false);
@@ -242,7 +290,14 @@ async function runStep(
   const windowSeconds = options.stepMs / 1000;
   // Not clamped: a negative backlog would mean the harness counted more than was sent.
   const backlog = expectedInWindow - counts.inWindow;
-  return {
+  const serverCpu = cpuUs / 1000 / (published.ms + drainMs + 1);
+  const keptUp =
+    counts.lost === 0 &&
+    counts.queued === 0 &&
+    counts.closed === 0 &&
+    backlog <= 0.05 * expected &&
+    expected / seconds >= 0.9 * target;
+  const step: StepResult = {
     target,
     offered: expected / seconds,
     deliveredPerSec: counts.inWindow / windowSeconds,
@@ -262,12 +317,9 @@ async function runStep(
       max: histogram.maxValue / 1000,
     },
     cpuPerDeliveryUs: counts.delivered > 0 ? cpuUs / counts.delivered : 0,
-    serverCpu: cpuUs / 1000 / (published.ms + drainMs + 1),
-    keptUp:
-      counts.lost === 0 &&
-      counts.queued === 0 &&
-      counts.closed === 0 &&
-      backlog <= 0.05 * expected &&
-      expected / seconds >= 0.9 * target,
+    serverCpu,
+    keptUp,
   };
+  if (!keptUp) step.limit = serverCpu >= 0.8 ? "server" : "generator";
+  return step;
 }
