@@ -200,6 +200,22 @@ export interface IdempotencyConfig {
   ttlSeconds: number;
 }
 
+export interface EngineConfig {
+  /** `memory` (one process) or `redis` (several nodes acting as one through Redis). @default "memory" */
+  type: "memory" | "redis";
+  /** Redis URL: `redis://[[user]:password@]host:port[/db]`, `rediss://` for TLS. @default "redis://127.0.0.1:6379" */
+  redisUrl: string;
+  /** Prefix of every Redis key and channel; nodes that act as one share it. @default "herald" */
+  keyPrefix: string;
+}
+
+export interface PresenceConfig {
+  /** Seconds a presence entry outlives the last heartbeat of its node (a crashed node's entries go after this). @default 30 */
+  ttlSeconds: number;
+  /** Largest member list returned; bigger topics answer with the count only. @default 1000 */
+  maxMembers: number;
+}
+
 export interface SocketIoConfig {
   /** Serve Socket.IO clients (WebSocket and long-polling). @default true */
   enabled: boolean;
@@ -238,22 +254,6 @@ export interface StoreConfig {
   snapshotEvery: number;
 }
 
-export interface EngineConfig {
-  /** `memory` (one process) or `redis` (several nodes acting as one through Redis). @default "memory" */
-  type: "memory" | "redis";
-  /** Redis URL: `redis://[[user]:password@]host:port[/db]`, `rediss://` for TLS. @default "redis://127.0.0.1:6379" */
-  redisUrl: string;
-  /** Prefix of every Redis key and channel; nodes that act as one share it. @default "herald" */
-  keyPrefix: string;
-}
-
-export interface PresenceConfig {
-  /** Seconds a presence entry outlives the last heartbeat of its node (a crashed node's entries go after this). @default 30 */
-  ttlSeconds: number;
-  /** Largest member list returned; bigger topics answer with the count only. @default 1000 */
-  maxMembers: number;
-}
-
 export interface HeraldConfig {
   server: {
     /** @default "0.0.0.0" */
@@ -276,12 +276,12 @@ export interface HeraldConfig {
   recovery: RecoveryConfig;
   idempotency: IdempotencyConfig;
   store: StoreConfig;
+  engine: EngineConfig;
+  presence: PresenceConfig;
   socketio: SocketIoConfig;
   sse: SseConfig;
   /** Configured WebSocket endpoints that auto-subscribe their connections. @default [] */
   endpoints: EndpointConfig[];
-  engine: EngineConfig;
-  presence: PresenceConfig;
   log: {
     /** pino level: fatal, error, warn, info, debug, trace, silent. @default "info" */
     level: string;
@@ -354,11 +354,11 @@ export const DEFAULTS: HeraldConfig = {
     retentionSweepMs: 30_000,
     snapshotEvery: 100,
   },
+  engine: { type: "memory", redisUrl: "redis://127.0.0.1:6379", keyPrefix: "herald" },
+  presence: { ttlSeconds: 30, maxMembers: 1000 },
   socketio: { enabled: true, path: "/socket.io" },
   sse: { enabled: true, path: "/sse", retryMs: 2000 },
   endpoints: [],
-  engine: { type: "memory", redisUrl: "redis://127.0.0.1:6379", keyPrefix: "herald" },
-  presence: { ttlSeconds: 30, maxMembers: 1000 },
   log: { level: "info" },
 };
 
@@ -510,16 +510,17 @@ export function resolveConfig(input: unknown = {}, env: Record<string, string | 
   }
   if (!config.server.wsPath.startsWith("/")) problems.push('config.server.wsPath must start with "/"');
   for (const ns of config.namespaces) {
-    if (ns.state && !ns.durable) problems.push(`config.namespaces: "${ns.prefix}" has state: true, which needs durable: true`);
+    if (ns.state && !ns.durable)
+      problems.push(`config.namespaces: "${ns.prefix}" has state: true, which needs durable: true`);
   }
   if (config.store.type === "postgres" && config.store.url === undefined) {
     problems.push('config.store.url is needed for store.type "postgres"');
   }
+  problems.push(...authConfigProblems(config));
   for (const p of [config.socketio.path, config.sse.path]) {
     if (!p.startsWith("/")) problems.push(`transport path "${p}" must start with "/"`);
   }
   problems.push(...endpointProblems(config.endpoints, [config.server.wsPath, config.socketio.path, config.sse.path]));
-  problems.push(...authConfigProblems(config));
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(structuredClone(config));
 }

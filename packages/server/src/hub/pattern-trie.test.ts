@@ -25,7 +25,7 @@ describe("PatternTrie", () => {
         fc.array(topic, { minLength: 1, maxLength: 20 }),
         (patterns, topics) => {
           const trie = new PatternTrie<number>();
-          patterns.forEach((p, i) => trie.add(p, i));
+          for (const [i, p] of patterns.entries()) trie.add(p, i);
           for (const t of topics) {
             const expected = patterns.flatMap((p, i) => (topicMatches(p, t) ? [i] : []));
             assert.deepEqual(matched(trie, t), expected, `topic ${t}`);
@@ -44,7 +44,7 @@ describe("PatternTrie", () => {
         fc.array(topic, { minLength: 1, maxLength: 10 }),
         (patterns, keep, topics) => {
           const trie = new PatternTrie<number>();
-          patterns.forEach((p, i) => trie.add(p, i));
+          for (const [i, p] of patterns.entries()) trie.add(p, i);
           patterns.forEach((p, i) => {
             if (!keep[i]) assert.equal(trie.remove(p, i), true);
           });
@@ -52,7 +52,7 @@ describe("PatternTrie", () => {
             const expected = patterns.flatMap((p, i) => (keep[i] && topicMatches(p, t) ? [i] : []));
             assert.deepEqual(matched(trie, t), expected);
           }
-          patterns.forEach((p, i) => keep[i] && trie.remove(p, i));
+          for (const [i, p] of patterns.entries()) if (keep[i]) trie.remove(p, i);
           assert.equal(trie.size, 0);
           assert.equal(trie.remove(patterns[0] as string, 0), false);
         },
