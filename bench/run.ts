@@ -13,7 +13,7 @@ import { allScenarios } from "./scenarios.js";
 export interface BenchOptions {
   /** Scenario names (see `scenarios.ts`). */
   scenarios: string[];
-  /** Servers to compare; each scenario runs on those of them it supports. @default all four */
+  /** Servers to compare; each scenario runs on those of them it supports. @default all */
   servers?: ServerKind[];
   /** Repetitions; medians are taken over them. @default 3 */
   runs?: number;
@@ -48,7 +48,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     if (s === undefined) throw new Error(`unknown scenario "${name}" (known: ${known.map((x) => x.name).join(", ")})`);
     return s;
   });
-  const servers = options.servers ?? ["herald", "ws-raw", "ws-cork", "socketio"];
+  const servers = options.servers ?? ["herald", "herald-durable", "ws-raw", "ws-cork", "socketio"];
   const runs = options.runs ?? 3;
   const pinned = (options.pin ?? true) && cpus().length >= 2;
   const pinning: Pinning = pinned ? { server: 0, clients: 1 } : { server: undefined, clients: undefined };

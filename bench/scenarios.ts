@@ -94,6 +94,16 @@ export function crowded(subscribers: number, idleTopics: number, idlePatterns: n
   };
 }
 
+/** Herald with the bench topics in memory against the same with them durable (SQLite). */
+export function durable(base: Scenario): Scenario {
+  return {
+    ...base,
+    name: `durable-${base.name}`,
+    description: `${base.description}; Herald in-memory vs durable (SQLite)`,
+    servers: ["herald", "herald-durable"],
+  };
+}
+
 const FANOUT_RATES = [25_000, 50_000, 100_000, 200_000, 300_000, 450_000, 600_000];
 
 /** Every scenario by name. */
@@ -108,6 +118,8 @@ export function allScenarios(): Scenario[] {
     pattern(1000, [50_000, 200_000]),
     fanout(1000, [50_000, 200_000], "flat-baseline-1k"),
     crowded(1000, 100_000, 10_000, [50_000, 200_000]),
+    durable(manyTopics(1000, 2, [5000, 20_000])),
+    durable(fanout(1000, [50_000, 200_000])),
     smoke(),
   ];
 }

@@ -5,6 +5,7 @@
  */
 import * as hdr from "hdr-histogram-js";
 import {
+  isHerald,
   nowMs,
   type Subscription,
   type WorkerCommand,
@@ -92,7 +93,7 @@ function openWs(setup: WorkerSetup, subs: Subscription[], localAddress: string |
     });
     // Herald greets with `welcome` first; the baselines do not.
     ws.open(new URL(setup.url), localAddress).then(() => {
-      if (setup.kind !== "herald") subscribe();
+      if (!isHerald(setup.kind)) subscribe();
     }, reject);
   });
 }

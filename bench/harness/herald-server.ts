@@ -3,22 +3,36 @@
  * anonymous clients). Default limits, except those a load test trips by design: the connection
  * cap, the per-IP connection and HTTP rates (every client comes from a few loopback addresses)
  * and the inbound frame rate (one publisher connection sends every event).
+ *
+ * With `durable` as the second argument, the `bench` namespace (every bench topic) is durable:
+ * each event is committed to a fresh SQLite store before it is delivered.
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { HeraldConfigInput } from "../../packages/server/src/config.js";
 import { createGateway } from "../../packages/server/src/gateway.js";
 import { control, portArg } from "../baselines/control.js";
 
-const gateway = createGateway({
-  defaultMetrics: false,
-  config: {
-    log: { level: "silent" },
-    limits: {
-      maxConnections: 50_000,
-      connectionsPerIpPerSecond: 0,
-      httpRequestsPerSecond: 0,
-      inboundFramesPerSecond: 0,
-    },
-    timeouts: { shutdownMs: 200 },
+const durable = process.argv[3] === "durable";
+const dir = durable ? mkdtempSync(join(tmpdir(), "herald-bench-")) : undefined;
+const config: HeraldConfigInput = {
+  log: { level: "silent" },
+  limits: {
+    maxConnections: 50_000,
+    connectionsPerIpPerSecond: 0,
+    httpRequestsPerSecond: 0,
+    inboundFramesPerSecond: 0,
   },
-});
+  timeouts: { shutdownMs: 200 },
+};
+if (dir !== undefined) {
+  config.namespaces = [{ prefix: "" }, { prefix: "bench", durable: true }];
+  config.store = { type: "sqlite", path: join(dir, "herald.db") };
+}
+const gateway = createGateway({ defaultMetrics: false, config });
 const { port } = await gateway.listen({ port: portArg(), host: "127.0.0.1" });
-control(port, () => gateway.close());
+control(port, async () => {
+  await gateway.close();
+  if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+});

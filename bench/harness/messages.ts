@@ -3,10 +3,19 @@
  * coordinator ⇄ client worker), and the payload every benchmark event carries.
  */
 
-/** Which server a run targets: Herald itself or one of the three baselines. */
-export type ServerKind = "herald" | "ws-raw" | "ws-cork" | "socketio";
+/**
+ * Which server a run targets: Herald itself, Herald with the `bench` namespace durable (SQLite
+ * store), or one of the three baselines.
+ */
+export type ServerKind = "herald" | "herald-durable" | "ws-raw" | "ws-cork" | "socketio";
 
+/** Herald and the three baselines: what a scenario runs on unless it says otherwise. */
 export const SERVER_KINDS: readonly ServerKind[] = ["herald", "ws-raw", "ws-cork", "socketio"];
+
+/** Whether `kind` is Herald (native protocol at `/ws`, greets with `welcome`). */
+export function isHerald(kind: ServerKind): boolean {
+  return kind === "herald" || kind === "herald-durable";
+}
 
 /** Coordinator → server process. */
 export type ServerCommand = { cmd: "stats"; gc: boolean } | { cmd: "stop" };

@@ -4,7 +4,14 @@
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import type { ServerCommand, ServerKind, ServerReport, WorkerCommand, WorkerReport } from "./messages.js";
+import {
+  isHerald,
+  type ServerCommand,
+  type ServerKind,
+  type ServerReport,
+  type WorkerCommand,
+  type WorkerReport,
+} from "./messages.js";
 
 const TSX = import.meta.resolve("tsx");
 const NOFILE = 200_000;
@@ -73,6 +80,7 @@ function next<T extends { type: string }>(child: ChildProcess, type: T["type"], 
 
 const SERVER_FILES: Record<ServerKind, string> = {
   herald: "./herald-server.ts",
+  "herald-durable": "./herald-server.ts",
   "ws-raw": "../baselines/ws-raw.ts",
   "ws-cork": "../baselines/ws-cork.ts",
   socketio: "../baselines/socketio.ts",
@@ -92,7 +100,7 @@ export class ServerProcess {
     const nodeArgs = ["--expose-gc"];
     if (cpuProf !== undefined) nodeArgs.push("--cpu-prof", `--cpu-prof-dir=${cpuProf}`);
     const file = fileURLToPath(new URL(SERVER_FILES[kind], import.meta.url));
-    const child = launch(file, ["0"], core, nodeArgs);
+    const child = launch(file, kind === "herald-durable" ? ["0", "durable"] : ["0"], core, nodeArgs);
     const { port } = await next<Extract<ServerReport, { type: "listening" }>>(child, "listening", 60_000);
     return new ServerProcess(kind, child, port);
   }
@@ -101,7 +109,7 @@ export class ServerProcess {
   get url(): string {
     return this.kind === "socketio"
       ? `http://127.0.0.1:${this.port}`
-      : `ws://127.0.0.1:${this.port}${this.kind === "herald" ? "/ws" : "/"}`;
+      : `ws://127.0.0.1:${this.port}${isHerald(this.kind) ? "/ws" : "/"}`;
   }
 
   stats(gc: boolean): Promise<ServerStats> {

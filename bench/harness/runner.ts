@@ -164,7 +164,7 @@ async function setUp(kind: ServerKind, scenario: Scenario, options: RunOptions, 
         count,
         subscriptions: Array.from({ length: count }, (_, j) => scenario.subscriptions(first + j)),
         localAddresses: addresses,
-        concurrency: 50,
+        concurrency: 100,
       };
       return w.ask<Extract<WorkerReport, { type: "connected" }>>({ cmd: "connect", setup }, "connected", 300_000);
     }),

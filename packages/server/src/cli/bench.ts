@@ -5,7 +5,7 @@
 import { writeFileSync } from "node:fs";
 import { UsageError } from "./args.js";
 
-const KINDS = ["herald", "ws-raw", "ws-cork", "socketio"] as const;
+const KINDS = ["herald", "herald-durable", "ws-raw", "ws-cork", "socketio"] as const;
 type Kind = (typeof KINDS)[number];
 
 export interface BenchCliOptions {
