@@ -35,10 +35,13 @@ export function textFrame(payload: Buffer): Buffer {
   return frame;
 }
 
-/** What `ws` keeps private and the pre-framed path must check: nothing of its own may be queued. */
+/**
+ * What `ws` keeps private and the pre-framed path must check: nothing of its own may be queued.
+ * Typed as possibly absent: should a `ws` release rename them, the checks fail and ws.send is used.
+ */
 interface WsInternals {
   _socket: Socket;
-  _sender: { _state: number; _queue: unknown[]; _firstFragment: boolean };
+  _sender?: { _state?: number; _queue?: unknown[]; _firstFragment?: boolean };
 }
 
 class WsTransport implements Transport {
@@ -92,7 +95,7 @@ class WsTransport implements Transport {
     if (out !== undefined && this.plain) {
       const internals = this.ws as unknown as WsInternals;
       const sender = internals._sender;
-      if (sender._state === 0 && sender._queue.length === 0 && sender._firstFragment) {
+      if (sender?._state === 0 && sender._queue?.length === 0 && sender._firstFragment === true) {
         internals._socket.write(out.memo("ws.textFrame", () => textFrame(out.buffer)));
         return;
       }
