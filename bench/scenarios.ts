@@ -104,7 +104,7 @@ export function durable(base: Scenario): Scenario {
   };
 }
 
-const FANOUT_RATES = [25_000, 50_000, 100_000, 200_000, 300_000, 450_000, 600_000];
+const FANOUT_RATES = [25_000, 50_000, 100_000, 150_000, 200_000, 300_000, 450_000, 600_000];
 
 /** Every scenario by name. */
 export function allScenarios(): Scenario[] {

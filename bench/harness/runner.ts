@@ -286,7 +286,8 @@ async function runStep(
   });
   for (const f of finals) histogram.add(hdr.decodeFromCompressedBase64(f.histogram, 32));
   const cpuUs = cpu1.cpuUserUs + cpu1.cpuSystemUs - (cpu0.cpuUserUs + cpu0.cpuSystemUs);
-  const seconds = published.ms / 1000;
+  // The publisher spreads a step's events over the window; a starved one takes longer.
+  const seconds = Math.max(published.ms, options.stepMs) / 1000;
   const windowSeconds = options.stepMs / 1000;
   // Not clamped: a negative backlog would mean the harness counted more than was sent.
   const backlog = expectedInWindow - counts.inWindow;
