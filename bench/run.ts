@@ -27,6 +27,13 @@ export interface BenchOptions {
   pin?: boolean;
   /** Client worker processes; 0 picks one per 2,500 connections. @default 0 */
   workers?: number;
+  /**
+   * Measure a Herald that is already running at this ws:// URL (e.g. `ws://host:8080/ws`,
+   * with `?token=` if it needs one) instead of starting servers; `targetPid` (same machine)
+   * gives its CPU and memory. Baselines are skipped.
+   */
+  target?: string;
+  targetPid?: number;
   /** Directory for server CPU profiles (`--cpu-prof`). */
   cpuProf?: string;
   progress?: (line: string) => void;
@@ -56,7 +63,8 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   const progress = options.progress ?? (() => {});
   const results: RunResult[] = [];
   for (const scenario of chosen) {
-    const kinds = servers.filter((k) => scenario.servers.includes(k));
+    const kinds =
+      options.target !== undefined ? (["herald"] as ServerKind[]) : servers.filter((k) => scenario.servers.includes(k));
     for (let r = 0; r < runs; r++) {
       // Rotate the order each run, so no server always goes first after a quiet spell.
       const order = kinds.map((_, i) => kinds[(i + r) % kinds.length] as ServerKind);
@@ -70,6 +78,10 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
         progress,
       };
       if (options.cpuProf !== undefined) runOptions.cpuProf = options.cpuProf;
+      if (options.target !== undefined) {
+        runOptions.target = { url: options.target };
+        if (options.targetPid !== undefined) runOptions.target.pid = options.targetPid;
+      }
       results.push(...(await runScenario(order, scenario, runOptions)));
     }
   }

@@ -3,6 +3,7 @@
  * another (`taskset`), each with a raised open-file limit (`prlimit`), each with an IPC channel.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import {
   isHerald,
@@ -88,8 +89,17 @@ const SERVER_FILES: Record<ServerKind, string> = {
 
 export type ServerStats = Extract<ServerReport, { type: "stats" }>;
 
+/** What the runner needs from a server under test. */
+export interface ServerHandle {
+  readonly kind: ServerKind;
+  /** ws:// URL the clients connect to (Socket.IO takes the http:// origin). */
+  readonly url: string;
+  stats(gc: boolean): Promise<ServerStats>;
+  stop(): Promise<void>;
+}
+
 /** A server process under test. */
-export class ServerProcess {
+export class ServerProcess implements ServerHandle {
   private constructor(
     readonly kind: ServerKind,
     readonly child: ChildProcess,
@@ -126,6 +136,38 @@ export class ServerProcess {
     await exited;
     clearTimeout(timer);
   }
+}
+
+const CLOCK_TICK_US = 10_000; // USER_HZ is 100 on Linux
+
+/**
+ * A Herald that is already running (`--target`), measured from outside: CPU time and RSS from
+ * `/proc/<pid>` when its pid is given (same machine), zeros otherwise; no forced GC.
+ */
+export class ExternalServer implements ServerHandle {
+  readonly kind: ServerKind = "herald";
+
+  constructor(
+    readonly url: string,
+    private readonly pid: number | undefined,
+  ) {}
+
+  async stats(): Promise<ServerStats> {
+    if (this.pid === undefined) return { type: "stats", cpuUserUs: 0, cpuSystemUs: 0, rss: 0, heapUsed: 0 };
+    const stat = readFileSync(`/proc/${this.pid}/stat`, "utf8");
+    // Fields after the command name (which may hold spaces): utime is the 14th, stime the 15th.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const rssKb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${this.pid}/status`, "utf8"))?.[1] ?? 0);
+    return {
+      type: "stats",
+      cpuUserUs: Number(fields[11]) * CLOCK_TICK_US,
+      cpuSystemUs: Number(fields[12]) * CLOCK_TICK_US,
+      rss: rssKb * 1024,
+      heapUsed: 0,
+    };
+  }
+
+  async stop(): Promise<void> {}
 }
 
 /** A load-generator process holding some of the connections. */

@@ -5,7 +5,7 @@
  */
 import * as hdr from "hdr-histogram-js";
 import { nowMs, type ServerKind, type WorkerCounts, type WorkerReport, type WorkerSetup } from "./messages.js";
-import { type Pinning, ServerProcess, WorkerProcess } from "./procs.js";
+import { ExternalServer, type Pinning, type ServerHandle, ServerProcess, WorkerProcess } from "./procs.js";
 import { Publisher } from "./publisher.js";
 import { fanOut, type Scenario } from "./scenario.js";
 
@@ -19,6 +19,8 @@ export interface RunOptions {
   payloadBytes: number;
   /** Client worker processes (0 = one per 2,500 connections, at most 4). */
   workers: number;
+  /** A running Herald to measure instead of starting one (its pid gives CPU and RSS). */
+  target?: { url: string; pid?: number };
   /** Write a CPU profile of the server process into this directory. */
   cpuProf?: string;
   /** Progress lines go here. */
@@ -108,7 +110,7 @@ function localAddresses(connections: number, launch: number): string[] {
 /** One server under test with its clients and publisher, kept up for the whole scenario. */
 interface Rig {
   kind: ServerKind;
-  server: ServerProcess;
+  server: ServerHandle;
   workers: WorkerProcess[];
   publisher: Publisher;
   result: RunResult;
@@ -122,7 +124,10 @@ let launches = 0;
 /** Starts `kind`, connects the scenario's clients to it, and measures connect rate and memory. */
 async function setUp(kind: ServerKind, scenario: Scenario, options: RunOptions, rigs: Rig[]): Promise<void> {
   const say = (line: string) => options.progress(`[${scenario.name} ${kind}] ${line}`);
-  const server = await ServerProcess.start(kind, options.pinning.server, options.cpuProf);
+  const server: ServerHandle =
+    options.target !== undefined
+      ? new ExternalServer(options.target.url, options.target.pid)
+      : await ServerProcess.start(kind, options.pinning.server, options.cpuProf);
   const rig: Rig = {
     kind,
     server,

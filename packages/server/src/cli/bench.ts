@@ -18,6 +18,8 @@ export interface BenchCliOptions {
   pin: boolean;
   json?: string | undefined;
   cpuProf?: string | undefined;
+  target?: string | undefined;
+  targetPid?: string | undefined;
 }
 
 function positive(name: string, text: string | undefined): number | undefined {
@@ -47,6 +49,8 @@ export async function bench(options: BenchCliOptions): Promise<number> {
     ...(options.drainMs ? { drainMs: positive("drain-ms", options.drainMs) as number } : {}),
     ...(options.payload ? { payloadBytes: positive("payload", options.payload) as number } : {}),
     ...(options.cpuProf ? { cpuProf: options.cpuProf } : {}),
+    ...(options.target ? { target: options.target } : {}),
+    ...(options.targetPid ? { targetPid: positive("target-pid", options.targetPid) as number } : {}),
     pin: options.pin,
     progress: (line) => process.stderr.write(`${line}\n`),
   });

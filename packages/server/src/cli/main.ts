@@ -15,7 +15,8 @@ const USAGE = `usage: herald <command> [options]
                                                    print events live as JSON lines
   token USER [--secret S] [--ttl SECONDS] [--claim K=V ...] [--config FILE]
                                                    mint a development HS256 JWT
-  bench [SCENARIO ...|list] [--server KIND,...] [--runs N] [--step-ms MS] [--json FILE] [--no-pin]
+  bench [SCENARIO ...|list] [--server KIND,...] [--runs N] [--step-ms MS] [--json FILE]
+        [--no-pin] [--target WS_URL [--target-pid PID]]
                                                    load-test Herald beside raw ws / Socket.IO baselines
 
 environment: HERALD_CONFIG, HERALD_PORT, HERALD_API_KEYS, HERALD_JWT_SECRET, ... (docs/configuration.md)
@@ -121,6 +122,8 @@ async function main(argv: string[]): Promise<number> {
           payload: { type: "string" },
           json: { type: "string" },
           "cpu-prof": { type: "string" },
+          target: { type: "string" },
+          "target-pid": { type: "string" },
           "no-pin": { type: "boolean", default: false },
         },
       });
@@ -134,6 +137,8 @@ async function main(argv: string[]): Promise<number> {
         payload: values.payload,
         json: values.json,
         cpuProf: values["cpu-prof"],
+        target: values.target,
+        targetPid: values["target-pid"],
         pin: !values["no-pin"],
       });
     }
