@@ -38,7 +38,8 @@ describe("pre-framed events", () => {
       for (const c of clients) {
         for (const size of sizes) {
           const [e] = await c.events(1);
-          assert.equal((e?.data as { s: string }).s.length, size);
+          assert.ok(e);
+          assert.equal((e.data as { s: string }).s.length, size);
           const pong = await c.next("pong");
           assert.equal(pong.id, `p${size}`);
         }
