@@ -247,9 +247,9 @@ async function runStep(
   options: RunOptions,
 ): Promise<StepResult> {
   const { server, workers, publisher } = rig;
+  const cpu0 = await server.stats(false);
   const windowEnd = nowMs() + options.stepMs;
   for (const w of workers) w.tell({ cmd: "reset", windowEnd });
-  const cpu0 = await server.stats(false);
   const published = await publisher.run(eventsPerSec, options.stepMs, scenario.keys);
   let expected = 0;
   for (const [k, sent] of published.sent) expected += sent * (fan.get(k) ?? 0);
