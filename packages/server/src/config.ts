@@ -293,8 +293,8 @@ export type HeraldConfigInput = {
   [K in keyof HeraldConfig]?: K extends "endpoints"
     ? EndpointConfig[]
     : HeraldConfig[K] extends Array<infer U>
-    ? Array<Partial<U> & { prefix: string; history?: Partial<HistoryOptions>; acl?: Partial<NamespaceAclConfig> }>
-    : Partial<HeraldConfig[K]>;
+      ? Array<Partial<U> & { prefix: string; history?: Partial<HistoryOptions>; acl?: Partial<NamespaceAclConfig> }>
+      : Partial<HeraldConfig[K]>;
 };
 
 export const DEFAULT_NAMESPACE: NamespaceConfig = {

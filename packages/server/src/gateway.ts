@@ -97,9 +97,7 @@ export class Gateway {
     if (durableBroker !== undefined) options = { ...options, broker: durableBroker };
     const engine = new Engine(config, namespaces, options.broker);
     const broker = engine.broker;
-    const authenticator =
-      options.authenticator ??
-      authenticatorFromConfig(config.auth) ?? new NoTokens();
+    const authenticator = options.authenticator ?? authenticatorFromConfig(config.auth) ?? new NoTokens();
     const hub = new Hub();
     this.upgradeGuard = new UpgradeGuard(config);
     this.core = new GatewayCore(
