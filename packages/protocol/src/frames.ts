@@ -143,6 +143,13 @@ export interface ErrorFrame {
 export interface PongFrame {
   type: "pong";
   id?: string;
+  /**
+   * Stream epoch and the offset of the newest event this node has delivered: every event at or
+   * below it that matches a live pattern subscription was sent before this pong, so an idle
+   * pattern's position may move forward to it. Absent before `welcome`.
+   */
+  epoch?: string;
+  offset?: number;
 }
 export interface DisconnectFrame {
   type: "disconnect";

@@ -70,6 +70,8 @@ export class Session implements PresenceWatcher {
   private lastOffset = -1;
   private closed = false;
   lastActivity = Date.now();
+  /** Stream epoch announced in `welcome`; pongs carry it with the node's dispatched offset. */
+  private streamEpoch: string | undefined;
   private authTimer: NodeJS.Timeout | undefined;
   private expiryTimer: NodeJS.Timeout | undefined;
 
@@ -112,6 +114,7 @@ export class Session implements PresenceWatcher {
 
   private async welcome(): Promise<void> {
     const stream = await this.core.broker.streamPosition();
+    this.streamEpoch = stream.epoch;
     const frame: ServerFrame = {
       type: "welcome",
       client: this.id,
@@ -207,9 +210,16 @@ export class Session implements PresenceWatcher {
         case "refresh":
           await this.authenticate(frame.token, frame.id);
           return;
-        case "ping":
-          this.send(frame.id === undefined ? { type: "pong" } : { type: "pong", id: frame.id });
+        case "ping": {
+          const pong: ServerFrame = { type: "pong" };
+          if (frame.id !== undefined) pong.id = frame.id;
+          if (this.streamEpoch !== undefined) {
+            pong.epoch = this.streamEpoch;
+            pong.offset = this.core.hub.lastOffset;
+          }
+          this.send(pong);
           return;
+        }
         case "subscribe":
           await this.subscribe(frame);
           return;

@@ -22,6 +22,12 @@ export class Hub {
   private readonly exact = new Map<string, Set<HubSubscription>>();
   private readonly patterns = new PatternTrie<HubSubscription>();
   private subscriptionCount = 0;
+  /**
+   * Stream offset of the newest event dispatched on this node. Every event at or below it has
+   * been written to the local sessions it matched, so a `pong` carrying it lets a client move an
+   * idle pattern subscription's position forward (see docs/protocol.md, `ping`).
+   */
+  lastOffset = 0;
   /** Events dispatched with at least one local subscriber, and deliveries offered. */
   readonly stats = { dispatched: 0, offered: 0 };
 
@@ -73,6 +79,7 @@ export class Hub {
 
   /** Delivers a committed event to every matching local subscription. Returns the offers made. */
   dispatch(event: HeraldEvent, json: string): number {
+    if (event.offset > this.lastOffset) this.lastOffset = event.offset;
     const set = this.exact.get(event.topic);
     if (set === undefined && this.patterns.size === 0) return 0;
     const out = new OutboundEvent(event, json);
