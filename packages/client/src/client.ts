@@ -460,8 +460,11 @@ export class HeraldClient extends Emitter<ClientEvents> {
       if (this.pingOut || this.current.status !== "connected") return;
       this.pingOut = true;
       const id = this.requests.add(
-        () => {
+        (pong) => {
           this.pingOut = false;
+          if (typeof pong.epoch === "string" && typeof pong.offset === "number") {
+            this.subs.advancePatterns({ epoch: pong.epoch, offset: pong.offset });
+          }
         },
         (err) => {
           this.pingOut = false;

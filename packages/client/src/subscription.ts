@@ -109,6 +109,20 @@ export class Subscription<T = unknown> extends Emitter<SubscriptionEvents<T>> {
     if (since !== undefined && ack.recovered === false) this.emit("reset", { since, position: here });
   }
 
+  /**
+   * @internal A `pong` said every event up to `stream` that matched this connection's live
+   * patterns was already sent: an idle pattern moves its resume point forward (same epoch,
+   * only forward, only once acknowledged and with no resubscribe in flight), so a pattern that
+   * matched nothing for longer than the server's stream log keeps events still resumes exactly.
+   */
+  advance(stream: StreamPosition): void {
+    if (!this.pattern || this.status !== "subscribed" || this.inflight !== undefined) return;
+    const here = this.stream;
+    if (here !== undefined && here.epoch === stream.epoch && stream.offset > here.offset) {
+      this.stream = { epoch: here.epoch, offset: stream.offset };
+    }
+  }
+
   /** @internal Offers an event; delivers it unless it was already delivered. */
   offer(event: HeraldEvent<T>): void {
     if (this.status === "unsubscribed" || this.status === "failed") return;

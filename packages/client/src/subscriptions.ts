@@ -4,7 +4,7 @@
  * server one task after its last handle is released, and the router that hands each incoming
  * event to every subscription it matches.
  */
-import { type HeraldEvent, isPattern, patternProblem, topicMatches } from "@herald/protocol";
+import { type HeraldEvent, isPattern, patternProblem, type StreamPosition, topicMatches } from "@herald/protocol";
 import { HeraldClientError } from "./errors.js";
 import { type SubscribeAck, Subscription } from "./subscription.js";
 
@@ -79,6 +79,11 @@ export class Subscriptions {
       }
     }
     return matched;
+  }
+
+  /** A `pong` carried the stream position this node has delivered up to: idle patterns catch up. */
+  advancePatterns(stream: StreamPosition): void {
+    for (const sub of this.subs.values()) if (sub.pattern) sub.advance(stream);
   }
 
   /** A connection is up: subscribe everything from its resume position. */
