@@ -282,6 +282,11 @@ export const configSchema = {
         snapshotEvery: int(1),
       },
     },
+    inbox: {
+      type: "object",
+      additionalProperties: false,
+      properties: { maxPerUser: int(0), ttlDays: int(0, 36_500) },
+    },
     log: {
       type: "object",
       additionalProperties: false,

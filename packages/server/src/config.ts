@@ -209,6 +209,14 @@ export interface EngineConfig {
   keyPrefix: string;
 }
 
+/** Inbox retention, enforced by a background sweep every `store.retentionSweepMs`. See docs/storage.md. */
+export interface InboxConfig {
+  /** Newest notifications kept per user (notifications to everyone count as one addressee); 0 keeps all. @default 1000 */
+  maxPerUser: number;
+  /** Days a notification is kept, read or not; 0 keeps them forever. @default 90 */
+  ttlDays: number;
+}
+
 export interface PresenceConfig {
   /** Seconds a presence entry outlives the last heartbeat of its node (a crashed node's entries go after this). @default 30 */
   ttlSeconds: number;
@@ -276,6 +284,7 @@ export interface HeraldConfig {
   recovery: RecoveryConfig;
   idempotency: IdempotencyConfig;
   store: StoreConfig;
+  inbox: InboxConfig;
   engine: EngineConfig;
   presence: PresenceConfig;
   socketio: SocketIoConfig;
@@ -354,6 +363,7 @@ export const DEFAULTS: HeraldConfig = {
     retentionSweepMs: 30_000,
     snapshotEvery: 100,
   },
+  inbox: { maxPerUser: 1000, ttlDays: 90 },
   engine: { type: "memory", redisUrl: "redis://127.0.0.1:6379", keyPrefix: "herald" },
   presence: { ttlSeconds: 30, maxMembers: 1000 },
   socketio: { enabled: true, path: "/socket.io" },

@@ -3,7 +3,8 @@
  * live as a `notification` event on the user's personal topic (`user.<id>`), which every
  * connection of that user on every node holds; the user's new unread count follows as an
  * `unread_count` event. A notification to everyone is stored once and delivered on
- * `broadcast`. A user only ever reads and marks their own inbox.
+ * `broadcast`, followed by one `unread_changed` event there (see `UnreadChanged`): counts
+ * differ per user, so no count is broadcast. A user only ever reads and marks their own inbox.
  */
 import { BROADCAST_TOPIC, HeraldError, personalTopic, topicProblem } from "@herald/protocol";
 import type { Logger } from "../log.js";
@@ -14,6 +15,19 @@ import { EVERYONE, type Notification, type NotificationInput, type NotificationQ
 export type Publish = (topic: string, event: string, data: unknown) => Promise<unknown>;
 
 export const PRIORITIES = ["low", "medium", "high", "urgent"] as const;
+
+/**
+ * Data of the `unread_changed` event sent on `broadcast` after a notification to everyone.
+ * The new notification is unread for every user, so each user's count rose by `delta`; a
+ * client either adds it to the count it holds or refetches `GET /api/me/notifications/unread-count`
+ * (the authoritative count: retention or a concurrent mark-read may have changed it too).
+ */
+export interface UnreadChanged {
+  /** The notification that changed the counts. */
+  id: string;
+  /** How much every user's unread count changed. */
+  delta: number;
+}
 
 export class Inbox {
   constructor(
@@ -48,6 +62,8 @@ export class Inbox {
     try {
       if (n.user === EVERYONE) {
         await this.publish(BROADCAST_TOPIC, "notification", n);
+        const changed: UnreadChanged = { id: n.id, delta: 1 };
+        await this.publish(BROADCAST_TOPIC, "unread_changed", changed);
         return;
       }
       await this.publish(personalTopic(n.user), "notification", n);

@@ -9,6 +9,11 @@ export class LazyStore {
 
   constructor(readonly store: Store) {}
 
+  /** True once the store was asked for (it is open or opening): background work checks this before touching it. */
+  get opened(): boolean {
+    return this.opening !== undefined;
+  }
+
   /** The open store (opens and migrates it the first time). */
   get(): Promise<Store> {
     this.opening ??= this.store.open().then(

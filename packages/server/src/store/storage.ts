@@ -12,6 +12,7 @@ import type { Broker } from "../engine/broker.js";
 import { MemoryBroker } from "../engine/broker-memory.js";
 import type { Namespaces } from "../hub/namespaces.js";
 import { Inbox } from "../inbox/inbox.js";
+import { InboxRetention } from "../inbox/retention.js";
 import type { Logger } from "../log.js";
 import { StateTopics } from "../state/state-topics.js";
 import { DurableLog } from "./durable-log.js";
@@ -33,6 +34,8 @@ export class Storage {
   readonly durable: DurableLog | undefined;
   readonly state: StateTopics;
   private inboxInstance: Inbox | undefined;
+  /** Background inbox retention (`inbox.maxPerUser`, `inbox.ttlDays`). */
+  readonly inboxRetention: InboxRetention;
 
   constructor(
     private readonly config: HeraldConfig,
@@ -52,6 +55,11 @@ export class Storage {
       });
     }
     this.state = new StateTopics({ namespaces, store: this.store, snapshotEvery: config.store.snapshotEvery, log });
+    this.inboxRetention = new InboxRetention(
+      this.store,
+      { ...config.inbox, sweepMs: config.store.retentionSweepMs },
+      log,
+    );
   }
 
   /**
@@ -96,10 +104,12 @@ export class Storage {
   /** After the broker started: rebuilds state documents from their checkpoints. */
   async start(core: GatewayCore): Promise<void> {
     if (this.config.namespaces.some((ns) => ns.state)) await this.state.load(core.broker);
+    this.inboxRetention.start();
   }
 
   /** After the broker closed: checkpoints state and closes the store. */
   async close(): Promise<void> {
+    await this.inboxRetention.close();
     await this.state.close();
     await this.store.close();
   }

@@ -318,4 +318,27 @@ export class PostgresStore implements Store {
       return (own.rowCount ?? 0) + (all.rowCount ?? 0);
     });
   }
+
+  async pruneNotifications(maxPerUser: number, before: number): Promise<number> {
+    return this.tx(async (c) => {
+      let removed = 0;
+      if (before > 0) {
+        removed += (await c.query("DELETE FROM herald_notifications WHERE created_at < $1", [before])).rowCount ?? 0;
+      }
+      if (maxPerUser > 0) {
+        const r = await c.query(
+          `DELETE FROM herald_notifications WHERE id IN (SELECT id FROM (SELECT id,
+             ROW_NUMBER() OVER (PARTITION BY recipient ORDER BY id DESC) AS rn FROM herald_notifications) v WHERE rn > $1)`,
+          [maxPerUser],
+        );
+        removed += r.rowCount ?? 0;
+      }
+      if (removed > 0) {
+        await c.query(
+          "DELETE FROM herald_reads WHERE NOT EXISTS (SELECT 1 FROM herald_notifications n WHERE n.id = herald_reads.id)",
+        );
+      }
+      return removed;
+    });
+  }
 }

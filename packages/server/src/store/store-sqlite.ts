@@ -238,4 +238,27 @@ export class SqliteStore implements Store {
       return own.changes + all.changes;
     })();
   }
+
+  async pruneNotifications(maxPerUser: number, before: number): Promise<number> {
+    const db = this.conn;
+    return db.transaction(() => {
+      let removed = 0;
+      if (before > 0)
+        removed += db.prepare("DELETE FROM herald_notifications WHERE created_at < ?").run(before).changes;
+      if (maxPerUser > 0) {
+        removed += db
+          .prepare(
+            `DELETE FROM herald_notifications WHERE id IN (SELECT id FROM (SELECT id,
+               ROW_NUMBER() OVER (PARTITION BY recipient ORDER BY id DESC) AS rn FROM herald_notifications) WHERE rn > ?)`,
+          )
+          .run(maxPerUser).changes;
+      }
+      if (removed > 0) {
+        db.prepare(
+          "DELETE FROM herald_reads WHERE NOT EXISTS (SELECT 1 FROM herald_notifications n WHERE n.id = herald_reads.id)",
+        ).run();
+      }
+      return removed;
+    })();
+  }
 }

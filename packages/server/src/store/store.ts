@@ -113,4 +113,10 @@ export interface Store {
   markRead(user: string, id: string): Promise<boolean>;
   /** Marks every notification the user sees read; returns how many changed. */
   markAllRead(user: string): Promise<number>;
+  /**
+   * Inbox retention: removes notifications created before `before` (0: none by age), then all
+   * but the newest `maxPerUser` of each addressee (0: no cap; `"*"` counts as one addressee),
+   * with the read marks of removed notifications to everyone. Returns how many were removed.
+   */
+  pruneNotifications(maxPerUser: number, before: number): Promise<number>;
 }

@@ -175,5 +175,41 @@ export function storeSuite(name: string, h: StoreHarness): void {
         await h.done(s);
       }
     });
+
+    it("prunes inbox notifications by age and by count per addressee, with their read marks", async () => {
+      let s = await h.make();
+      try {
+        for (let t = 1; t <= 5; t++) await s.addNotifications(["alice"], { title: `a${t}`, message: "m" }, t * 1000);
+        await s.addNotifications(["bob"], { title: "b1", message: "m" }, 1000);
+        const [old] = await s.addNotifications(["*"], { title: "all-old", message: "m" }, 1500);
+        await s.addNotifications(["*"], { title: "all-new", message: "m" }, 6000);
+        assert.ok(old);
+        assert.equal(await s.markRead("bob", old.id), true);
+        assert.equal(await s.pruneNotifications(0, 0), 0, "0 and 0 keep everything");
+        // Age: everything created before t = 2000 goes (a1, b1, all-old).
+        assert.equal(await s.pruneNotifications(0, 2000), 3);
+        assert.deepEqual(
+          (await s.listNotifications("alice", { limit: 10 })).map((n) => n.title),
+          ["all-new", "a5", "a4", "a3", "a2"],
+        );
+        assert.deepEqual(
+          (await s.listNotifications("bob", { limit: 10 })).map((n) => n.title),
+          ["all-new"],
+        );
+        // Count: the newest 2 per addressee; "*" is its own addressee, so all-new stays.
+        assert.equal(await s.pruneNotifications(2, 0), 2);
+        s = await h.reopen(s);
+        assert.deepEqual(
+          (await s.listNotifications("alice", { limit: 10 })).map((n) => n.title),
+          ["all-new", "a5", "a4"],
+        );
+        assert.equal(await s.unreadCount("alice"), 3);
+        assert.equal(await s.unreadCount("bob"), 1);
+        assert.equal(await s.markRead("bob", old.id), false, "a removed notification is gone for everyone");
+        assert.equal(await s.pruneNotifications(2, 0), 0, "idempotent");
+      } finally {
+        await h.done(s);
+      }
+    });
   });
 }
