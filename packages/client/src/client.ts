@@ -28,7 +28,7 @@ import {
 import { type PublishAck, PublishQueue, type QueuedPublish } from "./publish-queue.js";
 import { Requests } from "./requests.js";
 import type { ConnectionState, DisconnectReason } from "./state.js";
-import type { Subscription } from "./subscription.js";
+import type { PresenceMember, Subscription } from "./subscription.js";
 import { type SubscribeOptions, Subscriptions, type SubscriptionWire } from "./subscriptions.js";
 
 export type { SubscribeOptions };
@@ -67,6 +67,15 @@ export interface HistoryResult<T> extends TopicPosition {
   events: HeraldEvent<T>[];
   /** True when events after `since` were already trimmed from history. */
   truncated: boolean;
+}
+
+/** The answer to `presence(topic)`. */
+export interface PresenceResult {
+  topic: string;
+  /** Members (connections) on the topic. */
+  count: number;
+  /** The members, unless the topic has more than the server's `presence.maxMembers`. */
+  members?: PresenceMember[];
 }
 
 const OPEN = 1;
@@ -201,6 +210,22 @@ export class HeraldClient extends Emitter<ClientEvents> {
     if (options.limit !== undefined) frame.limit = options.limit;
     const ack = await this.request(frame, timeoutMs, "history");
     return ack as unknown as HistoryResult<T>;
+  }
+
+  /**
+   * Who is on a topic right now, across every node (a topic in a presence namespace; else
+   * `forbidden`). `members` is absent when the topic has more than the server's
+   * `presence.maxMembers`: then only `count` is known. Waits for the connection up to `timeoutMs`.
+   */
+  async presence(topic: string, options: { timeoutMs?: number } = {}): Promise<PresenceResult> {
+    const problem = topicProblem(topic);
+    if (problem !== undefined) throw new HeraldClientError("invalid_topic", problem);
+    const timeoutMs = options.timeoutMs ?? this.options.requestTimeoutMs;
+    await this.whenConnected(timeoutMs);
+    const ack = await this.request({ type: "presence", topic }, timeoutMs, "presence");
+    const result: PresenceResult = { topic, count: Number(ack.count ?? 0) };
+    if (Array.isArray(ack.members)) result.members = ack.members as PresenceMember[];
+    return result;
   }
 
   /** Resolves once connected; rejects when the client closes or after `timeoutMs`. */
@@ -360,8 +385,16 @@ export class HeraldClient extends Emitter<ClientEvents> {
       case "disconnect":
         this.serverDisconnect = { code: Number(frame.code), reason: String(frame.reason ?? "") };
         return;
+      case "join":
+      case "leave": {
+        const info = frame.info as PresenceMember | undefined;
+        if (typeof frame.topic === "string" && info !== undefined && typeof info.client === "string") {
+          this.subs.presenceEvent(frame.type, frame.topic, info);
+        }
+        return;
+      }
       default:
-        // join/leave (presence) and frames added later: ignored until a feature uses them.
+        // Frames added later: ignored until a feature uses them.
         return;
     }
   }

@@ -9,6 +9,7 @@ export {
   HeraldClient,
   type HistoryOptions,
   type HistoryResult,
+  type PresenceResult,
   type PublishOptions,
   type SubscribeOptions,
 } from "./client.js";
@@ -24,6 +25,7 @@ export {
   describeState,
 } from "./state.js";
 export {
+  type PresenceMember,
   type ResetInfo,
   type SubscribeAck,
   Subscription,

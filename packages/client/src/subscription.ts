@@ -40,6 +40,17 @@ export interface SubscriptionEvents<T> {
   reset: ResetInfo;
   /** The server refused the subscription (e.g. `forbidden`); it is dropped and not retried. */
   error: HeraldClientError;
+  /** A member joined the topic (subscriptions made with `presence: true`; a live notice, at most once). */
+  join: PresenceMember;
+  /** A member left the topic, or its node stopped reporting it (`presence: true`). */
+  leave: PresenceMember;
+}
+
+/** A presence member of a topic: one connection, its user (absent when anonymous) and metadata. */
+export interface PresenceMember {
+  client: string;
+  user?: string;
+  meta?: unknown;
 }
 
 /** Lifecycle of a subscription. */
@@ -55,6 +66,10 @@ export class Subscription<T = unknown> extends Emitter<SubscriptionEvents<T>> {
   closing = false;
   /** @internal Timer of a deferred removal (lets React StrictMode re-acquire it). */
   removal: ReturnType<typeof setTimeout> | undefined;
+  /** Receives `join`/`leave` (subscribed with `presence: true`). */
+  presence = false;
+  /** Presence metadata sent with every (re)subscribe. */
+  meta: Record<string, unknown> | undefined;
   /** Last delivered position per concrete topic (one entry for a topic subscription). */
   private readonly seen = new Map<string, TopicPosition>();
   /** Stream position for a pattern subscription. */
@@ -140,6 +155,12 @@ export class Subscription<T = unknown> extends Emitter<SubscriptionEvents<T>> {
     }
     this.seen.set(event.topic, { epoch: event.epoch, seq: event.seq });
     this.emit("event", event);
+  }
+
+  /** @internal A `join`/`leave` frame of this topic. */
+  presenceEvent(kind: "join" | "leave", member: PresenceMember): void {
+    // A connection's own `join` may arrive just before its subscribe ack.
+    if (this.status === "subscribed" || this.status === "pending") this.emit(kind, member);
   }
 
   /** @internal The server refused the subscription. */

@@ -6,7 +6,7 @@
  */
 import { type HeraldEvent, isPattern, patternProblem, type StreamPosition, topicMatches } from "@herald/protocol";
 import { HeraldClientError } from "./errors.js";
-import { type SubscribeAck, Subscription } from "./subscription.js";
+import { type PresenceMember, type SubscribeAck, Subscription } from "./subscription.js";
 
 /** What the subscriptions need from the connection. */
 export interface SubscriptionWire {
@@ -26,6 +26,18 @@ export interface SubscriptionWire {
 export interface SubscribeOptions {
   /** Resume from a stored position: `{epoch, seq}` for a topic, `{epoch, offset}` for a pattern. */
   since?: { epoch: string; seq?: number; offset?: number };
+  /**
+   * Also receive `join`/`leave` events of this topic (a topic in a presence namespace; else the
+   * server answers `forbidden`). A handle asking for it on a name already held without it
+   * switches the shared subscription over (resubscribed from its position: nothing is lost).
+   * @default false
+   */
+  presence?: boolean;
+  /**
+   * Presence metadata shown with this connection (a JSON object, at most 1024 characters as
+   * JSON); the first handle's value is used. @default the token's `presence` claim
+   */
+  meta?: Record<string, unknown>;
 }
 
 export class Subscriptions {
@@ -50,6 +62,7 @@ export class Subscriptions {
       existing.closing = false;
       if (existing.removal !== undefined) clearTimeout(existing.removal);
       existing.removal = undefined;
+      if (options.presence === true && !existing.presence) this.watchPresence(existing, options.meta);
       return existing as Subscription<T>;
     }
     const sub = new Subscription<unknown>(
@@ -59,9 +72,35 @@ export class Subscriptions {
       (s) => this.release(s),
       options.since,
     );
+    sub.presence = options.presence === true;
+    sub.meta = options.meta;
     this.subs.set(topic, sub);
     if (this.wire.connected()) this.send(sub);
     return sub as Subscription<T>;
+  }
+
+  /**
+   * A subscription held without presence is asked for it: the server cannot change a live
+   * subscription, so it is unsubscribed and subscribed again from its position (the same exact
+   * recovery as a reconnect). Pending or in-flight ones pick the flag up on their next subscribe.
+   */
+  private watchPresence(sub: Subscription<unknown>, meta: Record<string, unknown> | undefined): void {
+    sub.presence = true;
+    if (sub.meta === undefined) sub.meta = meta;
+    if (sub.status !== "subscribed" || sub.inflight !== undefined || !this.wire.connected()) return;
+    sub.status = "pending";
+    this.wire.request(
+      { type: "unsubscribe", topic: sub.name },
+      () => {},
+      () => {},
+      "unsubscribe",
+    );
+    this.send(sub);
+  }
+
+  /** A `join`/`leave` frame: handed to the subscription of its topic. */
+  presenceEvent(kind: "join" | "leave", topic: string, member: PresenceMember): void {
+    this.subs.get(topic)?.presenceEvent(kind, member);
   }
 
   /** Hands an event to every subscription it matches; false when none does. */
@@ -112,6 +151,8 @@ export class Subscriptions {
     const since = sub.since();
     const frame: Record<string, unknown> = { type: "subscribe", topic: sub.name };
     if (since !== undefined) frame.since = since;
+    if (sub.presence) frame.presence = true;
+    if (sub.meta !== undefined) frame.meta = sub.meta;
     sub.inflight = this.wire.request(
       frame,
       (ack) => {
