@@ -108,6 +108,18 @@ export type ClientFrame =
 
 export type ClientFrameType = ClientFrame["type"];
 
+/** Every client frame `type` (a `Record` over the union, so adding a frame without listing it fails to compile). */
+export const CLIENT_FRAME_TYPES = Object.keys({
+  auth: true,
+  refresh: true,
+  subscribe: true,
+  unsubscribe: true,
+  publish: true,
+  history: true,
+  presence: true,
+  ping: true,
+} satisfies Record<ClientFrameType, true>) as ClientFrameType[];
+
 // ---- server → client ----
 
 export interface WelcomeFrame {
@@ -179,3 +191,16 @@ export type ServerFrame =
   | RefreshRequestFrame;
 
 export type ServerFrameType = ServerFrame["type"];
+
+/** Every server frame `type` (a `Record` over the union, so adding a frame without listing it fails to compile). */
+export const SERVER_FRAME_TYPES = Object.keys({
+  welcome: true,
+  ack: true,
+  event: true,
+  error: true,
+  pong: true,
+  disconnect: true,
+  join: true,
+  leave: true,
+  refresh: true,
+} satisfies Record<ServerFrameType, true>) as ServerFrameType[];
