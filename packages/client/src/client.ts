@@ -18,6 +18,7 @@ import { backoffDelay } from "./backoff.js";
 import { Emitter } from "./emitter.js";
 import { HeraldClientError } from "./errors.js";
 import { randomId } from "./ids.js";
+import { InboxApi, inboxEvent, type Notification, type UnreadChanged } from "./inbox.js";
 import {
   type ClientOptions,
   type ResolvedOptions,
@@ -42,6 +43,12 @@ export interface ClientEvents {
   error: HeraldClientError;
   /** The server asked for a fresh token; it closes with 4005 after `within` ms without one. */
   refresh: { within: number };
+  /** A notification arrived in the user's inbox (personal topic), or one to everyone (`user: "*"`, on `broadcast`). */
+  notification: Notification;
+  /** The user's unread count changed (new notification, marked read). */
+  unreadCount: { unread: number };
+  /** A notification to everyone raised every user's unread count by `delta`. */
+  unreadChanged: UnreadChanged;
 }
 
 export interface PublishOptions {
@@ -98,6 +105,9 @@ export class HeraldClient extends Emitter<ClientEvents> {
   private authPending = false;
   private user: string | undefined;
   private serverDisconnect: { code: number; reason: string } | undefined;
+  /** The token last obtained (for the socket or HTTP): the inbox's requests reuse it. */
+  private lastToken: string | undefined;
+  private inboxApi: InboxApi | undefined;
 
   constructor(options: ClientOptions) {
     super();
@@ -228,6 +238,26 @@ export class HeraldClient extends Emitter<ClientEvents> {
     return result;
   }
 
+  /**
+   * The signed-in user's inbox over HTTP (`options.httpUrl`), authenticated with the socket's
+   * token. Live changes arrive as the client's `notification`, `unreadCount` and `unreadChanged`
+   * events.
+   */
+  get inbox(): InboxApi {
+    this.inboxApi ??= new InboxApi({
+      httpUrl: this.options.httpUrl,
+      fetch: this.options.fetch,
+      timeoutMs: this.options.requestTimeoutMs,
+      token: async (fresh) => {
+        const source = this.options.token;
+        if (typeof source !== "function") return source;
+        if (!fresh && this.lastToken !== undefined) return this.lastToken;
+        return this.token(fresh ? "refresh" : "connect");
+      },
+    });
+    return this.inboxApi;
+  }
+
   /** Resolves once connected; rejects when the client closes or after `timeoutMs`. */
   whenConnected(timeoutMs = this.options.requestTimeoutMs): Promise<void> {
     if (this.current.status === "connected") return Promise.resolve();
@@ -314,6 +344,7 @@ export class HeraldClient extends Emitter<ClientEvents> {
     if (typeof value !== "string" || value.length === 0) {
       throw new HeraldClientError("token_unavailable", "the token callback returned no token");
     }
+    this.lastToken = value;
     return value;
   }
 
@@ -364,9 +395,15 @@ export class HeraldClient extends Emitter<ClientEvents> {
       return;
     }
     switch (frame.type) {
-      case "event":
-        if (!this.subs.route(frame as unknown as HeraldEvent)) this.emit("message", frame as unknown as HeraldEvent);
+      case "event": {
+        const event = frame as unknown as HeraldEvent;
+        if (!this.subs.route(event)) this.emit("message", event);
+        const inbox = inboxEvent(event, this.current.status === "connected" ? this.current.user : this.user);
+        if (inbox?.kind === "notification") this.emit("notification", inbox.notification);
+        else if (inbox?.kind === "unread") this.emit("unreadCount", { unread: inbox.unread });
+        else if (inbox?.kind === "unreadChanged") this.emit("unreadChanged", inbox.change);
         return;
+      }
       case "ack":
       case "pong":
       case "error":

@@ -15,6 +15,15 @@ export {
 } from "./client.js";
 export { Emitter, type Listener } from "./emitter.js";
 export { type ClientErrorCode, HeraldClientError } from "./errors.js";
+export {
+  httpUrlOf,
+  InboxApi,
+  type ListOptions,
+  type Notification,
+  type NotificationPage,
+  type NotificationPriority,
+  type UnreadChanged,
+} from "./inbox.js";
 export type { ClientOptions, TokenProvider, TokenReason, WebSocketConstructor, WebSocketLike } from "./options.js";
 export type { PublishAck } from "./publish-queue.js";
 export {

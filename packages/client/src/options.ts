@@ -4,6 +4,7 @@
  */
 import { type BackoffOptions, checkBackoff, DEFAULT_BACKOFF } from "./backoff.js";
 import { HeraldClientError } from "./errors.js";
+import { httpUrlOf } from "./inbox.js";
 
 /** Why the client asks for a token. */
 export type TokenReason = "connect" | "refresh";
@@ -63,6 +64,13 @@ export interface ClientOptions {
   maxTrackedTopics?: number;
   /** Random source in [0, 1) for backoff jitter (tests). @default Math.random */
   random?: () => number;
+  /**
+   * Base URL of the HTTP API (the inbox helper). @default `url` with `ws`→`http`, `wss`→`https`
+   * and its last path segment removed (`wss://h/ws` → `https://h`)
+   */
+  httpUrl?: string;
+  /** `fetch` implementation for HTTP calls. @default globalThis.fetch */
+  fetch?: typeof fetch;
 }
 
 export interface ResolvedOptions {
@@ -77,6 +85,8 @@ export interface ResolvedOptions {
   maxQueuedPublishes: number;
   maxTrackedTopics: number;
   random: () => number;
+  httpUrl: string;
+  fetch: typeof fetch;
 }
 
 function nonNegative(name: string, value: number): number {
@@ -109,7 +119,12 @@ export function resolveOptions(options: ClientOptions): Readonly<ResolvedOptions
     maxQueuedPublishes: nonNegative("maxQueuedPublishes", options.maxQueuedPublishes ?? 1000),
     maxTrackedTopics: nonNegative("maxTrackedTopics", options.maxTrackedTopics ?? 10_000),
     random: options.random ?? Math.random,
+    httpUrl: (options.httpUrl ?? httpUrlOf(options.url)).replace(/\/$/, ""),
+    fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
   };
+  if (!/^https?:\/\//.test(resolved.httpUrl)) {
+    throw new TypeError(`httpUrl must be an http:// or https:// URL, got ${JSON.stringify(resolved.httpUrl)}`);
+  }
   if (typeof resolved.token === "string" && resolved.token.length === 0) throw new TypeError("token must not be empty");
   return Object.freeze(resolved);
 }
