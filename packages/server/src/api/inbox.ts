@@ -1,6 +1,7 @@
 /**
  * Inbox routes. Servers (API key): `POST /api/users/:user/notifications` (one user) and
- * `POST /api/notifications` (`users: [...]` or `all: true`). Users (their own JWT as
+ * `POST /api/notifications` (`users: [...]` or `all: true`; to everyone, clients get one
+ * `unread_changed` event on `broadcast`, not a count, since counts differ per user). Users (their own JWT as
  * `Authorization: Bearer <token>`): `GET /api/me/notifications`, `GET
  * /api/me/notifications/unread-count`, `POST /api/me/notifications/:id/read`, `POST
  * /api/me/notifications/read-all`. The user is always the token's subject: no route takes
