@@ -1,10 +1,9 @@
-/**
- * Public entry point of @herald/react. `usePresence` and `useInbox` will join these when the
- * server's presence and inbox features land; they build on `useSubscription`.
- */
+/** Public entry point of @herald/react. */
 export { cachedClients, optionsKey } from "./client-cache.js";
 export { HeraldProvider, type HeraldProviderProps, useHeraldClient } from "./context.js";
 export { useConnected, useConnection, useTerminalError } from "./use-connection.js";
+export { type InboxState, type UseInboxOptions, useInbox } from "./use-inbox.js";
+export { type PresenceState, type UsePresenceOptions, usePresence } from "./use-presence.js";
 export { type RealTimeStream, type StreamSubscription, useRealTimeStream } from "./use-realtime-stream.js";
 export { type SubscriptionHandlers, useSubscription } from "./use-subscription.js";
 export { type TopicState, type UseTopicOptions, useTopic } from "./use-topic.js";
