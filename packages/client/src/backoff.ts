@@ -28,9 +28,9 @@ export function backoffDelay(options: BackoffOptions, attempt: number, random: (
 }
 
 /** Rejects settings that cannot work, with a precise message. */
-export function checkBackoff(options: BackoffOptions): void {
+export function checkBackoff(options: BackoffOptions, name = "backoff"): void {
   const { minMs, maxMs, factor } = options;
-  if (!(Number.isFinite(minMs) && minMs >= 0)) throw new RangeError(`backoff.minMs must be >= 0, got ${minMs}`);
-  if (!(Number.isFinite(maxMs) && maxMs >= minMs)) throw new RangeError(`backoff.maxMs must be >= minMs, got ${maxMs}`);
-  if (!(Number.isFinite(factor) && factor >= 1)) throw new RangeError(`backoff.factor must be >= 1, got ${factor}`);
+  if (!(Number.isFinite(minMs) && minMs >= 0)) throw new RangeError(`${name}.minMs must be >= 0, got ${minMs}`);
+  if (!(Number.isFinite(maxMs) && maxMs >= minMs)) throw new RangeError(`${name}.maxMs must be >= minMs, got ${maxMs}`);
+  if (!(Number.isFinite(factor) && factor >= 1)) throw new RangeError(`${name}.factor must be >= 1, got ${factor}`);
 }

@@ -26,7 +26,8 @@ import {
   type TokenReason,
   type WebSocketLike,
 } from "./options.js";
-import { type PublishAck, PublishQueue, type QueuedPublish } from "./publish-queue.js";
+import type { PublishAck } from "./publish-queue.js";
+import { Publisher } from "./publisher.js";
 import { Requests } from "./requests.js";
 import type { ConnectionState, DisconnectReason } from "./state.js";
 import type { PresenceMember, Subscription } from "./subscription.js";
@@ -100,7 +101,7 @@ export class HeraldClient extends Emitter<ClientEvents> {
   private pingOut = false;
   private requests = new Requests();
   private readonly subs: Subscriptions;
-  private readonly publishes: PublishQueue;
+  private readonly publisher: Publisher;
   private welcome: WelcomeFrame | undefined;
   private authPending = false;
   private user: string | undefined;
@@ -112,7 +113,20 @@ export class HeraldClient extends Emitter<ClientEvents> {
   constructor(options: ClientOptions) {
     super();
     this.options = resolveOptions(options);
-    this.publishes = new PublishQueue(this.options.maxQueuedPublishes);
+    this.publisher = new Publisher(
+      {
+        connected: () => this.current.status === "connected",
+        request: (frame, ok, fail) => {
+          const id = this.requests.add(ok, fail, 0, "publish"); // the publish's own timer covers the wait
+          this.send({ ...frame, id });
+          return id;
+        },
+        drop: (id) => this.requests.drop(id),
+      },
+      this.options.maxQueuedPublishes,
+      this.options.publishRetry,
+      this.options.random,
+    );
     const wire: SubscriptionWire = {
       connected: () => this.current.status === "connected",
       request: (frame, ok, fail, what) => {
@@ -137,7 +151,7 @@ export class HeraldClient extends Emitter<ClientEvents> {
 
   /** Publishes waiting for a connection. */
   get queuedPublishes(): number {
-    return this.publishes.queued;
+    return this.publisher.queued;
   }
 
   /** Starts connecting (no-op unless closed). Returns the client. */
@@ -153,7 +167,7 @@ export class HeraldClient extends Emitter<ClientEvents> {
     if (this.current.status === "closed") return;
     this.teardown();
     this.setState({ status: "closed", reason: { kind: "client" } });
-    this.publishes.rejectAll(new HeraldClientError("client_closed", "the client was closed"));
+    this.publisher.rejectAll(new HeraldClientError("client_closed", "the client was closed"));
   }
 
   /**
@@ -178,35 +192,9 @@ export class HeraldClient extends Emitter<ClientEvents> {
     if (this.current.status === "closed" && this.current.reason.kind !== "idle") {
       return Promise.reject(new HeraldClientError("client_closed", "the client is closed; call connect() first"));
     }
-    return new Promise<PublishAck>((resolve, reject) => {
-      const frame: Omit<PublishFrame, "id"> = { type: "publish", topic, data, eventId: options.id ?? randomId() };
-      if (options.event !== undefined) frame.event = options.event;
-      const item = this.publishes.create(frame, resolve, reject);
-      const timeoutMs = options.timeoutMs ?? this.options.requestTimeoutMs;
-      if (timeoutMs > 0) {
-        // Armed now, so a publish never waits forever, online or offline.
-        item.timer = setTimeout(() => {
-          this.publishes.settle(item);
-          if (item.requestId !== undefined) this.requests.drop(item.requestId);
-          reject(
-            new HeraldClientError(
-              "request_timeout",
-              `publish to "${topic}": no ack within ${timeoutMs} ms (retrying with the same id is safe)`,
-            ),
-          );
-        }, timeoutMs);
-      }
-      if (this.current.status === "connected") {
-        this.sendPublish(item);
-        return;
-      }
-      try {
-        this.publishes.enqueue(item);
-      } catch (err) {
-        if (item.timer !== undefined) clearTimeout(item.timer);
-        reject(err);
-      }
-    });
+    const frame: Omit<PublishFrame, "id"> = { type: "publish", topic, data, eventId: options.id ?? randomId() };
+    if (options.event !== undefined) frame.event = options.event;
+    return this.publisher.publish(frame, options.timeoutMs ?? this.options.requestTimeoutMs);
   }
 
   /** Reads a topic's history (waits for the connection up to `timeoutMs`). */
@@ -380,7 +368,7 @@ export class HeraldClient extends Emitter<ClientEvents> {
     if ((this.current as ConnectionState).status !== "connected") return; // a listener closed the client
     this.startPing();
     this.subs.resubscribeAll();
-    for (const item of this.publishes.drain()) this.sendPublish(item);
+    this.publisher.pump();
   }
 
   private onMessage(data: unknown): void {
@@ -409,6 +397,8 @@ export class HeraldClient extends Emitter<ClientEvents> {
       case "error":
         if (typeof frame.id === "string" && this.requests.answer(frame.id, frame)) return;
         if (frame.type === "error") {
+          // The server dropped a frame for rate without reading it (no id): publishes in flight are retried.
+          if (frame.code === "rate_limited") this.publisher.rateLimited();
           this.emit("error", new HeraldClientError(frame.code as HeraldClientError["code"], String(frame.error)));
         }
         return;
@@ -496,7 +486,7 @@ export class HeraldClient extends Emitter<ClientEvents> {
         // closing a socket that never opened can throw in some implementations
       }
     }
-    this.publishes.requeueSent();
+    this.publisher.connectionLost();
     const old = this.requests;
     this.requests = new Requests();
     old.failAll(new HeraldClientError("connection_lost", "the connection was lost"));
@@ -509,7 +499,7 @@ export class HeraldClient extends Emitter<ClientEvents> {
     const terminal = (code !== undefined && !shouldReconnect(code)) || (staticToken && code === CloseCode.tokenExpired);
     if (terminal) {
       this.setState({ status: "closed", reason });
-      this.publishes.rejectAll(new HeraldClientError("client_closed", `closed: ${JSON.stringify(reason)}`));
+      this.publisher.rejectAll(new HeraldClientError("client_closed", `closed: ${JSON.stringify(reason)}`));
       return;
     }
     const delay = backoffDelay(this.options.backoff, this.attempt, this.options.random);
@@ -565,25 +555,6 @@ export class HeraldClient extends Emitter<ClientEvents> {
       const id = this.requests.add(resolve, reject, timeoutMs, what);
       this.send({ ...frame, id });
     });
-  }
-
-  private sendPublish(item: QueuedPublish): void {
-    const id = this.requests.add(
-      (ack) => {
-        this.publishes.settle(item);
-        item.resolve(ack as unknown as PublishAck);
-      },
-      (err) => {
-        if (err.code === "connection_lost") return; // requeued: resent after the reconnect
-        this.publishes.settle(item);
-        item.reject(err);
-      },
-      0, // the publish's own timer covers the wait
-      "publish",
-    );
-    item.requestId = id;
-    this.publishes.markSent(item);
-    this.send({ ...item.frame, id });
   }
 }
 

@@ -26,6 +26,7 @@ export {
 } from "./inbox.js";
 export type { ClientOptions, TokenProvider, TokenReason, WebSocketConstructor, WebSocketLike } from "./options.js";
 export type { PublishAck } from "./publish-queue.js";
+export { DEFAULT_PUBLISH_RETRY, type PublishRetryOptions } from "./publisher.js";
 export {
   type ConnectionState,
   type ConnectionStatus,

@@ -5,6 +5,7 @@
 import { type BackoffOptions, checkBackoff, DEFAULT_BACKOFF } from "./backoff.js";
 import { HeraldClientError } from "./errors.js";
 import { httpUrlOf } from "./inbox.js";
+import { DEFAULT_PUBLISH_RETRY, type PublishRetryOptions } from "./publisher.js";
 
 /** Why the client asks for a token. */
 export type TokenReason = "connect" | "refresh";
@@ -62,6 +63,13 @@ export interface ClientOptions {
   maxQueuedPublishes?: number;
   /** Topics a pattern subscription remembers positions for (duplicate detection). @default 10000 */
   maxTrackedTopics?: number;
+  /**
+   * Retrying publishes the server refused for rate (`rate_limited`): after a backoff with equal
+   * jitter (attempt n waits between half and all of min(maxMs, minMs·factorⁿ)) the queue is sent
+   * one publish at a time until it is empty; a publish refused `attempts` more times is rejected
+   * with `rate_limited`. @default {attempts: 5, minMs: 200, maxMs: 5000, factor: 2}
+   */
+  publishRetry?: Partial<PublishRetryOptions>;
   /** Random source in [0, 1) for backoff jitter (tests). @default Math.random */
   random?: () => number;
   /**
@@ -84,6 +92,7 @@ export interface ResolvedOptions {
   requestTimeoutMs: number;
   maxQueuedPublishes: number;
   maxTrackedTopics: number;
+  publishRetry: PublishRetryOptions;
   random: () => number;
   httpUrl: string;
   fetch: typeof fetch;
@@ -107,6 +116,11 @@ export function resolveOptions(options: ClientOptions): Readonly<ResolvedOptions
   }
   const backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
   checkBackoff(backoff);
+  const publishRetry = { ...DEFAULT_PUBLISH_RETRY, ...options.publishRetry };
+  checkBackoff(publishRetry, "publishRetry");
+  if (!(Number.isSafeInteger(publishRetry.attempts) && publishRetry.attempts >= 0)) {
+    throw new RangeError(`publishRetry.attempts must be an integer >= 0, got ${publishRetry.attempts}`);
+  }
   const resolved: ResolvedOptions = {
     url: options.url,
     token: options.token,
@@ -118,6 +132,7 @@ export function resolveOptions(options: ClientOptions): Readonly<ResolvedOptions
     requestTimeoutMs: nonNegative("requestTimeoutMs", options.requestTimeoutMs ?? 10_000),
     maxQueuedPublishes: nonNegative("maxQueuedPublishes", options.maxQueuedPublishes ?? 1000),
     maxTrackedTopics: nonNegative("maxTrackedTopics", options.maxTrackedTopics ?? 10_000),
+    publishRetry,
     random: options.random ?? Math.random,
     httpUrl: (options.httpUrl ?? httpUrlOf(options.url)).replace(/\/$/, ""),
     fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),

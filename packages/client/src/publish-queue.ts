@@ -31,6 +31,10 @@ export interface QueuedPublish {
   timer: ReturnType<typeof setTimeout> | undefined;
   /** Request id while sent on the current connection. */
   requestId: string | undefined;
+  /** Earlier requests of this publish that may still be answered (resent after a `rate_limited`). */
+  staleIds: string[];
+  /** Times the server refused it for rate. */
+  attempts: number;
 }
 
 export class PublishQueue {
@@ -51,7 +55,16 @@ export class PublishQueue {
   }
 
   create(frame: Omit<PublishFrame, "id">, resolve: QueuedPublish["resolve"], reject: QueuedPublish["reject"]) {
-    const item: QueuedPublish = { order: ++this.order, frame, resolve, reject, timer: undefined, requestId: undefined };
+    const item: QueuedPublish = {
+      order: ++this.order,
+      frame,
+      resolve,
+      reject,
+      timer: undefined,
+      requestId: undefined,
+      staleIds: [],
+      attempts: 0,
+    };
     return item;
   }
 
@@ -64,6 +77,30 @@ export class PublishQueue {
       );
     }
     this.waiting.push(item);
+  }
+
+  /** Whether the publish is still waiting or in flight. */
+  has(item: QueuedPublish): boolean {
+    return this.sent.has(item) || this.waiting.includes(item);
+  }
+
+  /** Publishes sent on the current connection and not acknowledged yet. */
+  sentItems(): QueuedPublish[] {
+    return [...this.sent];
+  }
+
+  /** Takes the oldest waiting publish (to send it now). */
+  shift(): QueuedPublish | undefined {
+    return this.waiting.shift();
+  }
+
+  /** Sent publishes go back to waiting, ahead of newer ones, in order (their request ids are kept). */
+  requeue(items: QueuedPublish[]): void {
+    if (items.length === 0) return;
+    for (const item of items) this.sent.delete(item);
+    this.waiting = [...items.filter((i) => !this.waiting.includes(i)), ...this.waiting].sort(
+      (a, b) => a.order - b.order,
+    );
   }
 
   markSent(item: QueuedPublish): void {

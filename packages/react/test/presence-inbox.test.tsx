@@ -101,12 +101,13 @@ test("usePresence: members and count kept by join/leave, refetched after a recon
   await waitFor(() => assert.equal(running.gateway.core.sessions.size, 0), { timeout: 5000 });
 });
 
+function Elsewhere() {
+  const { error } = usePresence("chat.general");
+  return <span data-testid="perr">{error?.code ?? ""}</span>;
+}
+
 test("usePresence outside a presence namespace reports forbidden", async () => {
   await ready;
-  function Elsewhere() {
-    const { error } = usePresence("chat.general");
-    return <span data-testid="perr">{error?.code ?? ""}</span>;
-  }
   const view = render(
     <HeraldProvider options={options("alice")}>
       <Elsewhere />
