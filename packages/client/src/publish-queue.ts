@@ -117,11 +117,14 @@ export class PublishQueue {
 
   /** The connection dropped: publishes without an ack wait again, ahead of newer ones, in order. */
   requeueSent(): void {
-    if (this.sent.size === 0) return;
     const again = [...this.sent];
     this.sent.clear();
-    for (const item of again) item.requestId = undefined;
     this.waiting = [...again, ...this.waiting].sort((a, b) => a.order - b.order);
+    // Request ids restart with each connection: no id of the old one may be dropped on the new one.
+    for (const item of this.waiting) {
+      item.requestId = undefined;
+      item.staleIds = [];
+    }
   }
 
   /** Takes every waiting publish (to send them now). */

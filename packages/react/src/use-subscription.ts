@@ -1,7 +1,6 @@
 /**
- * The building block of the topic hooks (and of `usePresence` / `useInbox` when those server
- * features land): holds one subscription for the component's lifetime, calls the latest
- * handlers, and reports the subscription's error.
+ * The building block of the topic hooks: holds one subscription for the component's lifetime,
+ * calls the latest handlers, and reports the subscription's error.
  */
 import type { HeraldClientError, HeraldEvent, ResetInfo, SubscribeOptions } from "@herald/client";
 import { useEffect, useRef, useState } from "react";
