@@ -84,7 +84,8 @@ export class Publisher {
           this.pump(); // it may have been the one paced publish in flight
         }, timeoutMs);
       }
-      if (this.wire.connected() && !this.careful && this.pause === undefined) {
+      // Straight out only when nothing waits ahead of it (e.g. a publish from a `state` listener before the queue drains).
+      if (this.wire.connected() && !this.careful && this.pause === undefined && this.queue.queued === 0) {
         this.send(item);
         return;
       }

@@ -82,12 +82,17 @@ export class Subscriptions {
   /**
    * A subscription held without presence is asked for it: the server cannot change a live
    * subscription, so it is unsubscribed and subscribed again from its position (the same exact
-   * recovery as a reconnect). Pending or in-flight ones pick the flag up on their next subscribe.
+   * recovery as a reconnect). One with a subscribe in flight switches when its ack arrives; one
+   * waiting for a connection subscribes with presence.
    */
   private watchPresence(sub: Subscription<unknown>, meta: Record<string, unknown> | undefined): void {
     sub.presence = true;
     if (sub.meta === undefined) sub.meta = meta;
     if (sub.status !== "subscribed" || sub.inflight !== undefined || !this.wire.connected()) return;
+    this.switchToPresence(sub);
+  }
+
+  private switchToPresence(sub: Subscription<unknown>): void {
     sub.status = "pending";
     this.wire.request(
       { type: "unsubscribe", topic: sub.name },
@@ -151,14 +156,19 @@ export class Subscriptions {
     const since = sub.since();
     const frame: Record<string, unknown> = { type: "subscribe", topic: sub.name };
     if (since !== undefined) frame.since = since;
-    if (sub.presence) frame.presence = true;
+    const withPresence = sub.presence;
+    if (withPresence) frame.presence = true;
     if (sub.meta !== undefined) frame.meta = sub.meta;
     sub.inflight = this.wire.request(
       frame,
       (ack) => {
         sub.inflight = undefined;
         if (sub.closing) this.finishRemoval(sub, true);
-        else sub.acked(ack as unknown as SubscribeAck, since);
+        else {
+          sub.acked(ack as unknown as SubscribeAck, since);
+          // Asked for presence while this subscribe (without it) was in flight: switch over now.
+          if (sub.presence && !withPresence && sub.status === "subscribed") this.switchToPresence(sub);
+        }
       },
       (err) => {
         sub.inflight = undefined;

@@ -14,7 +14,7 @@ import { StrictMode } from "react";
 import { WebSocket } from "ws";
 import { mintToken } from "../../server/src/auth/jwt.js";
 import { postJson, type Running, startGateway, TestClient } from "../../server/test/helpers.js";
-import { HeraldProvider, useInbox, usePresence } from "../src/index.js";
+import { HeraldProvider, useConnection, useInbox, usePresence, useTopic } from "../src/index.js";
 import { closeDom } from "./dom.js";
 
 const SECRET = "react-presence-secret-0123456789abcdef";
@@ -97,6 +97,57 @@ test("usePresence: members and count kept by join/leave, refetched after a recon
 
   bob.ws.close();
   await waitText("count", "1");
+  view.unmount();
+  await waitFor(() => assert.equal(running.gateway.core.sessions.size, 0), { timeout: 5000 });
+});
+
+function Status() {
+  return <span data-testid="status">{useConnection().status}</span>;
+}
+
+function Mixed() {
+  const { latest } = useTopic<{ n: number }>("room.mixed");
+  const { count, loading } = usePresence("room.mixed");
+  return (
+    <div>
+      <span data-testid="mcount">{loading ? "loading" : count}</span>
+      <span data-testid="mlatest">{latest?.data.n ?? "none"}</span>
+    </div>
+  );
+}
+
+test("useTopic and usePresence on one topic share a subscription that receives join/leave", async () => {
+  await ready;
+  const opts = options("alice");
+  const view = render(
+    <StrictMode>
+      <HeraldProvider options={opts}>
+        <Status />
+      </HeraldProvider>
+    </StrictMode>,
+  );
+  await waitText("status", "connected");
+  // Mounted while connected: useTopic's subscribe (without presence) is in flight when
+  // usePresence asks for presence, so the shared subscription switches over after its ack.
+  view.rerender(
+    <StrictMode>
+      <HeraldProvider options={opts}>
+        <Status />
+        <Mixed />
+      </HeraldProvider>
+    </StrictMode>,
+  );
+  await waitText("mcount", "1");
+  await act(async () => {
+    await running.gateway.publish("room.mixed", { n: 7 });
+  });
+  await waitText("mlatest", "7");
+  // Counted by the live join and leave (no refetch happens without a resubscribe).
+  const bob = await TestClient.connect(`${running.wsUrl}?token=${await mintToken(SECRET, "bob")}`);
+  await bob.request({ type: "subscribe", topic: "room.mixed" });
+  await waitText("mcount", "2");
+  bob.ws.close();
+  await waitText("mcount", "1");
   view.unmount();
   await waitFor(() => assert.equal(running.gateway.core.sessions.size, 0), { timeout: 5000 });
 });
