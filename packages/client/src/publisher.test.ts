@@ -1,0 +1,138 @@
+/**
+ * The publisher's retry of publishes refused for rate, on a scripted wire: refusals without an
+ * id send every publish in flight back in order without counting them, late acks still settle,
+ * the paced queue sends one publish at a time, attempts are bounded while paced, and a timeout
+ * or a lost connection never stalls the queue.
+ */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { HeraldClientError } from "./errors.js";
+import type { PublishAck } from "./publish-queue.js";
+import { Publisher, type PublishWire } from "./publisher.js";
+
+interface Sent {
+  id: string;
+  i: number;
+  ok(answer: Record<string, unknown>): void;
+  fail(error: HeraldClientError): void;
+}
+
+function setup(attempts = 5) {
+  const sent: Sent[] = [];
+  let next = 0;
+  let connected = true;
+  const dropped: string[] = [];
+  const wire: PublishWire = {
+    connected: () => connected,
+    request: (frame, ok, fail) => {
+      const id = `r${++next}`;
+      sent.push({ id, i: (frame.data as { i: number }).i, ok, fail });
+      return id;
+    },
+    drop: (id) => dropped.push(id),
+  };
+  const publisher = new Publisher(wire, 100, { attempts, minMs: 2, maxMs: 4, factor: 2 }, () => 0);
+  const ack = (s: Sent | undefined) => s?.ok({ type: "ack", seq: s.i } as Record<string, unknown>);
+  const pub = (i: number, timeoutMs = 0) =>
+    publisher.publish({ type: "publish", topic: "t", data: { i }, eventId: `e${i}` }, timeoutMs);
+  return { publisher, sent, dropped, ack, pub, setConnected: (v: boolean) => (connected = v) };
+}
+
+const tick = (ms = 15) => new Promise((r) => setTimeout(r, ms));
+
+test("a refusal without id: publishes in flight go back in order, paced one at a time; a late ack still counts", async () => {
+  const { publisher, sent, ack, pub } = setup();
+  const results: Promise<PublishAck>[] = [pub(1), pub(2), pub(3)];
+  assert.deepEqual(
+    sent.map((s) => s.i),
+    [1, 2, 3],
+    "pipelined while nothing was refused",
+  );
+  publisher.rateLimited();
+  assert.equal(publisher.queued, 3, "all three may be the refused one");
+  results.push(pub(4)); // made while paused: waits behind them
+  ack(sent[0]); // #1 had been accepted after all: its late ack settles it
+  assert.equal(publisher.queued, 3);
+  await tick();
+  assert.deepEqual(
+    sent.slice(3).map((s) => s.i),
+    [2],
+    "after the pause: one at a time, oldest first",
+  );
+  ack(sent[3]);
+  assert.deepEqual(
+    sent.slice(4).map((s) => s.i),
+    [3],
+  );
+  ack(sent[4]);
+  ack(sent[5]);
+  assert.deepEqual(
+    (await Promise.all(results)).map((a) => a.seq),
+    [1, 2, 3, 4],
+  );
+  void pub(5);
+  assert.equal(sent.at(-1)?.i, 5, "the queue drained: pipelining again");
+  assert.equal(publisher.queued, 0);
+});
+
+test("while paced, refusals count against the one publish in flight; past `attempts` it rejects with rate_limited", async () => {
+  const { publisher, sent, ack, pub } = setup(1);
+  const a = pub(1);
+  const b = pub(2);
+  publisher.rateLimited(); // pipelined: not counted
+  await tick();
+  assert.equal(sent.at(-1)?.i, 1);
+  publisher.rateLimited(); // paced: #1 refused (attempt 1 of 1 allowed)
+  await tick();
+  assert.equal(sent.at(-1)?.i, 1, "retried");
+  publisher.rateLimited(); // refused again: over the bound
+  await assert.rejects(
+    a,
+    (err: HeraldClientError) => err.code === "rate_limited" && /1 times|2 times/.test(err.message),
+  );
+  await tick();
+  assert.equal(sent.at(-1)?.i, 2, "the next one goes on");
+  ack(sent.at(-1));
+  assert.equal((await b).seq, 2);
+});
+
+test("an answer naming the request refuses exactly that publish; other errors reject at once", async () => {
+  const { sent, ack, pub } = setup();
+  const a = pub(1);
+  const b = pub(2);
+  sent[0]?.fail(new HeraldClientError("rate_limited", "slow down"));
+  ack(sent[1]); // #2 was accepted
+  await tick();
+  assert.equal(sent.at(-1)?.i, 1, "only #1 is resent");
+  ack(sent.at(-1));
+  assert.equal((await a).seq, 1);
+  assert.equal((await b).seq, 2);
+  const c = pub(3);
+  sent.at(-1)?.fail(new HeraldClientError("forbidden", "no"));
+  await assert.rejects(c, { code: "forbidden" });
+});
+
+test("a publish timing out while paced does not stall the queue; a lost connection ends the pause", async () => {
+  const { publisher, sent, ack, pub, setConnected } = setup();
+  const a = pub(1, 5);
+  const b = pub(2);
+  publisher.rateLimited();
+  await assert.rejects(a, { code: "request_timeout" });
+  await tick();
+  assert.equal(sent.at(-1)?.i, 2);
+  publisher.rateLimited(); // #2 refused while paced
+  setConnected(false);
+  publisher.connectionLost();
+  const c = pub(3);
+  assert.equal(publisher.queued, 2);
+  setConnected(true);
+  publisher.pump(); // reconnected: a fresh rate budget, pipelined again
+  assert.deepEqual(
+    sent.slice(-2).map((s) => s.i),
+    [2, 3],
+  );
+  ack(sent.at(-2));
+  ack(sent.at(-1));
+  assert.equal((await b).seq, 2);
+  assert.equal((await c).seq, 3);
+});
