@@ -93,7 +93,7 @@ export function useInbox<D = unknown>(options: UseInboxOptions = {}): InboxState
         if (s.status === "connected") {
           if (wasDown) fetchList(); // events may have been missed while away
           wasDown = false;
-        } else if (s.status === "disconnected") wasDown = true;
+        } else if (s.status === "disconnected" || s.status === "closed") wasDown = true;
       }),
     ];
     fetchList();
