@@ -13,7 +13,10 @@ import { join } from "node:path";
 import { after, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
+import { mintToken } from "../../server/src/auth/jwt.js";
+import type { HeraldConfigInput } from "../../server/src/config.js";
 import { createGateway } from "../../server/src/gateway.js";
+import { postJson } from "../../server/test/helpers.js";
 import { killConnections } from "./support.js";
 
 const CHROMIUM_ARGS = [
@@ -33,20 +36,28 @@ after(async () => {
   for (const c of cleanups.reverse()) await c();
 });
 
-test("the browser bundle receives live events from the real server in headless Chromium", async () => {
+let built: string | undefined;
+
+/** Builds the browser bundle once (into a temp directory). */
+function bundleText(): string {
+  if (built !== undefined) return built;
   const out = mkdtempSync(join(tmpdir(), "herald-browser-"));
   cleanups.push(() => rmSync(out, { recursive: true, force: true }));
   const script = fileURLToPath(new URL("../scripts/build-browser.mjs", import.meta.url));
   execFileSync(process.execPath, [script, out], { stdio: "pipe" });
-  const bundle = readFileSync(join(out, "herald-client.js"), "utf8");
-  // The build script already fails when `ws` or a `node:` module is bundled; nothing is left external either.
-  assert.ok(!/\brequire\(|\bimport\s*\(|^import\s/m.test(bundle), "the bundle loads no module at run time");
+  built = readFileSync(join(out, "herald-client.js"), "utf8");
+  return built;
+}
 
-  // The page and the gateway share one origin (the gateway attached to the app's HTTP server,
-  // as a real deployment would): the gateway accepts same-origin upgrades by default.
+/**
+ * The page and the gateway on one origin (the gateway attached to the app's HTTP server, as a
+ * real deployment would): the gateway accepts same-origin upgrades by default.
+ */
+async function serve(config: HeraldConfigInput = {}) {
+  const bundle = bundleText();
   const gateway = createGateway({
     defaultMetrics: false,
-    config: { log: { level: "silent" }, timeouts: { shutdownMs: 200 } },
+    config: { ...config, log: { level: "silent" }, timeouts: { shutdownMs: 200 } },
   });
   const html =
     "<!doctype html><html><body><ul id='events'></ul><script src='/herald-client.js'></script></body></html>";
@@ -64,7 +75,11 @@ test("the browser bundle receives live events from the real server in headless C
     await new Promise((resolve) => server.close(resolve));
   });
   const { port } = server.address() as AddressInfo;
-  const running = { gateway, wsUrl: `ws://127.0.0.1:${port}${gateway.config.server.wsPath}` };
+  const running = {
+    gateway,
+    url: `http://127.0.0.1:${port}`,
+    wsUrl: `ws://127.0.0.1:${port}${gateway.config.server.wsPath}`,
+  };
 
   const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
   cleanups.push(() => browser.close());
@@ -72,6 +87,16 @@ test("the browser bundle receives live events from the real server in headless C
   const pageErrors: string[] = [];
   page.on("pageerror", (err) => pageErrors.push(String(err)));
   await page.goto(`http://127.0.0.1:${port}/`);
+  // tsx (esbuild keepNames) wraps named functions in `__name(...)`; functions sent to the page need it.
+  await page.evaluate("globalThis.__name = (fn) => fn");
+  return { running, page, pageErrors };
+}
+
+test("the browser bundle receives live events from the real server in headless Chromium", async () => {
+  const bundle = bundleText();
+  // The build script already fails when `ws` or a `node:` module is bundled; nothing is left external either.
+  assert.ok(!/\brequire\(|\bimport\s*\(|^import\s/m.test(bundle), "the bundle loads no module at run time");
+  const { running, page, pageErrors } = await serve();
 
   await page.evaluate((url) => {
     const H = (window as unknown as { Herald: typeof import("../src/index.js") }).Herald;
@@ -121,5 +146,49 @@ test("the browser bundle receives live events from the real server in headless C
   assert.equal(ack.topic, "browser.out");
   assert.equal(ack.seq, 1);
   await page.evaluate(() => (window as unknown as { client: import("../src/index.js").HeraldClient }).client.close());
+  assert.deepEqual(pageErrors, []);
+});
+
+test("the inbox in Chromium: the browser's fetch with the socket's token, live notifications over its WebSocket", async () => {
+  const secret = "browser-inbox-secret-0123456789abcdef";
+  const key = "browser-inbox-api-key-0123456789";
+  const dir = mkdtempSync(join(tmpdir(), "herald-browser-inbox-"));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  const { running, page, pageErrors } = await serve({
+    auth: { jwtSecret: secret, apiKeys: [key], anonymous: false },
+    store: { path: join(dir, "inbox.db") },
+  });
+  const token = await mintToken(secret, "zoe");
+  await page.evaluate(
+    (args) => {
+      const H = (window as unknown as { Herald: typeof import("../src/index.js") }).Herald;
+      const w = window as unknown as Record<string, unknown>;
+      const titles: string[] = [];
+      const counts: number[] = [];
+      w.titles = titles;
+      w.counts = counts;
+      const client = H.createClient({ url: args.url, token: async () => args.token });
+      w.client = client;
+      client.on("notification", (n) => titles.push(n.title));
+      client.on("unreadCount", ({ unread }) => counts.push(unread));
+      client.connect();
+      return client.whenConnected();
+    },
+    { url: running.wsUrl, token },
+  );
+
+  await postJson(`${running.url}/api/users/zoe/notifications`, { title: "hello", message: "m" }, { "x-api-key": key });
+  await page.waitForFunction(() => (window as unknown as { counts: number[] }).counts.includes(1), null, {
+    timeout: 15_000,
+  });
+  const result = await page.evaluate(async () => {
+    const client = (window as unknown as { client: import("../src/index.js").HeraldClient }).client;
+    const page1 = await client.inbox.list();
+    const unread = await client.inbox.markRead(page1.notifications[0]?.id ?? "");
+    client.close();
+    return { titles: page1.notifications.map((n) => n.title), listed: page1.unread, unread };
+  });
+  assert.deepEqual(result, { titles: ["hello"], listed: 1, unread: 0 });
+  assert.deepEqual(await page.evaluate(() => (window as unknown as { titles: string[] }).titles), ["hello"]);
   assert.deepEqual(pageErrors, []);
 });
