@@ -10,7 +10,7 @@ import { TokenBucket } from "./token-bucket.js";
 
 /** What a transport needs of a session to enforce the rate. */
 export interface RateLimitedPeer {
-  error(code: "rate_limited", message: string): void;
+  error(code: "rate_limited", message: string, id?: string): void;
   close(code: number, reason: string): void;
 }
 
@@ -37,8 +37,11 @@ export class InboundRate {
     return ++this.strikes >= this.limits.rateLimitStrikes ? "close" : "limited";
   }
 
-  /** Admits a frame or answers the peer; true when the frame may be handled. */
-  admitFrom(peer: RateLimitedPeer): boolean {
+  /**
+   * Admits a frame or answers the peer; true when the frame may be handled. `idOf` reads the
+   * dropped frame's request id (only when it is dropped) so the client knows which request failed.
+   */
+  admitFrom(peer: RateLimitedPeer, idOf?: () => string | undefined): boolean {
     const verdict = this.admit();
     if (verdict === "ok") return true;
     if (verdict === "close") peer.close(CloseCode.rateLimited, "inbound frame rate exceeded repeatedly");
@@ -47,6 +50,7 @@ export class InboundRate {
       peer.error(
         "rate_limited",
         `more than ${rate} frames per second; frame dropped (retry in ${this.retryAfterMs} ms)`,
+        idOf?.(),
       );
     }
     return false;
@@ -55,4 +59,25 @@ export class InboundRate {
   get retryAfterMs(): number {
     return this.bucket?.retryAfterMs ?? 0;
   }
+}
+
+const ID_FIELD = /"id"\s*:\s*(?:"((?:[^"\\]){1,128})"|(-?\d{1,16})[,}\s])/;
+
+/**
+ * The request id of a raw frame that is dropped unparsed: read from the frame's top level
+ * before any nested object or array (where an `"id"` could belong to the data), at most 512
+ * bytes in. `undefined` when it cannot be read cheaply and unambiguously.
+ */
+export function requestIdOf(frame: Buffer): string | undefined {
+  const head = frame.toString("latin1", 0, Math.min(frame.length, 512));
+  let end = head.length;
+  for (let i = 1; i < head.length; i++) {
+    const c = head.charCodeAt(i);
+    if (c === 123 /* { */ || c === 91 /* [ */) {
+      end = i;
+      break;
+    }
+  }
+  const m = ID_FIELD.exec(head.slice(0, end + 1));
+  return m === null ? undefined : (m[1] ?? m[2]);
 }

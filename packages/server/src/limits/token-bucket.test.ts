@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { ConnectionRate } from "./connection-rate.js";
-import { InboundRate } from "./inbound-rate.js";
+import { InboundRate, requestIdOf } from "./inbound-rate.js";
 import { TokenBucket } from "./token-bucket.js";
 
 function clock(start = 1_000_000) {
@@ -79,5 +79,17 @@ describe("ConnectionRate", () => {
     s.admit("y");
     s.admit("z"); // map full: "x" and "y"... refilled ones go
     assert.equal(s.admit("busy"), false, "the busy address was not forgotten");
+  });
+});
+
+describe("requestIdOf", () => {
+  it("reads a top-level request id of a dropped frame, never one inside the data", () => {
+    const id = (s: string) => requestIdOf(Buffer.from(s));
+    assert.equal(id('{"type":"publish","id":"r7","topic":"a","data":{"id":"inner"}}'), "r7");
+    assert.equal(id('{"id":12,"type":"ping"}'), "12");
+    assert.equal(id('{"type":"publish","topic":"a","data":{"id":"inner"},"id":"late"}'), undefined);
+    assert.equal(id('{"type":"publish","topic":"a","data":[1,{"id":"x"}]}'), undefined);
+    assert.equal(id("not json at all"), undefined);
+    assert.equal(id(`{"id":"${"x".repeat(200)}"}`), undefined);
   });
 });

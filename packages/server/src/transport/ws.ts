@@ -10,7 +10,7 @@ import { type WebSocket, WebSocketServer } from "ws";
 import type { GatewayCore } from "../core.js";
 import type { OutboundEvent } from "../hub/outbound.js";
 import { parseJson } from "../json.js";
-import { InboundRate } from "../limits/inbound-rate.js";
+import { InboundRate, requestIdOf } from "../limits/inbound-rate.js";
 import { Session, toHeraldError } from "../session.js";
 import { Corker } from "./coalesce.js";
 import type { Transport } from "./transport.js";
@@ -176,7 +176,7 @@ export class WsEndpoint {
     });
     const rate = new InboundRate(this.core.config.limits);
     ws.on("message", (data, isBinary) => {
-      if (rate.admitFrom(session)) this.onMessage(session, data as Buffer, isBinary);
+      if (rate.admitFrom(session, () => requestIdOf(data as Buffer))) this.onMessage(session, data as Buffer, isBinary);
     });
     ws.on("error", (err) => {
       this.core.log.debug({ err, session: session.id }, "websocket error");
