@@ -118,7 +118,7 @@ export class HeraldClient extends Emitter<ClientEvents> {
         connected: () => this.current.status === "connected",
         request: (frame, ok, fail) => {
           const id = this.requests.add(ok, fail, 0, "publish"); // the publish's own timer covers the wait
-          this.send({ ...frame, id });
+          this.send({ id, ...frame }); // id first: a frame dropped for rate is answered with it
           return id;
         },
         drop: (id) => this.requests.drop(id),
@@ -131,7 +131,7 @@ export class HeraldClient extends Emitter<ClientEvents> {
       connected: () => this.current.status === "connected",
       request: (frame, ok, fail, what) => {
         const id = this.requests.add(ok, fail, this.options.requestTimeoutMs, what);
-        this.send({ ...frame, id });
+        this.send({ id, ...frame }); // id first: a frame dropped for rate is answered with it
         return id;
       },
       stalled: () => this.abort({ kind: "timeout", what: "subscribe" }),
@@ -553,7 +553,7 @@ export class HeraldClient extends Emitter<ClientEvents> {
   private request(frame: Record<string, unknown>, timeoutMs: number, what: string): Promise<Record<string, unknown>> {
     return new Promise((resolve, reject) => {
       const id = this.requests.add(resolve, reject, timeoutMs, what);
-      this.send({ ...frame, id });
+      this.send({ id, ...frame }); // id first: a frame dropped for rate is answered with it
     });
   }
 }
