@@ -12,24 +12,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
 import { mintToken } from "../../server/src/auth/jwt.js";
 import type { HeraldConfigInput } from "../../server/src/config.js";
 import { createGateway } from "../../server/src/gateway.js";
+import { launchChromium } from "../../server/test/chromium.js";
 import { postJson } from "../../server/test/helpers.js";
 import { killConnections } from "./support.js";
-
-const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-dev-shm-usage",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--disable-default-apps",
-];
 
 const cleanups: Array<() => Promise<void> | void> = [];
 after(async () => {
@@ -81,7 +69,7 @@ async function serve(config: HeraldConfigInput = {}) {
     wsUrl: `ws://127.0.0.1:${port}${gateway.config.server.wsPath}`,
   };
 
-  const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+  const browser = await launchChromium();
   cleanups.push(() => browser.close());
   const page = await browser.newPage();
   const pageErrors: string[] = [];

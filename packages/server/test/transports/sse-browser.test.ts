@@ -4,27 +4,15 @@
 import assert from "node:assert/strict";
 import type { ServerResponse } from "node:http";
 import { describe, it } from "node:test";
-import { chromium } from "playwright-core";
+import { launchChromium } from "../chromium.js";
 import { startGateway } from "../helpers.js";
-
-const FLAGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-dev-shm-usage",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--disable-default-apps",
-];
 
 type Got = { topic: string; seq: number; data: unknown };
 
 describe("SSE in a real browser", () => {
   it("resumes with Last-Event-ID after a drop and receives exactly what it missed", async () => {
     const g = await startGateway({ sse: { retryMs: 300 } });
-    const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: FLAGS });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage();
       await page.goto(`${g.url}/healthz`); // same origin as /sse

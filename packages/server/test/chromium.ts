@@ -1,0 +1,24 @@
+/**
+ * Headless Debian Chromium for browser tests (playwright-core cannot download its own browser
+ * here; `.ci/run` installs the `chromium` package). The flags keep it off the network: without
+ * them it keeps trying, and failing, to reach Google's hosts.
+ */
+import { type Browser, chromium } from "playwright-core";
+
+export const CHROMIUM_PATH = "/usr/bin/chromium";
+
+export const CHROMIUM_ARGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-dev-shm-usage",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--disable-default-apps",
+];
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+}
