@@ -104,6 +104,7 @@ export class Session implements PresenceWatcher {
     if (this.core.config.auth.anonymous) {
       this.bindPrincipal(this.core.anonymous);
       await this.welcome();
+      this.bindImplicit(undefined);
       return;
     }
     this.authTimer = setTimeout(() => {
@@ -142,10 +143,21 @@ export class Session implements PresenceWatcher {
     this.core.hub.remove(sub);
   }
 
-  private bindPrincipal(principal: Principal): void {
+  /** Sets who the session is; returns who it was. */
+  private bindPrincipal(principal: Principal): Principal | undefined {
     const before = this.principal;
     this.core.sessions.rebind(this, before, principal);
     this.principal = principal;
+    return before;
+  }
+
+  /**
+   * Subscribes the session to `broadcast` and its user's personal topic. Called after `welcome`
+   * went out, so no event can reach a client before its welcome.
+   */
+  private bindImplicit(before: Principal | undefined): void {
+    const principal = this.principal;
+    if (this.closed || principal === undefined) return;
     this.addInternal(BROADCAST_TOPIC);
     if (before !== undefined && !before.anonymous && before.user !== principal.user) {
       this.dropInternal(personalTopic(before.user));
@@ -171,12 +183,12 @@ export class Session implements PresenceWatcher {
       this.error("forbidden", "a refreshed token must be for the same user", requestId);
       return;
     }
-    this.bindPrincipal(principal);
+    const before = this.bindPrincipal(principal);
     if (this.authTimer) clearTimeout(this.authTimer);
     this.scheduleExpiry();
     if (first) await this.welcome();
-    else this.ack(requestId, { user: principal.user });
-    if (first && requestId !== undefined) this.ack(requestId, { user: principal.user });
+    this.bindImplicit(before);
+    if (!first || requestId !== undefined) this.ack(requestId, { user: principal.user });
   }
 
   private scheduleExpiry(): void {
