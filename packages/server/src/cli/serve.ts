@@ -28,6 +28,8 @@ export async function serve(options: { config?: string; port?: number; host?: st
       },
     );
   };
+  // A stray rejected promise must not take every connection down with it: log it, keep serving.
+  process.on("unhandledRejection", (err) => gateway.log.error({ err }, "unhandled promise rejection"));
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));
 }
