@@ -3,10 +3,8 @@ import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, describe, it } from "node:test";
 import { resolveConfig } from "../../src/config.js";
-import { RedisBroker } from "../../src/engine/broker-redis.js";
-import { Namespaces } from "../../src/hub/namespaces.js";
 import { brokerSuite } from "../suites/broker.suite.js";
-import { dropPrefix } from "./redis-helpers.js";
+import { dropPrefix, redisBroker } from "./redis-helpers.js";
 
 const prefix = `herald-test-${randomUUID().slice(0, 8)}`;
 after(() => dropPrefix(prefix));
@@ -14,12 +12,7 @@ after(() => dropPrefix(prefix));
 brokerSuite(
   "redis",
   async (config) => {
-    const b = new RedisBroker({
-      namespaces: new Namespaces(config.namespaces),
-      recovery: config.recovery,
-      idempotency: config.idempotency,
-      keyPrefix: prefix,
-    });
+    const b = redisBroker(prefix, config);
     await b.start();
     return b;
   },
@@ -35,12 +28,7 @@ describe("Redis broker: retention by age", () => {
       namespaces: [{ prefix: "short", history: { size: 100, ttlSeconds: 1 } }],
       recovery: { maxEvents: 50, streamSize: 1000, streamTtlSeconds: 1 },
     });
-    const b = new RedisBroker({
-      namespaces: new Namespaces(config.namespaces),
-      recovery: config.recovery,
-      idempotency: config.idempotency,
-      keyPrefix: prefix,
-    });
+    const b = redisBroker(prefix, config);
     await b.start();
     try {
       const topic = `short.${randomUUID().slice(0, 8)}`;

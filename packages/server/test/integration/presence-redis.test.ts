@@ -3,24 +3,18 @@ import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, describe, it } from "node:test";
 import { resolveConfig } from "../../src/config.js";
-import { RedisBroker } from "../../src/engine/broker-redis.js";
+import type { RedisBroker } from "../../src/engine/broker-redis.js";
 import type { PresenceChange, PresenceStore } from "../../src/engine/presence.js";
 import { RedisPresence } from "../../src/engine/presence-redis.js";
-import { Namespaces } from "../../src/hub/namespaces.js";
 import { presenceSuite } from "../suites/presence.suite.js";
-import { dropPrefix } from "./redis-helpers.js";
+import { dropPrefix, redisBroker } from "./redis-helpers.js";
 
 const prefix = `herald-test-${randomUUID().slice(0, 8)}`;
 const config = resolveConfig({});
 const brokers = new Map<PresenceStore, RedisBroker>();
 
 async function node(ttlSeconds = 30): Promise<RedisPresence> {
-  const broker = new RedisBroker({
-    namespaces: new Namespaces(config.namespaces),
-    recovery: config.recovery,
-    idempotency: config.idempotency,
-    keyPrefix: prefix,
-  });
+  const broker = redisBroker(prefix, config);
   await broker.start();
   const p = new RedisPresence(broker, ttlSeconds);
   await p.start();

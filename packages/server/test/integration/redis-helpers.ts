@@ -1,5 +1,8 @@
 /** Helpers for tests against the real local Redis. */
 import { Redis } from "ioredis";
+import { DEFAULTS, type HeraldConfig } from "../../src/config.js";
+import { RedisBroker } from "../../src/engine/broker-redis.js";
+import { Namespaces } from "../../src/hub/namespaces.js";
 
 export const REDIS_URL = process.env.HERALD_TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 
@@ -20,4 +23,17 @@ export async function dropPrefix(prefix: string): Promise<void> {
   } finally {
     r.disconnect();
   }
+}
+
+/** A Redis broker (not started) for `config`'s namespaces, under its own key prefix. */
+export function redisBroker(
+  keyPrefix: string,
+  config: Pick<HeraldConfig, "namespaces" | "recovery" | "idempotency"> = DEFAULTS,
+): RedisBroker {
+  return new RedisBroker({
+    namespaces: new Namespaces(config.namespaces),
+    recovery: config.recovery,
+    idempotency: config.idempotency,
+    keyPrefix,
+  });
 }

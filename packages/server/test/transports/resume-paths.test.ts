@@ -4,10 +4,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { io } from "socket.io-client";
-import { DEFAULTS } from "../../src/config.js";
-import { RedisBroker } from "../../src/engine/broker-redis.js";
-import { Namespaces } from "../../src/hub/namespaces.js";
 import { sleep, startGateway } from "../helpers.js";
+import { redisBroker } from "../integration/redis-helpers.js";
 import { SseConnection, sseUrl } from "./sse-harness.js";
 
 type Meta = { topic: string; epoch: string; seq: number };
@@ -66,13 +64,7 @@ describe("resume paths", () => {
 
   it("an SSE stream resumes on another node with the same Last-Event-ID", async () => {
     const keyPrefix = `herald-sse-${process.pid}-${Date.now().toString(36)}`;
-    const broker = () =>
-      new RedisBroker({
-        namespaces: new Namespaces(DEFAULTS.namespaces),
-        recovery: DEFAULTS.recovery,
-        idempotency: DEFAULTS.idempotency,
-        keyPrefix,
-      });
+    const broker = () => redisBroker(keyPrefix);
     const a = await startGateway({}, { broker: broker() });
     const b = await startGateway({}, { broker: broker() });
     try {

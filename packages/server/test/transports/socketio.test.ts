@@ -5,10 +5,8 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { io, type Socket } from "socket.io-client";
 import { mintToken } from "../../src/auth/jwt.js";
-import { DEFAULTS } from "../../src/config.js";
-import { RedisBroker } from "../../src/engine/broker-redis.js";
-import { Namespaces } from "../../src/hub/namespaces.js";
 import { sleep, startGateway, TestClient } from "../helpers.js";
+import { redisBroker } from "../integration/redis-helpers.js";
 
 const secret = "socketio-test-secret-0123456789abcdef";
 
@@ -181,13 +179,7 @@ describe("Socket.IO transport", () => {
 
   it("delivers across two nodes on the Redis engine, like native clients, without a Socket.IO adapter", async () => {
     const keyPrefix = `herald-sio-${process.pid}-${Date.now().toString(36)}`;
-    const broker = () =>
-      new RedisBroker({
-        namespaces: new Namespaces(DEFAULTS.namespaces),
-        recovery: DEFAULTS.recovery,
-        idempotency: DEFAULTS.idempotency,
-        keyPrefix,
-      });
+    const broker = () => redisBroker(keyPrefix);
     const a = await startGateway({}, { broker: broker() });
     const b = await startGateway({}, { broker: broker() });
     const socket = io(a.url, { reconnection: false, forceNew: true, transports: ["websocket"] });
