@@ -204,11 +204,6 @@ export class PostgresStore implements Store {
     return rows.length === 0 ? undefined : JSON.parse(rows[0].value);
   }
 
-  async eventById(id: string): Promise<HeraldEvent | undefined> {
-    const { rows } = await this.db.query<EventRow>("SELECT * FROM herald_events WHERE id = $1 LIMIT 1", [id]);
-    return rows.length === 0 ? undefined : eventOf(rows[0] as EventRow);
-  }
-
   async trim(topic: string, uptoSeq: number, before: number): Promise<number> {
     return this.tx(async (c) => {
       const r = await c.query(

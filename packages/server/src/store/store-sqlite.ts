@@ -135,11 +135,6 @@ export class SqliteStore implements Store {
     return row === undefined ? undefined : JSON.parse(row.value);
   }
 
-  async eventById(id: string): Promise<HeraldEvent | undefined> {
-    const row = this.conn.prepare("SELECT * FROM herald_events WHERE id = ? LIMIT 1").get(id) as EventRow | undefined;
-    return row === undefined ? undefined : eventOf(row);
-  }
-
   async trim(topic: string, uptoSeq: number, before: number): Promise<number> {
     const db = this.conn;
     return db.transaction(() => {

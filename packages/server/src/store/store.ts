@@ -89,8 +89,6 @@ export interface Store {
   streamTail(limit: number): Promise<HeraldEvent[]>;
   /** The stream position last committed, if any. */
   streamPosition(): Promise<{ epoch: string; offset: number } | undefined>;
-  /** The event with this id, if still kept. */
-  eventById(id: string): Promise<HeraldEvent | undefined>;
   /**
    * Removes events of `topic` with seq <= `uptoSeq` or timestamp < `before`, and raises the
    * trimmed offset to the highest offset removed. Returns how many were removed.

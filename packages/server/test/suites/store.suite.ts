@@ -44,8 +44,6 @@ export function storeSuite(name: string, h: StoreHarness): void {
         assert.deepEqual(await s.events("a", 1, 1), [batch[2]]);
         assert.deepEqual(await s.streamTail(3), [batch[1], batch[2], batch[3]]);
         assert.deepEqual(await s.streamPosition(), { epoch: "s1", offset: 7 });
-        assert.deepEqual(await s.eventById("a-2"), batch[2]);
-        assert.equal(await s.eventById("nope"), undefined);
       } finally {
         await h.done(s);
       }
