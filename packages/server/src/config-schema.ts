@@ -290,8 +290,11 @@ export const configSchema = {
     log: {
       type: "object",
       additionalProperties: false,
-      required: ["level"],
-      properties: { level: { enum: ["fatal", "error", "warn", "info", "debug", "trace", "silent"] } },
+      required: ["level", "accessLog"],
+      properties: {
+        level: { enum: ["fatal", "error", "warn", "info", "debug", "trace", "silent"] },
+        accessLog: { type: "boolean" },
+      },
     },
   },
 } as const;

@@ -294,6 +294,8 @@ export interface HeraldConfig {
   log: {
     /** pino level: fatal, error, warn, info, debug, trace, silent. @default "info" */
     level: string;
+    /** One info line per HTTP API request (method, path, status, duration). @default false */
+    accessLog: boolean;
   };
 }
 
@@ -369,7 +371,7 @@ export const DEFAULTS: HeraldConfig = {
   socketio: { enabled: true, path: "/socket.io" },
   sse: { enabled: true, path: "/sse", retryMs: 2000 },
   endpoints: [],
-  log: { level: "info" },
+  log: { level: "info", accessLog: false },
 };
 
 /** Configuration that cannot be used; `problems` lists each reason with its path. */
@@ -390,6 +392,7 @@ export const ENV_OVERRIDES: Record<string, { path: string[]; kind: "string" | "i
   HERALD_JWT_SECRET: { path: ["auth", "jwtSecret"], kind: "string" },
   HERALD_ANONYMOUS: { path: ["auth", "anonymous"], kind: "bool" },
   HERALD_LOG_LEVEL: { path: ["log", "level"], kind: "string" },
+  HERALD_ACCESS_LOG: { path: ["log", "accessLog"], kind: "bool" },
   HERALD_ENGINE: { path: ["engine", "type"], kind: "string" },
   HERALD_REDIS_URL: { path: ["engine", "redisUrl"], kind: "string" },
   HERALD_KEY_PREFIX: { path: ["engine", "keyPrefix"], kind: "string" },

@@ -10,6 +10,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import { requireApiKey } from "./api/auth.js";
 import { registerErrorHandling } from "./api/errors.js";
 import { registerHealthRoutes } from "./api/health.js";
+import { registerRequestObservers } from "./api/observe.js";
 import { registerPresenceRoutes } from "./api/presence.js";
 import { registerPublishRoutes } from "./api/publish.js";
 import { registerTopicRoutes } from "./api/topics.js";
@@ -96,6 +97,8 @@ export class Gateway {
     const durableBroker = config.engine.type === "redis" ? undefined : this.storage.broker(options.broker, namespaces);
     if (durableBroker !== undefined) options = { ...options, broker: durableBroker };
     const engine = new Engine(config, namespaces, options.broker);
+    // Every line says which node wrote it (a logger passed in is the application's own: left as is).
+    if (options.logger === undefined) log.setBindings({ node: engine.cluster.nodeId });
     const broker = engine.broker;
     const authenticator = options.authenticator ?? authenticatorFromConfig(config.auth) ?? new NoTokens();
     const hub = new Hub();
@@ -148,6 +151,7 @@ export class Gateway {
       }
     });
     registerHttpRateLimit(this.http, config);
+    registerRequestObservers(this.http, this.core);
     registerErrorHandling(this.http, this.core);
     const guard = requireApiKey(new ApiKeys(config.auth.apiKeys, config.auth.scopedApiKeys));
     registerPublishRoutes(this.http, this.core, guard);
