@@ -315,8 +315,18 @@ export class HeraldClient extends Emitter<ClientEvents> {
     ws.onclose = (event) => {
       if (this.ws === ws) this.onClose(event.code, event.reason);
     };
-    ws.onerror = () => {}; // a close event always follows
+    this.refusedStatus = undefined;
+    // A close event always follows. Node's `ws` names the HTTP status of a refused upgrade
+    // ("Unexpected server response: 401"); browsers hide it and report a plain 1006.
+    ws.onerror = (event) => {
+      if (this.ws !== ws) return;
+      const m = /Unexpected server response: (\d{3})/.exec(String((event as { message?: unknown })?.message ?? ""));
+      if (m) this.refusedStatus = Number(m[1]);
+    };
   }
+
+  /** The HTTP status that refused the current upgrade, when the WebSocket implementation tells. */
+  private refusedStatus: number | undefined;
 
   private async token(reason: TokenReason): Promise<string | undefined> {
     const source = this.options.token;
@@ -453,9 +463,21 @@ export class HeraldClient extends Emitter<ClientEvents> {
     const told = this.serverDisconnect;
     let reason: DisconnectReason;
     let effective: number | undefined = code;
+    const refused =
+      this.refusedStatus === 401
+        ? CloseCode.unauthorized
+        : this.refusedStatus === 403
+          ? CloseCode.forbiddenOrigin
+          : undefined;
     if (told !== undefined) {
       reason = { kind: "server", code: told.code, message: told.reason };
       effective = told.code;
+    } else if (refused !== undefined) {
+      // A refused upgrade is as final as the close code it stands for: 401 a bad token (4500),
+      // 403 an origin not allowed (4504). Retrying would only repeat it.
+      const why = refused === CloseCode.unauthorized ? "token refused" : "origin not allowed";
+      reason = { kind: "server", code: refused, message: `HTTP ${this.refusedStatus} on the upgrade: ${why}` };
+      effective = refused;
     } else if (code === 1005 || code === 1006) reason = { kind: "network", code };
     else reason = { kind: "server", code, message };
     this.lost(reason, effective);

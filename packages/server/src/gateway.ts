@@ -8,6 +8,7 @@ import type { Duplex } from "node:stream";
 import { BROADCAST_TOPIC, CloseCode, HeraldError, type HeraldEvent, personalTopic } from "@herald/protocol";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import { requireApiKey } from "./api/auth.js";
+import { registerCors } from "./api/cors.js";
 import { registerErrorHandling } from "./api/errors.js";
 import { registerHealthRoutes } from "./api/health.js";
 import { registerRequestObservers } from "./api/observe.js";
@@ -102,7 +103,7 @@ export class Gateway {
     const broker = engine.broker;
     const authenticator = options.authenticator ?? authenticatorFromConfig(config.auth) ?? new NoTokens();
     const hub = new Hub();
-    this.upgradeGuard = new UpgradeGuard(config);
+    this.upgradeGuard = new UpgradeGuard(config, log);
     this.core = new GatewayCore(
       config,
       VERSION,
@@ -152,6 +153,7 @@ export class Gateway {
     });
     registerHttpRateLimit(this.http, config);
     registerRequestObservers(this.http, this.core);
+    registerCors(this.http, config);
     registerErrorHandling(this.http, this.core);
     const guard = requireApiKey(new ApiKeys(config.auth.apiKeys, config.auth.scopedApiKeys));
     registerPublishRoutes(this.http, this.core, guard);

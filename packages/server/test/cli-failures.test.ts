@@ -153,7 +153,7 @@ describe("herald CLI failures", () => {
     }
   });
 
-  it("serve exits on SIGTERM even when its stdout reader went away", async () => {
+  it("serve logs JSON lines with pid and node, and exits on SIGTERM after its stdout reader went away", async () => {
     const child = spawn(process.execPath, [...HERALD, "serve", "--port", "0", "--host", "127.0.0.1"], {
       env: { ...process.env, HERALD_LOG_LEVEL: "info" },
       stdio: ["ignore", "pipe", "ignore"],
@@ -164,12 +164,18 @@ describe("herald CLI failures", () => {
         const t = setTimeout(() => reject(new Error(`no listening line: ${out}`)), 60_000);
         child.stdout.on("data", (d) => {
           out += d;
-          if (/listening on http/.test(out)) {
+          if (/listening on http.*\n/.test(out)) {
             clearTimeout(t);
             resolve();
           }
         });
       });
+      // Startup output is JSON only, each line naming its process and node.
+      for (const line of out.split("\n").filter((l) => l.length > 0)) {
+        const entry = JSON.parse(line) as { pid?: unknown; node?: unknown };
+        assert.equal(entry.pid, child.pid, line);
+        assert.equal(typeof entry.node, "string", line);
+      }
       // Like `herald serve | head -1`: the reader is gone, later log lines hit a closed pipe.
       child.stdout.destroy();
       const exited = once(child, "exit");
