@@ -164,7 +164,7 @@ export const configSchema = {
       properties: {
         anonymous: { type: "boolean" },
         apiKeys: { type: "array", items: { type: "string", minLength: 16 } },
-        jwtSecret: { type: "string", minLength: 16 },
+        jwtSecret: { type: "string", minLength: 32 },
         jwt: {
           type: "object",
           additionalProperties: false,

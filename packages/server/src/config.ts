@@ -449,10 +449,20 @@ function deepFreeze<T>(v: T): T {
 const ajv = new Ajv({ allErrors: true, strict: true, useDefaults: false });
 const validate = ajv.compile(configSchema);
 
+/** `config.namespaces[0].history`: list items numbered from 0 in brackets, as every other check does. */
+export function configPath(instancePath: string): string {
+  const segments = instancePath.split("/").slice(1);
+  return `config${segments.map((s) => (/^\d+$/.test(s) ? `[${s}]` : `.${s}`)).join("")}`;
+}
+
 function describe(e: ErrorObject): string {
-  const where = e.instancePath === "" ? "config" : `config${e.instancePath.replace(/\//g, ".")}`;
+  const where = configPath(e.instancePath);
   if (e.keyword === "additionalProperties") {
     return `${where}: unknown option "${(e.params as { additionalProperty: string }).additionalProperty}"`;
+  }
+  if (e.keyword === "enum") {
+    const allowed = (e.params as { allowedValues: unknown[] }).allowedValues;
+    return `${where} must be one of ${allowed.map((v) => JSON.stringify(v)).join(", ")}`;
   }
   return `${where} ${e.message ?? "is invalid"}`;
 }
@@ -500,17 +510,34 @@ export function resolveConfig(input: unknown = {}, env: Record<string, string | 
   const merged = merge(DEFAULTS, rest) as Record<string, unknown>;
   let defaultNs: unknown = DEFAULT_NAMESPACE;
   const others: unknown[] = [];
+  // The merged list puts the default namespace first; errors must name the user's own index.
+  let defaultIndex = -1;
+  const otherIndex: number[] = [];
   if (namespaces !== undefined) {
     if (!Array.isArray(namespaces)) throw new ConfigError(["config.namespaces must be an array"]);
-    for (const ns of namespaces) {
-      if (isPlainObject(ns) && ns.prefix === "") defaultNs = merge(DEFAULT_NAMESPACE, ns);
-    }
-    for (const ns of namespaces) {
-      if (!(isPlainObject(ns) && ns.prefix === "")) others.push(merge(defaultNs, ns));
-    }
+    namespaces.forEach((ns, i) => {
+      if (isPlainObject(ns) && ns.prefix === "") {
+        defaultNs = merge(DEFAULT_NAMESPACE, ns);
+        defaultIndex = i;
+      }
+    });
+    namespaces.forEach((ns, i) => {
+      if (!(isPlainObject(ns) && ns.prefix === "")) {
+        others.push(merge(defaultNs, ns));
+        otherIndex.push(i);
+      }
+    });
   }
   merged.namespaces = [defaultNs, ...others];
-  if (!validate(merged)) throw new ConfigError((validate.errors ?? []).map(describe));
+  if (!validate(merged)) {
+    const userIndex = [defaultIndex, ...otherIndex];
+    const renumber = (e: ErrorObject): ErrorObject => {
+      const m = /^\/namespaces\/(\d+)(.*)$/.exec(e.instancePath);
+      const i = m ? userIndex[Number(m[1])] : undefined;
+      return i === undefined || i < 0 ? e : { ...e, instancePath: `/namespaces/${i}${m?.[2] ?? ""}` };
+    };
+    throw new ConfigError((validate.errors ?? []).map((e) => describe(renumber(e))));
+  }
   const config = merged as unknown as HeraldConfig;
   const problems: string[] = [];
   const seen = new Set<string>();

@@ -10,7 +10,7 @@ import { JwtAuthenticator } from "../src/auth/jwt.js";
 import { getJson, type Running, startGateway, TestClient } from "./helpers.js";
 import { HERALD } from "./herald-command.js";
 
-const secret = "cli-test-secret-0123456789";
+const secret = "cli-test-secret-0123456789abcdefgh";
 
 function run(
   args: string[],

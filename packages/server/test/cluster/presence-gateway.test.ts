@@ -10,7 +10,7 @@ import type { HeraldConfigInput } from "../../src/config.js";
 import { getJson, postJson, type Running, startGateway, TestClient } from "../helpers.js";
 import { dropPrefix } from "../integration/redis-helpers.js";
 
-const SECRET = "presence-test-secret-0123456789";
+const SECRET = "presence-test-secret-0123456789ab";
 const prefix = `herald-test-${randomUUID().slice(0, 8)}`;
 after(() => dropPrefix(prefix));
 
