@@ -12,6 +12,7 @@ import { registerCors } from "./api/cors.js";
 import { registerErrorHandling } from "./api/errors.js";
 import { registerHealthRoutes } from "./api/health.js";
 import { registerRequestObservers } from "./api/observe.js";
+import { registerOpenApi } from "./api/openapi.js";
 import { registerPresenceRoutes } from "./api/presence.js";
 import { registerPublishRoutes } from "./api/publish.js";
 import { registerTopicRoutes } from "./api/topics.js";
@@ -143,6 +144,7 @@ export class Gateway {
         return this.server;
       },
     });
+    registerOpenApi(this.http, VERSION);
     this.http.removeContentTypeParser("application/json");
     this.http.addContentTypeParser("application/json", { parseAs: "string" }, (_req, body, done) => {
       try {
