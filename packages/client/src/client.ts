@@ -32,6 +32,7 @@ import { Requests } from "./requests.js";
 import type { ConnectionState, DisconnectReason } from "./state.js";
 import type { PresenceMember, Subscription } from "./subscription.js";
 import { type SubscribeOptions, Subscriptions, type SubscriptionWire } from "./subscriptions.js";
+import type { PayloadOf, TopicMap } from "./topic-map.js";
 
 export type { SubscribeOptions };
 
@@ -88,7 +89,12 @@ export interface PresenceResult {
 
 const OPEN = 1;
 
-export class HeraldClient extends Emitter<ClientEvents> {
+/**
+ * The client. `M` maps topics or patterns to payload types (topic-map.ts), so subscriptions
+ * are typed by name; without it every payload is `unknown` unless given per call.
+ */
+// biome-ignore lint/complexity/noBannedTypes: `{}` is the empty map: no name is typed
+export class HeraldClient<M extends TopicMap = {}> extends Emitter<ClientEvents> {
   readonly options: Readonly<ResolvedOptions>;
   private current: ConnectionState = { status: "closed", reason: { kind: "idle" } };
   private ws: WebSocketLike | undefined;
@@ -175,8 +181,11 @@ export class HeraldClient extends Emitter<ClientEvents> {
    * twice to the same name shares one server subscription; each handle is released with
    * `unsubscribe()`. Throws `invalid_topic` for a bad name.
    */
-  subscribe<T = unknown>(topic: string, options: SubscribeOptions = {}): Subscription<T> {
-    return this.subs.add<T>(topic, options);
+  subscribe<T = never, N extends string = string>(
+    topic: N,
+    options: SubscribeOptions = {},
+  ): Subscription<[T] extends [never] ? PayloadOf<M, N> : T> {
+    return this.subs.add(topic, options);
   }
 
   /**
@@ -586,7 +595,11 @@ function asClientError(err: unknown): HeraldClientError {
     : new HeraldClientError("connection_lost", String((err as Error)?.message ?? err), { cause: err });
 }
 
-/** Creates a client (not yet connected: call `connect()`). */
-export function createClient(options: ClientOptions): HeraldClient {
-  return new HeraldClient(options);
+/**
+ * Creates a client (not yet connected: call `connect()`). `M` optionally maps topics or
+ * patterns to payload types: `createClient<{ "market.price.*": Price }>(options)`.
+ */
+// biome-ignore lint/complexity/noBannedTypes: `{}` is the empty map: no name is typed
+export function createClient<M extends TopicMap = {}>(options: ClientOptions): HeraldClient<M> {
+  return new HeraldClient<M>(options);
 }
