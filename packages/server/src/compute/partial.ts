@@ -39,7 +39,7 @@ export interface PartialShape {
   maxDistinct: number;
 }
 
-export class Partial {
+export class PartialAggregate {
   count = 0;
   numeric = 0;
   sum = 0;
@@ -76,7 +76,7 @@ export class Partial {
     else set.add(key);
   }
 
-  merge(other: Partial): void {
+  merge(other: PartialAggregate): void {
     this.count += other.count;
     this.numeric += other.numeric;
     this.sum += other.sum;
@@ -139,8 +139,8 @@ export class Partial {
     return j;
   }
 
-  static fromJSON(j: PartialJson, shape: PartialShape): Partial {
-    const p = new Partial(shape);
+  static fromJSON(j: PartialJson, shape: PartialShape): PartialAggregate {
+    const p = new PartialAggregate(shape);
     p.count = j.c;
     p.numeric = j.n;
     p.sum = j.s;

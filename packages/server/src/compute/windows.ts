@@ -5,7 +5,7 @@
  * by their own timestamp; a window is closed once the caller's watermark passes its end, and an
  * event for a pane that can no longer reach an open window is late (counted, not added).
  */
-import { type AggregateOp, Partial, type PartialJson, type PartialShape } from "./partial.js";
+import { type AggregateOp, PartialAggregate, type PartialJson, type PartialShape } from "./partial.js";
 
 /** The group of events whose group-by field is missing. */
 export const NO_GROUP = "(none)";
@@ -43,7 +43,7 @@ export interface WindowsJson {
 }
 
 export class Windows {
-  private readonly panes = new Map<number, Map<string, Partial>>();
+  private readonly panes = new Map<number, Map<string, PartialAggregate>>();
   private readonly shape: PartialShape;
   /** Every window ending at or before this was emitted. */
   private closed = Number.NEGATIVE_INFINITY;
@@ -77,14 +77,14 @@ export class Windows {
       this.panes.set(pane, groups);
     }
     let key = this.options.grouped ? group : "";
-    let partial = groups.get(key);
+    let partial: PartialAggregate | undefined = groups.get(key);
     if (partial === undefined) {
       if (groups.size >= this.options.maxGroups && key !== OTHER_GROUP) {
         key = OTHER_GROUP;
         partial = groups.get(key);
       }
       if (partial === undefined) {
-        partial = new Partial(this.shape);
+        partial = new PartialAggregate(this.shape);
         groups.set(key, partial);
       }
     }
@@ -95,8 +95,8 @@ export class Windows {
   /** The result of the window ending at `end`, from the panes held now. */
   resultAt(end: number): WindowResult {
     const start = end - this.options.windowMs;
-    const total = new Partial(this.shape);
-    const byGroup = new Map<string, Partial>();
+    const total = new PartialAggregate(this.shape);
+    const byGroup = new Map<string, PartialAggregate>();
     for (const [pane, groups] of this.panes) {
       if (pane < start || pane >= end) continue;
       for (const [g, p] of groups) {
@@ -104,7 +104,7 @@ export class Windows {
         if (!this.options.grouped) continue;
         let acc = byGroup.get(g);
         if (acc === undefined) {
-          acc = new Partial(this.shape);
+          acc = new PartialAggregate(this.shape);
           byGroup.set(g, acc);
         }
         acc.merge(p);
@@ -113,7 +113,7 @@ export class Windows {
     const result: WindowResult = { start, end, values: total.result(this.options.ops) };
     if (this.options.grouped) {
       result.groups = {};
-      for (const g of [...byGroup.keys()].sort()) result.groups[g] = (byGroup.get(g) as Partial).result(this.options.ops);
+      for (const g of [...byGroup.keys()].sort()) result.groups[g] = (byGroup.get(g) as PartialAggregate).result(this.options.ops);
     }
     return result;
   }
@@ -162,7 +162,7 @@ export class Windows {
     this.closed = j.closed < 0 ? Number.NEGATIVE_INFINITY : j.closed;
     this.late = j.late;
     for (const [pane, groups] of j.panes) {
-      this.panes.set(pane, new Map(groups.map(([g, p]) => [g, Partial.fromJSON(p, this.shape)])));
+      this.panes.set(pane, new Map(groups.map(([g, p]) => [g, PartialAggregate.fromJSON(p, this.shape)])));
     }
   }
 }
