@@ -86,7 +86,8 @@ export function compileAggregation(input: unknown, limits: AggregationLimits): C
   if (topicIssue !== undefined) throw new HeraldError("invalid_topic", `"topic": ${topicIssue}`);
   const ops = spec.ops ?? ["count"];
   if (!Array.isArray(ops) || ops.length === 0) bad('"ops" must be a non-empty list');
-  for (const op of ops) if (!AGGREGATE_OPS.includes(op)) bad(`unknown op "${String(op)}" (${AGGREGATE_OPS.join(", ")})`);
+  for (const op of ops)
+    if (!AGGREGATE_OPS.includes(op)) bad(`unknown op "${String(op)}" (${AGGREGATE_OPS.join(", ")})`);
   const field = pathOf(spec.field, '"field"');
   if (field === undefined && ops.some((op) => op !== "count")) bad(`"field" is needed for ${ops.join(", ")}`);
   const windowMs = parseDuration(spec.window, '"window"');

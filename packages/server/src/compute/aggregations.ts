@@ -6,7 +6,12 @@
 import { HeraldError, type HeraldEvent } from "@herald/protocol";
 import type { HubSubscription } from "../hub/hub.js";
 import { isStateDelta } from "../state/document.js";
-import { type AggregationLimits, type AggregationSpec, type CompiledAggregation, compileAggregation } from "./aggregation.js";
+import {
+  type AggregationLimits,
+  type AggregationSpec,
+  type CompiledAggregation,
+  compileAggregation,
+} from "./aggregation.js";
 import { type AggregateDocument, Aggregator, type AggregatorOptions } from "./aggregator.js";
 import type { ComputeConfig } from "./compute-config.js";
 import type { SeriesPoint } from "./compute-store.js";
@@ -55,7 +60,10 @@ export class Aggregations {
     for (const spec of this.config.aggregations) await this.run(this.compile(spec), "config");
     for (const { id, doc } of await this.ctx.store.list<AggregationSpec>("aggregation")) {
       if (this.running.has(id)) {
-        this.ctx.log.warn({ aggregation: id }, "a stored aggregation has the name of a declared one; the declared one runs");
+        this.ctx.log.warn(
+          { aggregation: id },
+          "a stored aggregation has the name of a declared one; the declared one runs",
+        );
         continue;
       }
       try {
@@ -108,7 +116,10 @@ export class Aggregations {
     const def = this.compile(spec);
     if (this.running.has(def.name)) throw new HeraldError("already_exists", `aggregation "${def.name}" exists`);
     if (this.running.size >= this.config.maxAggregations) {
-      throw new HeraldError("quota_exceeded", `at most ${this.config.maxAggregations} aggregations (compute.maxAggregations)`);
+      throw new HeraldError(
+        "quota_exceeded",
+        `at most ${this.config.maxAggregations} aggregations (compute.maxAggregations)`,
+      );
     }
     await this.ctx.store.put("aggregation", def.name, def.spec);
     await this.run(def, "api");
@@ -118,7 +129,8 @@ export class Aggregations {
   /** Stops and deletes an API-created aggregation with its checkpoint and series. */
   async remove(name: string): Promise<void> {
     const r = this.get(name);
-    if (r.origin === "config") throw new HeraldError("forbidden", `aggregation "${name}" is declared in the configuration`);
+    if (r.origin === "config")
+      throw new HeraldError("forbidden", `aggregation "${name}" is declared in the configuration`);
     this.running.delete(name);
     this.ctx.unsubscribe(r.recorder);
     await r.aggregator.stop(true);

@@ -136,7 +136,12 @@ export class Aggregator {
     }
     this.lastGroups = new Set(Object.keys(doc.groups ?? {}));
     try {
-      await this.ctx.publish({ topic: output, event: AGGREGATE_EVENT, data, id: `agg.${this.def.name}.${doc.window.end}` });
+      await this.ctx.publish({
+        topic: output,
+        event: AGGREGATE_EVENT,
+        data,
+        id: `agg.${this.def.name}.${doc.window.end}`,
+      });
     } catch (err) {
       this.ctx.log.warn({ err, aggregation: this.def.name, end: doc.window.end }, "aggregate result not published");
     }

@@ -4,9 +4,10 @@
  * publish path. Time comes from a `Clock` so tests drive `for`, cooldowns and timeouts without
  * waiting.
  */
+
+import type { PublishOutcome, PublishRequest } from "../engine/broker.js";
 import type { HubSubscription } from "../hub/hub.js";
 import type { Logger } from "../log.js";
-import type { PublishOutcome, PublishRequest } from "../engine/broker.js";
 import type { ComputeStore } from "./compute-store.js";
 
 /** A cancellable timer handle. */

@@ -77,11 +77,16 @@ describe("Windows", () => {
         for (const e of events) assert.equal(w.add(e.ts, e.group, e.value), true);
         const results = w.close(60_000 + s.windowMs);
         const ends = results.map((r) => r.end);
-        assert.deepEqual(ends, [...ends].sort((a, b) => a - b), "windows are emitted in order");
+        assert.deepEqual(
+          ends,
+          [...ends].sort((a, b) => a - b),
+          "windows are emitted in order",
+        );
         // Every window that holds an event is emitted.
         for (const e of events) {
           const first = Math.floor(e.ts / s.slideMs) * s.slideMs + s.slideMs;
-          for (let end = first; end < first + s.windowMs; end += s.slideMs) assert.ok(ends.includes(end), `window ${end}`);
+          for (let end = first; end < first + s.windowMs; end += s.slideMs)
+            assert.ok(ends.includes(end), `window ${end}`);
         }
         for (const r of results) {
           assert.equal(r.end - r.start, s.windowMs);
@@ -145,7 +150,14 @@ describe("Windows", () => {
   });
 
   it("puts groups past maxGroups into (other)", () => {
-    const w = new Windows({ windowMs: 1000, slideMs: 1000, ops: ["count"], grouped: true, maxGroups: 2, maxDistinct: 10 });
+    const w = new Windows({
+      windowMs: 1000,
+      slideMs: 1000,
+      ops: ["count"],
+      grouped: true,
+      maxGroups: 2,
+      maxDistinct: 10,
+    });
     for (const g of ["a", "b", "c", "d", "a"]) w.add(10, g, undefined);
     assert.deepEqual(w.close(1000)[0]?.groups, { a: { count: 2 }, b: { count: 1 }, "(other)": { count: 2 } });
   });

@@ -113,7 +113,8 @@ export class Windows {
     const result: WindowResult = { start, end, values: total.result(this.options.ops) };
     if (this.options.grouped) {
       result.groups = {};
-      for (const g of [...byGroup.keys()].sort()) result.groups[g] = (byGroup.get(g) as PartialAggregate).result(this.options.ops);
+      for (const g of [...byGroup.keys()].sort())
+        result.groups[g] = (byGroup.get(g) as PartialAggregate).result(this.options.ops);
     }
     return result;
   }

@@ -10,10 +10,10 @@
  * id and the broker keeps one. Only the node whose publish was new notifies inboxes and calls
  * the webhook.
  */
-import { type FilterSubject, type HeraldEvent, HeraldError, readPath } from "@herald/protocol";
+import { type FilterSubject, HeraldError, type HeraldEvent, readPath } from "@herald/protocol";
 import type { HubSubscription } from "../../hub/hub.js";
-import type { NotificationInput } from "../../store/store.js";
 import { isStateDelta } from "../../state/document.js";
+import type { NotificationInput } from "../../store/store.js";
 import type { AlertsConfig } from "../compute-config.js";
 import type { ComputeContext } from "../context.js";
 import { RuleEvaluator, type RuleState, type Transition } from "./evaluator.js";
@@ -226,12 +226,14 @@ export class Alerts {
   /** Replaces an API rule (its state starts over unless only `enabled` changed). */
   async replace(id: string, spec: unknown): Promise<RuleView> {
     const old = this.held(id);
-    if (old.origin === "config") throw new HeraldError("forbidden", `alert rule "${id}" is declared in the configuration`);
+    if (old.origin === "config")
+      throw new HeraldError("forbidden", `alert rule "${id}" is declared in the configuration`);
     const rule = this.compile(spec);
     if (rule.id !== id) throw new HeraldError("bad_request", `"id" must be "${id}" (the rule in the path)`);
     await this.ctx.store.put("alert_rule", id, rule.spec);
     const kept = old.evaluator.snapshot();
-    const sameButEnabled = JSON.stringify({ ...old.rule.spec, enabled: undefined }) === JSON.stringify({ ...rule.spec, enabled: undefined });
+    const sameButEnabled =
+      JSON.stringify({ ...old.rule.spec, enabled: undefined }) === JSON.stringify({ ...rule.spec, enabled: undefined });
     this.drop(old);
     const held = this.add(rule, "api");
     if (sameButEnabled) held.evaluator.restore(kept);
@@ -242,7 +244,8 @@ export class Alerts {
   /** Deletes an API rule. */
   async remove(id: string): Promise<void> {
     const held = this.held(id);
-    if (held.origin === "config") throw new HeraldError("forbidden", `alert rule "${id}" is declared in the configuration`);
+    if (held.origin === "config")
+      throw new HeraldError("forbidden", `alert rule "${id}" is declared in the configuration`);
     this.drop(held);
     await this.ctx.store.remove("alert_rule", id);
     await this.ctx.store.remove("alert_state", id);

@@ -110,7 +110,8 @@ export function compileRule(input: unknown): CompiledRule {
   const spec = input as AlertRuleSpec;
   for (const k of Object.keys(spec)) if (!KNOWN.has(k)) bad(`unknown alert rule field "${k}"`);
   if (typeof spec.id !== "string" || !ID.test(spec.id)) bad('"id" must be 1-64 letters, digits, "_" or "-"');
-  if (spec.type !== undefined && (typeof spec.type !== "string" || spec.type.length > 64)) bad('"type" must be a string');
+  if (spec.type !== undefined && (typeof spec.type !== "string" || spec.type.length > 64))
+    bad('"type" must be a string');
   if ((spec.topic === undefined) === (spec.aggregation === undefined)) bad('give either "topic" or "aggregation"');
   let source: CompiledRule["source"];
   if (spec.topic !== undefined) {
@@ -118,7 +119,8 @@ export function compileRule(input: unknown): CompiledRule {
     if (problem !== undefined) throw new HeraldError("invalid_topic", `"topic": ${problem}`);
     source = { kind: "topic", topic: spec.topic, pattern: isPattern(spec.topic) };
   } else {
-    if (typeof spec.aggregation !== "string" || !ID.test(spec.aggregation)) bad('"aggregation" must name an aggregation');
+    if (typeof spec.aggregation !== "string" || !ID.test(spec.aggregation))
+      bad('"aggregation" must name an aggregation');
     if (spec.filter !== undefined) bad('"filter" applies to event rules only (with "topic")');
     source = { kind: "aggregation", name: spec.aggregation };
   }
@@ -141,13 +143,16 @@ export function compileRule(input: unknown): CompiledRule {
     const r = spec.resolveThreshold;
     if (typeof r !== "number" || !Number.isFinite(r)) bad('"resolveThreshold" must be a number');
     if (spec.condition === "above" ? r > (t as number) : r < (t as number)) {
-      bad(`"resolveThreshold" must be on the resolving side of "threshold" (${spec.condition === "above" ? "<=" : ">="} ${t})`);
+      bad(
+        `"resolveThreshold" must be on the resolving side of "threshold" (${spec.condition === "above" ? "<=" : ">="} ${t})`,
+      );
     }
   }
   const channelProblem = topicProblem(spec.channel);
   if (channelProblem !== undefined) throw new HeraldError("invalid_topic", `"channel": ${channelProblem}`);
   if (spec.notify !== undefined) {
-    if (!Array.isArray(spec.notify) || spec.notify.length > 1000) bad('"notify" must be a list of at most 1000 user ids');
+    if (!Array.isArray(spec.notify) || spec.notify.length > 1000)
+      bad('"notify" must be a list of at most 1000 user ids');
     for (const u of spec.notify) Inbox.checkUser(u);
   }
   if (spec.webhook !== undefined) {
@@ -158,11 +163,13 @@ export function compileRule(input: unknown): CompiledRule {
     } catch {
       url = undefined;
     }
-    if (url === undefined || (url.protocol !== "http:" && url.protocol !== "https:")) bad('"webhook.url" must be an http(s) URL');
+    if (url === undefined || (url.protocol !== "http:" && url.protocol !== "https:"))
+      bad('"webhook.url" must be an http(s) URL');
     if (typeof w.secret !== "string" || w.secret.length < 16) bad('"webhook.secret" must be at least 16 characters');
     for (const k of Object.keys(w)) if (k !== "url" && k !== "secret") bad(`unknown webhook field "${k}"`);
   }
-  if (spec.severity !== undefined && !SEVERITIES.includes(spec.severity)) bad(`"severity" must be one of ${SEVERITIES.join(", ")}`);
+  if (spec.severity !== undefined && !SEVERITIES.includes(spec.severity))
+    bad(`"severity" must be one of ${SEVERITIES.join(", ")}`);
   if (spec.enabled !== undefined && typeof spec.enabled !== "boolean") bad('"enabled" must be true or false');
   return {
     spec,
