@@ -8,6 +8,7 @@
  * - Hysteresis: a firing above/below rule resolves only once the value reaches
  *   `resolveThreshold` (above: `<=`, below: `>=`), so a value hovering at the threshold does not
  *   flap. Equals/contains resolve when the condition no longer holds.
+ * - A missing value (`undefined`, or `null` as in an empty window's average) is ignored.
  * - Cooldown: no new firing within `cooldownMs` of the previous one; a value that holds during
  *   the cooldown fires at the first value read after it.
  */
@@ -72,7 +73,8 @@ export class RuleEvaluator {
 
   /** Reads one value (from the event or result with id `trigger`). */
   read(value: unknown, trigger: string): void {
-    if (value === undefined) return; // the event does not carry the field: nothing to judge
+    // A missing field, or an empty window's null, says nothing about the condition.
+    if (value === undefined || value === null) return;
     const now = this.clock.now();
     switch (this.state) {
       case "firing":
