@@ -59,7 +59,7 @@ describe("aggregations on a gateway", () => {
       assert.equal(result.event, "aggregate");
       assert.equal(doc.window.end - doc.window.start, 1000);
       // All three may not share one window when a second boundary falls between them.
-      const total = doc.values.count;
+      const total = doc.values.count as number;
       assert.ok(total >= 1 && total <= 3);
       if (total === 3) {
         assert.deepEqual([doc.values.sum, doc.values.avg, doc.values.max], [60, 20, 30]);

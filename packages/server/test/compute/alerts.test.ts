@@ -132,7 +132,7 @@ describe("alert rules on a gateway", () => {
       assert.equal(letters.length, 1);
       assert.equal(letters[0]?.code, "webhook_failed");
       assert.match(String(letters[0]?.reason), /HTTP 500 after 3 attempts/);
-      assert.equal((letters[0]?.request as { topic: string }).topic, "critical_alerts");
+      assert.equal((letters[0]?.request as { topic: string } | undefined)?.topic, "critical_alerts");
     } finally {
       await g.close();
       await hook.close();

@@ -15,7 +15,11 @@ class FakeClock implements Clock {
   after(ms: number, fn: () => void) {
     const timer = { at: this.t + ms, fn, live: true };
     this.timers.push(timer);
-    return { cancel: () => void (timer.live = false) };
+    return {
+      cancel: () => {
+        timer.live = false;
+      },
+    };
   }
   advance(ms: number): void {
     const end = this.t + ms;
