@@ -4,8 +4,9 @@
  * the state to the compute store so a restart resumes the open windows.
  *
  * Several nodes on the Redis engine each receive every event, so each holds the same windows;
- * a window's result is published with the id `agg.{name}.{end}` and the broker's idempotency
- * keeps exactly one of them: one result per window whichever node emits first.
+ * the node holding the emitter lease (`emitter-lease.ts`) publishes them, with the id
+ * `agg.{name}.{end}`, so the broker's idempotency keeps one result per window even while the
+ * lease changes hands.
  */
 import { type FilterSubject, type HeraldEvent, readPath } from "@herald/protocol";
 import type { HubSubscription } from "../hub/hub.js";
@@ -29,6 +30,10 @@ export interface AggregateDocument {
   groups?: Record<string, Record<string, number | null> | null>;
 }
 
+/** How long results closed while another node emits are kept for a hand-over. */
+const UNSENT_MS = 30_000;
+const MAX_UNSENT = 100;
+
 /** The event type of window results. */
 export const AGGREGATE_EVENT = "aggregate";
 
@@ -41,6 +46,8 @@ export class Aggregator {
   private emitting: Promise<void> = Promise.resolve();
   private lastGroups = new Set<string>();
   private stopped = false;
+  /** Results closed while another node was the emitter (see `emit`). */
+  private unsent: AggregateDocument[] = [];
   /** Events counted since start. */
   counted = 0;
 
@@ -126,6 +133,23 @@ export class Aggregator {
   }
 
   private async emit(doc: AggregateDocument): Promise<void> {
+    if (!this.ctx.emits()) {
+      // Another node holds the emitter lease and publishes this window. Recent results are kept
+      // so that, should the lease come here, windows closed during the hand-over still go out
+      // (their ids make any the old emitter already published duplicates).
+      this.unsent.push(doc);
+      const horizon = this.ctx.clock.now() - UNSENT_MS;
+      while (this.unsent.length > MAX_UNSENT || (this.unsent[0] && this.unsent[0].window.end < horizon)) {
+        this.unsent.shift();
+      }
+      return;
+    }
+    const backlog = this.unsent.splice(0);
+    for (const old of backlog) await this.publish(old);
+    await this.publish(doc);
+  }
+
+  private async publish(doc: AggregateDocument): Promise<void> {
     const output = this.def.output;
     let data: AggregateDocument = doc;
     if (this.ctx.isState(output) && doc.groups !== undefined) {

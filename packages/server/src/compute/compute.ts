@@ -10,6 +10,7 @@ import type { Guard } from "../api/auth.js";
 import { registerStreamRoutes } from "../api/streams.js";
 import type { HeraldConfig } from "../config.js";
 import type { GatewayCore } from "../core.js";
+import { RedisBroker } from "../engine/broker-redis.js";
 import type { Inbox } from "../inbox/inbox.js";
 import type { Logger } from "../log.js";
 import type { DeadLetterStore } from "../pipeline/dead-letter.js";
@@ -23,6 +24,7 @@ import { MemoryComputeStore } from "./compute-store-memory.js";
 import { PostgresComputeStore } from "./compute-store-postgres.js";
 import { SqliteComputeStore } from "./compute-store-sqlite.js";
 import { type Clock, type ComputeContext, systemClock } from "./context.js";
+import { type EmitterLease, LocalLease, RedisLease } from "./emitter-lease.js";
 
 /** Builds the compute store beside the configured main store. */
 export function createComputeStore(config: HeraldConfig["store"]): ComputeStore {
@@ -50,6 +52,7 @@ export class Compute {
   private streamsPart: StreamSessions | undefined;
   private webhooks: WebhookSender | undefined;
   private opened = false;
+  private lease: EmitterLease = new LocalLease();
 
   constructor(
     private readonly config: HeraldConfig,
@@ -91,7 +94,13 @@ export class Compute {
   /** Builds the enabled parts and registers their routes. */
   attach(core: GatewayCore, app: FastifyInstance, guard: Guard, inbox: () => Inbox): void {
     if (!this.enabled) return;
+    const broker = core.broker;
+    if (broker instanceof RedisBroker) {
+      this.lease = new RedisLease(broker.redis, broker.prefix, core.engine.cluster.nodeId, this.log);
+    }
+    const lease = () => this.lease.held;
     const ctx: ComputeContext = {
+      emits: lease,
       subscribe: (sub) => core.hub.add(sub),
       unsubscribe: (sub) => core.hub.remove(sub),
       publish: (request) => core.publish(request, { origin: "compute" }),
@@ -127,6 +136,7 @@ export class Compute {
     if (this.ctx === undefined) return;
     await this.store.open();
     this.opened = true;
+    await this.lease.start();
     await this.aggregationsPart?.start();
     await this.alertsPart?.start();
     await this.streamsPart?.start();
@@ -138,6 +148,7 @@ export class Compute {
     this.alertsPart?.close();
     await this.aggregationsPart?.close();
     await this.streamsPart?.close();
+    await this.lease.close();
     await this.store.close();
     this.opened = false;
   }

@@ -1,6 +1,7 @@
 /**
  * Two gateway nodes on the Redis engine running the same aggregation: events published through
- * either node are counted once, and each window's result reaches subscribers exactly once.
+ * either node are counted once, each window's result reaches subscribers exactly once, and when
+ * the emitting node stops the other one carries on.
  */
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
@@ -50,26 +51,43 @@ describe("aggregations on two nodes (Redis engine)", () => {
       let expectedSum = 0;
       for (let i = 1; i <= 20; i++) {
         expectedSum += i;
-        const r = await postJson(`${(i % 2 === 0 ? a : b).url}/api/publish`, { topic: `posts.${i % 3}`, data: { engagement: i } });
+        const r = await postJson(`${(i % 2 === 0 ? a : b).url}/api/publish`, {
+          topic: `posts.${i % 3}`,
+          data: { engagement: i },
+        });
         assert.equal(r.status, 200);
       }
-      for (const c of watchers) {
+      async function collect(c: TestClient, total: number): Promise<Doc[]> {
         const results: Doc[] = [];
         let counted = 0;
-        while (counted < 20) {
+        while (counted < total) {
           const f: Frame = await c.next("event", 10_000);
           const doc = (f.data as { patch: Doc }).patch;
           results.push(doc);
           counted += doc.values.count;
         }
+        assert.equal(counted, total, "every event counted once");
+        return results;
+      }
+      for (const c of watchers) {
+        const results = await collect(c, 20);
         const ends = results.map((r) => r.window.end);
         assert.equal(new Set(ends).size, ends.length, "one result per window");
-        assert.equal(counted, 20, "every event counted once");
         assert.equal(
           results.reduce((s, r) => s + r.values.sum, 0),
           expectedSum,
         );
       }
+      // The first node held the emitter lease; once it is gone the second emits.
+      (watchers.shift() as TestClient).close();
+      await a.close();
+      for (let i = 1; i <= 5; i++)
+        await postJson(`${b.url}/api/publish`, { topic: "posts.x", data: { engagement: 100 } });
+      const later = await collect(watchers[0] as TestClient, 5);
+      assert.equal(
+        later.reduce((s, r) => s + r.values.sum, 0),
+        500,
+      );
     } finally {
       for (const c of watchers) c.close();
       await a.close();
