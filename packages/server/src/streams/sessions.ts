@@ -81,8 +81,21 @@ export class StreamSessions {
     return this.owners.get(id);
   }
 
-  /** Loads sessions: owners for the ACL, active ones with their inactivity deadline. */
+  /**
+   * Loads sessions: owners for the ACL, active ones with their inactivity deadline. Also learns
+   * the owners of sessions started on other nodes from their events (every event names its
+   * session's owner), so the owner may watch from any node.
+   */
   async start(): Promise<void> {
+    this.ctx.subscribe({
+      name: `${this.config.topicPrefix}.>`,
+      pattern: true,
+      internal: true,
+      offer: (out) => {
+        const d = out.event.data as { stream_id?: unknown; owner?: unknown } | null;
+        if (typeof d?.stream_id === "string" && typeof d.owner === "string") this.owners.set(d.stream_id, d.owner);
+      },
+    });
     const cutoff = this.ctx.clock.now() - this.config.retentionDays * 86_400_000;
     for (const { id, doc } of await this.ctx.store.list<StreamSession>("stream")) {
       if (doc.status !== "active" && doc.updated_at < cutoff) {
@@ -243,9 +256,9 @@ export class StreamSessions {
     return s;
   }
 
-  private async publish(s: StreamSession, event: string, data: unknown): Promise<void> {
+  private async publish(s: StreamSession, event: string, data: Record<string, unknown>): Promise<void> {
     try {
-      await this.ctx.publish({ topic: s.topic, event, data });
+      await this.ctx.publish({ topic: s.topic, event, data: { ...data, owner: s.owner } });
     } catch (err) {
       // Stored already: the status endpoint and the inbox still have it.
       this.ctx.log.warn({ err, stream: s.stream_id, event }, "session update not published");
