@@ -4,8 +4,10 @@
  * rules). Events go through the real hub dispatch and the real `Alerts` index and evaluators;
  * alerts are "published" to a counter, so only evaluation is measured. Results: bench/RESULTS.md.
  *
- *   taskset -c 0 npx tsx bench/alerts.ts [--runs 5] [--events 1000000] [--paced-seconds 3]
+ *   taskset -c 0 npx tsx bench/alerts.ts [--runs 5] [--events 200000] [--paced-seconds 3] [--rate 10000]
+ *   herald bench alerts [--runs 5]
  */
+import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import type { HeraldEvent } from "@herald/protocol";
 import { Alerts } from "../packages/server/src/compute/alerts/alerts.js";
@@ -18,18 +20,20 @@ import { Hub, type HubSubscription } from "../packages/server/src/hub/hub.js";
 import { createLogger } from "../packages/server/src/log.js";
 import { MemoryDeadLetterStore } from "../packages/server/src/pipeline/dead-letter-memory.js";
 
-const { values } = parseArgs({
-  options: {
-    runs: { type: "string", default: "5" },
-    events: { type: "string", default: "1000000" },
-    "paced-seconds": { type: "string", default: "3" },
-    rate: { type: "string", default: "10000" },
-  },
-});
-const RUNS = Number(values.runs);
-const EVENTS = Number(values.events);
-const PACED_MS = Number(values["paced-seconds"]) * 1000;
-const RATE = Number(values.rate);
+export interface AlertsBenchOptions {
+  /** Runs per setup; medians are reported. @default 5 */
+  runs?: number;
+  /** Events per flat-out run. @default 200000 */
+  events?: number;
+  /** Seconds of the paced run. @default 3 */
+  pacedSeconds?: number;
+  /** Events per second of the paced run. @default 10000 */
+  rate?: number;
+  progress?: (line: string) => void;
+}
+
+let RATE = 10_000;
+let PACED_MS = 3000;
 const TOPICS = 10_000;
 
 interface Setup {
@@ -154,51 +158,76 @@ async function paced(setup: Setup, evs: Array<[HeraldEvent, string]>): Promise<n
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
-const setups: Setup[] = [
-  baseline(),
-  await withRules(
-    "10,000 rules, one per topic, events on all topics",
-    10_000,
-    (r) => `sensor.${r}`,
-    (i) => `sensor.${i}`,
-  ),
-  await withRules(
-    "10,000 rules on 100 topics (100 per event)",
-    10_000,
-    (r) => `sensor.${r % 100}`,
-    (i) => `sensor.${i % 100}`,
-  ),
-  await withRules(
-    "1 rule, events on its topic",
-    1,
-    () => "sensor.0",
-    () => "sensor.0",
-  ),
-  await withRules(
-    "10,000 rules, events on one rule's topic",
-    10_000,
-    (r) => `sensor.${r}`,
-    () => "sensor.0",
-  ),
-];
+/** Runs every setup and returns the Markdown table. */
+export async function runAlertsBench(options: AlertsBenchOptions = {}): Promise<string> {
+  const RUNS = options.runs ?? 5;
+  const EVENTS = options.events ?? 200_000;
+  RATE = options.rate ?? 10_000;
+  PACED_MS = (options.pacedSeconds ?? 3) * 1000;
+  const progress = options.progress ?? (() => {});
+  const setups: Setup[] = [
+    baseline(),
+    await withRules(
+      "10,000 rules, one per topic, events on all topics",
+      10_000,
+      (r) => `sensor.${r}`,
+      (i) => `sensor.${i}`,
+    ),
+    await withRules(
+      "10,000 rules on 100 topics (100 per event)",
+      10_000,
+      (r) => `sensor.${r % 100}`,
+      (i) => `sensor.${i % 100}`,
+    ),
+    await withRules(
+      "1 rule, events on its topic",
+      1,
+      () => "sensor.0",
+      () => "sensor.0",
+    ),
+    await withRules(
+      "10,000 rules, events on one rule's topic",
+      10_000,
+      (r) => `sensor.${r}`,
+      () => "sensor.0",
+    ),
+  ];
 
-const rows: string[] = [];
-const base = { ns: 0, cpu: 0 };
-for (const s of setups) {
-  const evs = events(s, EVENTS);
-  flatOut(s, evs.slice(0, 50_000)); // warm up
-  const ns: number[] = [];
-  const cpu: number[] = [];
-  for (let r = 0; r < RUNS; r++) {
-    ns.push(flatOut(s, evs));
-    cpu.push(await paced(s, evs));
+  const rows: string[] = [];
+  const base = { ns: 0, cpu: 0 };
+  for (const s of setups) {
+    const evs = events(s, EVENTS);
+    flatOut(s, evs.slice(0, 50_000)); // warm up
+    const ns: number[] = [];
+    const cpu: number[] = [];
+    for (let r = 0; r < RUNS; r++) {
+      ns.push(flatOut(s, evs));
+      cpu.push(await paced(s, evs));
+    }
+    const m = { ns: median(ns), cpu: median(cpu) };
+    if (s === setups[0]) Object.assign(base, m);
+    const line = `| ${s.name} | ${m.ns.toFixed(0)} ns | ${(m.ns / base.ns).toFixed(2)}× | ${(m.cpu * 100).toFixed(1)} % | ${(1e9 / m.ns / 1000).toFixed(0)}k/s | ${s.fired()} |`;
+    rows.push(line);
+    progress(line);
   }
-  const m = { ns: median(ns), cpu: median(cpu) };
-  if (s === setups[0]) Object.assign(base, m);
-  const line = `| ${s.name} | ${m.ns.toFixed(0)} ns | ${(m.ns / base.ns).toFixed(2)}× | ${(m.cpu * 100).toFixed(1)} % | ${(1e9 / m.ns / 1000).toFixed(0)}k/s | ${s.fired()} |`;
-  rows.push(line);
-  process.stderr.write(`${line}\n`);
+  return `| setup | CPU per event (median of ${RUNS}) | vs baseline | one core at ${RATE} events/s | max events/s | alerts |\n|---|---|---|---|---|---|\n${rows.join("\n")}\n`;
 }
-process.stdout.write(
-  `| setup | CPU per event (median of ${RUNS}) | vs baseline | one core at ${RATE} events/s | max events/s | alerts |\n|---|---|---|---|---|---|\n${rows.join("\n")}\n`,
-);
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const { values } = parseArgs({
+    options: {
+      runs: { type: "string", default: "5" },
+      events: { type: "string", default: "200000" },
+      "paced-seconds": { type: "string", default: "3" },
+      rate: { type: "string", default: "10000" },
+    },
+  });
+  const table = await runAlertsBench({
+    runs: Number(values.runs),
+    events: Number(values.events),
+    pacedSeconds: Number(values["paced-seconds"]),
+    rate: Number(values.rate),
+    progress: (line) => process.stderr.write(`${line}\n`),
+  });
+  process.stdout.write(table);
+}
