@@ -16,6 +16,7 @@ import {
   STREAMS_DEFAULTS,
   type StreamsConfig,
 } from "./compute/compute-config.js";
+import { computeConfigProblems } from "./compute/config-check.js";
 import { configSchema } from "./config-schema.js";
 import { type EndpointConfig, endpointProblems } from "./transport/endpoint-config.js";
 
@@ -552,6 +553,7 @@ export function resolveConfig(input: unknown = {}, env: Record<string, string | 
     problems.push('config.store.url is needed for store.type "postgres"');
   }
   problems.push(...authConfigProblems(config));
+  problems.push(...computeConfigProblems(config));
   for (const p of [config.socketio.path, config.sse.path]) {
     if (!p.startsWith("/")) problems.push(`transport path "${p}" must start with "/"`);
   }

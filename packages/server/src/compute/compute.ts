@@ -145,7 +145,7 @@ export class Compute {
   /** Stops the parts (checkpointing windows) and closes the store; before the broker closes. */
   async close(): Promise<void> {
     if (!this.opened) return;
-    this.alertsPart?.close();
+    await this.alertsPart?.close();
     await this.aggregationsPart?.close();
     await this.streamsPart?.close();
     await this.lease.close();

@@ -68,6 +68,8 @@ export type AggregationTopic = (name: string) => string;
 export class Alerts {
   private readonly rules = new Map<string, Held>();
   private readonly groups = new Map<string, Group>();
+  /** State writes under way (awaited on close, before the store closes). */
+  private readonly saving = new Set<Promise<unknown>>();
   /** Transitions published, by state; firings that were duplicates of another node's. */
   readonly stats = { firing: 0, resolved: 0, duplicates: 0 };
 
@@ -178,9 +180,11 @@ export class Alerts {
     const rule = held.rule;
     const event = payload.state === "firing" ? "alert_firing" : "alert_resolved";
     const id = `alert.${rule.id}.${payload.state}.${payload.trigger}`;
-    this.ctx.store
+    const saved = this.ctx.store
       .put("alert_state", rule.id, held.evaluator.snapshot())
       .catch((err) => this.ctx.log.warn({ err, rule: rule.id }, "alert state not saved"));
+    this.saving.add(saved);
+    void saved.finally(() => this.saving.delete(saved));
     let duplicate: boolean;
     try {
       duplicate = (await this.ctx.publish({ topic: rule.spec.channel, event, data: payload, id })).duplicate;
@@ -272,9 +276,11 @@ export class Alerts {
     return { rules: this.rules.size, topics: this.groups.size };
   }
 
-  close(): void {
+  /** Stops evaluating and waits for state writes under way. */
+  async close(): Promise<void> {
     for (const held of [...this.rules.values()]) this.drop(held);
     this.webhooks.close();
+    await Promise.all(this.saving);
   }
 }
 
