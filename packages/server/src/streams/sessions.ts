@@ -50,6 +50,13 @@ export interface ChunkAnswer {
   chunks: number;
 }
 
+/** A processed chunk as recorded: its result, and the session's state and count after it. */
+interface ChunkRecord {
+  result: unknown;
+  state: unknown;
+  chunks: number;
+}
+
 /** Sends a notification to one user's inbox. */
 export type NotifyOwner = (user: string, input: NotificationInput) => Promise<unknown>;
 
@@ -105,10 +112,27 @@ export class StreamSessions {
       }
       this.owners.set(id, doc.owner);
       if (doc.status === "active") {
+        await this.catchUp(doc);
         this.active.set(id, doc);
         this.arm(doc);
       }
     }
+  }
+
+  /**
+   * A crash between recording a chunk and storing the session leaves the chunk recorded but not
+   * counted: the chunk record holds the state after it, so the newest one is adopted here.
+   */
+  private async catchUp(s: StreamSession): Promise<void> {
+    let newest: ChunkRecord | undefined;
+    for (const { doc } of await this.ctx.store.list<ChunkRecord>("stream_chunk", `${s.stream_id}/`)) {
+      if (doc.chunks > (newest?.chunks ?? s.chunks)) newest = doc;
+    }
+    if (newest === undefined) return;
+    s.state = newest.state;
+    s.partial = newest.result;
+    s.chunks = newest.chunks;
+    await this.ctx.store.put("stream", s.stream_id, s);
   }
 
   private arm(s: StreamSession): void {
@@ -117,11 +141,28 @@ export class StreamSessions {
     this.timers.set(
       s.stream_id,
       this.ctx.clock.after(Math.max(1, left), () => {
-        void this.serial(s.stream_id, () => this.finish(s.stream_id, "expired")).catch((err) =>
+        void this.serial(s.stream_id, () => this.expire(s.stream_id)).catch((err) =>
           this.ctx.log.warn({ err, stream: s.stream_id }, "session expiry failed"),
         );
       }),
     );
+  }
+
+  /** Expires a session unless the store shows activity this node did not see (a chunk on another node). */
+  private async expire(id: string): Promise<void> {
+    const held = this.active.get(id);
+    if (held === undefined) return;
+    const stored = await this.ctx.store.get<StreamSession>("stream", id);
+    if (stored !== undefined && stored.status !== "active") {
+      this.active.delete(id); // finished elsewhere
+      return;
+    }
+    if (stored !== undefined && stored.updated_at > held.updated_at) {
+      this.active.set(id, stored);
+      this.arm(stored);
+      return;
+    }
+    await this.finish(id, "expired");
   }
 
   private serial<T>(id: string, work: () => Promise<T>): Promise<T> {
@@ -203,7 +244,8 @@ export class StreamSessions {
       const processor = this.processors.resolve(s.content_type);
       const out = await processor.process(s.state, body);
       // The chunk is recorded first: a retry after a crash is answered from here, never applied twice.
-      if (!(await this.ctx.store.insert("stream_chunk", `${id}/${chunkId}`, { result: out.result }))) {
+      const record: ChunkRecord = { result: out.result, state: out.state, chunks: s.chunks + 1 };
+      if (!(await this.ctx.store.insert("stream_chunk", `${id}/${chunkId}`, record))) {
         const first = await this.ctx.store.get<{ result: unknown }>("stream_chunk", `${id}/${chunkId}`);
         return { stream_id: id, chunk_id: chunkId, duplicate: true, result: first?.result, chunks: s.chunks };
       }
