@@ -1,4 +1,6 @@
 /** JSON schema of the effective configuration (after defaults). See docs/configuration.md. */
+import { computeSchemas } from "./compute/compute-config.js";
+
 const int = (minimum: number, maximum = Number.MAX_SAFE_INTEGER) => ({ type: "integer", minimum, maximum }) as const;
 
 const prefix = {
@@ -296,5 +298,6 @@ export const configSchema = {
         accessLog: { type: "boolean" },
       },
     },
+    ...computeSchemas,
   },
 } as const;
