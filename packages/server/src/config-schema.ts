@@ -298,6 +298,11 @@ export const configSchema = {
         accessLog: { type: "boolean" },
       },
     },
+    metrics: {
+      type: "object",
+      additionalProperties: false,
+      properties: { apiKey: { type: "string", minLength: 16 } },
+    },
     ...computeSchemas,
   },
 } as const;

@@ -313,6 +313,13 @@ export interface HeraldConfig {
   alerts: AlertsConfig;
   /** Streaming analysis sessions (docs/streams.md). */
   streams: StreamsConfig;
+  /** Protection of `/metrics`. */
+  metrics: MetricsConfig;
+}
+
+export interface MetricsConfig {
+  /** When set, `GET /metrics` needs this key (`x-api-key` or `Authorization: Bearer`); open otherwise. @default undefined */
+  apiKey?: string;
 }
 
 /** A partial configuration as written in a file or passed to `createGateway`. */
@@ -391,6 +398,7 @@ export const DEFAULTS: HeraldConfig = {
   compute: COMPUTE_DEFAULTS,
   alerts: ALERTS_DEFAULTS,
   streams: STREAMS_DEFAULTS,
+  metrics: {},
 };
 
 /** Configuration that cannot be used; `problems` lists each reason with its path. */
@@ -412,6 +420,7 @@ export const ENV_OVERRIDES: Record<string, { path: string[]; kind: "string" | "i
   HERALD_ANONYMOUS: { path: ["auth", "anonymous"], kind: "bool" },
   HERALD_LOG_LEVEL: { path: ["log", "level"], kind: "string" },
   HERALD_ACCESS_LOG: { path: ["log", "accessLog"], kind: "bool" },
+  HERALD_METRICS_API_KEY: { path: ["metrics", "apiKey"], kind: "string" },
   HERALD_ENGINE: { path: ["engine", "type"], kind: "string" },
   HERALD_REDIS_URL: { path: ["engine", "redisUrl"], kind: "string" },
   HERALD_KEY_PREFIX: { path: ["engine", "keyPrefix"], kind: "string" },

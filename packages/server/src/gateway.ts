@@ -11,6 +11,7 @@ import { requireApiKey } from "./api/auth.js";
 import { registerCors } from "./api/cors.js";
 import { registerErrorHandling } from "./api/errors.js";
 import { registerHealthRoutes } from "./api/health.js";
+import { registerMetricsGuard } from "./api/metrics-guard.js";
 import { registerRequestObservers } from "./api/observe.js";
 import { registerOpenApi } from "./api/openapi.js";
 import { registerPresenceRoutes } from "./api/presence.js";
@@ -166,6 +167,7 @@ export class Gateway {
     registerHttpRateLimit(this.http, config);
     registerRequestObservers(this.http, this.core);
     registerCors(this.http, config);
+    registerMetricsGuard(this.http, config);
     registerErrorHandling(this.http, this.core);
     const guard = requireApiKey(new ApiKeys(config.auth.apiKeys, config.auth.scopedApiKeys));
     registerPublishRoutes(this.http, this.core, guard);

@@ -100,7 +100,8 @@ export function readmeBlock(heading: string, lang: string): string {
   return m[1];
 }
 
-describe("packed tarballs in a scratch project", { timeout: 240_000 }, () => {
+// The cases share one install and run side by side: the runner gives a file 180 s in all.
+describe("packed tarballs in a scratch project", { timeout: 170_000, concurrency: true }, () => {
   let scratch: string;
   const tarballs: Record<string, string> = {};
   const files: Record<string, string[]> = {};
