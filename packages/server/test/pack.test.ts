@@ -67,7 +67,7 @@ async function node(cwd: string, args: string[], env: Record<string, string> = {
 }
 
 /** The first line of `child`'s stdout that matches `re`, or a failure naming what was awaited. */
-function lineMatching(child: ChildProcess, re: RegExp, what: string, ms = 30_000): Promise<RegExpMatchArray> {
+function lineMatching(child: ChildProcess, re: RegExp, what: string, ms = 120_000): Promise<RegExpMatchArray> {
   return new Promise((resolve, reject) => {
     let out = "";
     let err = "";
