@@ -58,7 +58,7 @@ async function node(cwd: string, args: string[], env: Record<string, string> = {
       cwd,
       // No herald-source condition: the scratch project must run the shipped JavaScript.
       env: { ...process.env, NODE_OPTIONS: "", ...env },
-      timeout: 60_000,
+      timeout: 150_000,
     });
   } catch (err) {
     const e = err as { stdout?: string; stderr?: string; message: string };
