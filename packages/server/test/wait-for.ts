@@ -6,8 +6,8 @@
 
 /** Options of {@link waitFor}. */
 export interface WaitForOptions {
-  /** What is awaited, in words; the timeout error names it. */
-  what: string;
+  /** What is awaited, in words; the timeout error names it (a function: read at the timeout, e.g. for output so far). */
+  what: string | (() => string);
   /** Milliseconds before giving up. Generous, since a loaded 2-core machine is slow. @default 10000 */
   timeout?: number;
   /** Milliseconds between two checks. @default 10 */
@@ -35,7 +35,8 @@ export async function waitFor<T>(
     }
     if (Date.now() >= deadline) {
       const detail = lastError === undefined ? "" : ` (last error: ${(lastError as Error)?.message ?? lastError})`;
-      throw new Error(`timed out after ${timeout} ms waiting for ${what}${detail}`, { cause: lastError });
+      const described = typeof what === "function" ? what() : what;
+      throw new Error(`timed out after ${timeout} ms waiting for ${described}${detail}`, { cause: lastError });
     }
     await new Promise((r) => setTimeout(r, interval));
   }
