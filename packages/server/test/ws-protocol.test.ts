@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { type Frame, postJson, type Running, startGateway, TestClient } from "./helpers.js";
+import { waitFor } from "./wait-for.js";
 
 describe("native WebSocket protocol", () => {
   let g: Running;
@@ -167,11 +168,17 @@ describe("native WebSocket protocol", () => {
       }
     })();
     const c = await TestClient.connect(g.wsUrl);
+    const atSend = n;
     const ack = await c.request({ type: "subscribe", topic, since: { epoch: first.body.epoch, seq: 1 } });
-    await new Promise((r) => setTimeout(r, 50));
+    const atAck = n;
+    await waitFor(() => n >= atAck + 20, { what: "20 publishes after the subscribe was acknowledged" });
     stop = true;
     await publishing;
     assert.equal(ack.recovered, true);
+    // The publishes overlapped the subscribe: some ran while it was handled, and the seam
+    // (ack.seq) has replayed events on one side and live ones on the other.
+    assert.ok(atAck > atSend, `${atSend} published when the subscribe was sent, ${atAck} at its ack`);
+    assert.ok(Number(ack.replayed) >= 1 && Number(ack.seq) < n + 1, JSON.stringify(ack));
     const total = n + 1; // seq 1 was data 0
     const events = await c.events(total - 1);
     assert.deepEqual(
