@@ -10,9 +10,9 @@ import assert from "node:assert/strict";
 import { once } from "node:events";
 import { after, test } from "node:test";
 import { WebSocketServer } from "ws";
-import type { HeraldClientError, HeraldEvent, PublishAck } from "../src/index.js";
 import { waitFor } from "../../server/test/wait-for.js";
-import { sleep, startGateway, testClient, until } from "./support.js";
+import type { HeraldClientError, HeraldEvent, PublishAck } from "../src/index.js";
+import { startGateway, testClient, until } from "./support.js";
 
 const config = { limits: { inboundFramesPerSecond: 20, inboundFrameBurst: 5, rateLimitStrikes: 100_000 } };
 

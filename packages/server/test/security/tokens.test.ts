@@ -87,7 +87,7 @@ describe("tokens", () => {
 
   it("tolerates clock skew within the leeway only", () => {
     // A wide leeway, so that neither side of it depends on how fast this machine is.
-    const auth = authConfig() as { jwt: Record<string, unknown> };
+    const auth = authConfig() as { jwt: object };
     const config = { ...CONFIG, auth: { ...auth, jwt: { ...auth.jwt, leewaySeconds: 30 } } as never };
     return withGateway(async (run) => {
       const within = await TestClient.connect(`${run.wsUrl}?token=${await mint("alice", { nbf: 10 })}`, {
