@@ -14,11 +14,13 @@ after(async () => {
 });
 
 test("client pings keep an otherwise idle connection open; without them the server closes it (4004)", async () => {
-  // Pings every 100 ms against a 1 s idle timeout: a tenfold margin for a slow machine.
-  const idleMs = 1000;
-  const running = await startGateway({ timeouts: { idleMs, heartbeatMs: 100 } });
+  // Pings every 200 ms against a 2 s idle timeout: a tenfold margin for a slow machine. The
+  // server's own heartbeat (a WebSocket ping each 500 ms, a missed pong closes) must not be
+  // what ends a connection here: on a loaded machine 100 ms is too short to answer.
+  const idleMs = 2000;
+  const running = await startGateway({ timeouts: { idleMs, heartbeatMs: 500 } });
   cleanups.push(() => running.close());
-  const pinging = testClient(running.wsUrl, { pingIntervalMs: 100 });
+  const pinging = testClient(running.wsUrl, { pingIntervalMs: 200 });
   const silent = testClient(running.wsUrl, { pingIntervalMs: 0 });
   cleanups.push(
     () => pinging.close(),

@@ -46,6 +46,8 @@ test("a burst over the rate limit is retried with backoff: every publish acked a
   const refused = async () =>
     (await running.gateway.core.metrics.errors.get()).values.find((v) => v.labels.code === "rate_limited")?.value ?? 0;
   await waitFor(async () => (await refused()) > 0, { what: "the server to refuse frames for rate", timeout: 20_000 });
+  // …and the refusal to reach the client: it is pacing once a refused publish is queued again.
+  await until(() => writer.queuedPublishes > 0, "the writer to queue a refused publish again", 20_000);
   // Published while the client is pacing: they wait behind the refused ones and keep their order.
   const later = Array.from({ length: 10 }, (_, k) => writer.publish("rl.topic", { i: 25 + k }, { timeoutMs: 60_000 }));
   const acks: PublishAck[] = await Promise.all([...first, ...later]);
