@@ -63,9 +63,9 @@ describe("transport limits", () => {
   });
 
   it("applies the per-IP connection rate to new SSE connections", async () => {
-    const start = Date.now();
     const g = await startGateway({ limits: { connectionsPerIpPerSecond: 1, connectionBurstPerIp: 2 } });
     try {
+      const start = Date.now(); // the address's bucket starts full with the first request
       const statuses: number[] = [];
       for (let i = 0; i < 6; i++) {
         const res = await fetch(`${g.url}/sse?topic=a`, { headers: { "last-event-id": "x" } }); // 400 after the guard
