@@ -7,6 +7,16 @@ import { readFileSync } from "node:fs";
 import { Ajv, type ErrorObject } from "ajv";
 import { parse as parseYaml } from "yaml";
 import { authConfigProblems } from "./auth/config-check.js";
+import {
+  ALERTS_DEFAULTS,
+  type AlertsConfig,
+  COMPUTE_DEFAULTS,
+  type ComputeConfig,
+  computeNamespaces,
+  STREAMS_DEFAULTS,
+  type StreamsConfig,
+} from "./compute/compute-config.js";
+import { computeConfigProblems } from "./compute/config-check.js";
 import { configSchema } from "./config-schema.js";
 import { type EndpointConfig, endpointProblems } from "./transport/endpoint-config.js";
 
@@ -295,6 +305,12 @@ export interface HeraldConfig {
     /** pino level: fatal, error, warn, info, debug, trace, silent. @default "info" */
     level: string;
   };
+  /** Aggregations (docs/aggregations.md). */
+  compute: ComputeConfig;
+  /** Alert rules (docs/alerts.md). */
+  alerts: AlertsConfig;
+  /** Streaming analysis sessions (docs/streams.md). */
+  streams: StreamsConfig;
 }
 
 /** A partial configuration as written in a file or passed to `createGateway`. */
@@ -370,6 +386,9 @@ export const DEFAULTS: HeraldConfig = {
   sse: { enabled: true, path: "/sse", retryMs: 2000 },
   endpoints: [],
   log: { level: "info" },
+  compute: COMPUTE_DEFAULTS,
+  alerts: ALERTS_DEFAULTS,
+  streams: STREAMS_DEFAULTS,
 };
 
 /** Configuration that cannot be used; `problems` lists each reason with its path. */
@@ -506,7 +525,14 @@ export function resolveConfig(input: unknown = {}, env: Record<string, string | 
       if (!(isPlainObject(ns) && ns.prefix === "")) others.push(merge(defaultNs, ns));
     }
   }
-  merged.namespaces = [defaultNs, ...others];
+  const declared = new Set([defaultNs, ...others].map((ns) => (isPlainObject(ns) ? ns.prefix : undefined) as string));
+  const added = computeNamespaces(
+    defaultNs as NamespaceConfig,
+    merged.compute as ComputeConfig,
+    merged.streams as StreamsConfig,
+    declared,
+  );
+  merged.namespaces = [defaultNs, ...others, ...added];
   if (!validate(merged)) throw new ConfigError((validate.errors ?? []).map(describe));
   const config = merged as unknown as HeraldConfig;
   const problems: string[] = [];
@@ -527,6 +553,7 @@ export function resolveConfig(input: unknown = {}, env: Record<string, string | 
     problems.push('config.store.url is needed for store.type "postgres"');
   }
   problems.push(...authConfigProblems(config));
+  problems.push(...computeConfigProblems(config));
   for (const p of [config.socketio.path, config.sse.path]) {
     if (!p.startsWith("/")) problems.push(`transport path "${p}" must start with "/"`);
   }
