@@ -324,8 +324,9 @@ export class MemoryBroker implements Broker {
     const first = t.events.first();
     const position = { epoch: t.epoch, seq: t.committed };
     if (first === undefined) return { events: [], position, truncated: t.committed > since };
+    // Events after `since` that were trimmed are gone: the page starts at the oldest kept one.
     const from = since + 1 - first.seq;
-    return { events: t.events.slice(from, query.limit), position, truncated: from < 0 };
+    return { events: t.events.slice(Math.max(0, from), query.limit), position, truncated: from < 0 };
   }
 
   async recoverTopic(topic: string, since: TopicPosition, maxEvents: number): Promise<Recovery<TopicPosition>> {
