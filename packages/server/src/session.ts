@@ -69,6 +69,10 @@ export class Session implements PresenceWatcher {
   /** Offset of the last live event delivered: overlapping subscriptions deliver it once. */
   private lastOffset = -1;
   private closed = false;
+  /** Frames being handled (awaiting the broker or store): their answers go out before a close. */
+  private inflight = 0;
+  /** Set once a close waits for in-flight frames: later frames are ignored. */
+  private closing: { code: number; reason: string; timer: NodeJS.Timeout } | undefined;
   lastActivity = Date.now();
   /** Stream epoch announced in `welcome`; pongs carry it with the node's dispatched offset. */
   private streamEpoch: string | undefined;
@@ -208,7 +212,30 @@ export class Session implements PresenceWatcher {
   /** Handles one parsed client frame. */
   async handle(frame: ClientFrame): Promise<void> {
     this.lastActivity = Date.now();
-    if (this.closed) return;
+    if (this.closed || this.closing !== undefined) return;
+    this.inflight++;
+    try {
+      await this.handleFrame(frame);
+    } finally {
+      this.inflight--;
+      if (this.inflight === 0 && this.closing !== undefined) this.close(this.closing.code, this.closing.reason);
+    }
+  }
+
+  /**
+   * Closes once every frame already accepted was answered, so an accepted publish is never left
+   * without its ack by a close (4003 after a burst); frames arriving meanwhile are ignored.
+   * Closes anyway after `timeouts.shutdownMs` (default 5000).
+   */
+  closeWhenSettled(code: number, reason: string): void {
+    if (this.closed || this.closing !== undefined) return;
+    if (this.inflight === 0) return this.close(code, reason);
+    const timer = setTimeout(() => this.close(code, reason), this.core.config.timeouts.shutdownMs);
+    timer.unref();
+    this.closing = { code, reason, timer };
+  }
+
+  private async handleFrame(frame: ClientFrame): Promise<void> {
     if (this.principal === undefined && frame.type !== "auth" && frame.type !== "ping") {
       this.error("unauthorized", "send an auth frame first", frame.id);
       return;
@@ -445,6 +472,7 @@ export class Session implements PresenceWatcher {
     this.closed = true;
     if (this.authTimer) clearTimeout(this.authTimer);
     if (this.expiryTimer) clearTimeout(this.expiryTimer);
+    if (this.closing !== undefined) clearTimeout(this.closing.timer);
     for (const sub of this.subs.values()) this.dropSubscription(sub);
     for (const name of [...this.internal.keys()]) this.dropInternal(name);
     this.core.sessions.delete(this);

@@ -204,8 +204,10 @@ export class WsEndpoint {
     try {
       value = parseJson(data.toString("utf8"), this.core.config.limits.maxJsonDepth);
     } catch (err) {
+      // The frame is not usable, but its id (read as the rate limiter reads it) still tells the
+      // client which request failed.
       const e = toHeraldError(err);
-      session.error(e.code, e.message);
+      session.error(e.code, e.message, requestIdOf(data));
       return;
     }
     const frame = parseClientFrame(value);
