@@ -80,7 +80,8 @@ export class GatewayCore {
     if (context.principal !== undefined && !this.acl.canPublish(context.principal, request.topic)) {
       throw new HeraldError("forbidden", `not allowed to publish to "${request.topic}"`);
     }
-    if (!this.broker.ready) throw new HeraldError("unavailable", "the broker is not ready");
+    // The broker refuses with `unavailable` by itself when it cannot take this publish: a node
+    // that is not fully ready (pub/sub reconnecting, one store down) still takes the others.
     const outcome = await this.broker.publish(this.state?.prepare(request) ?? request);
     if (!outcome.duplicate) this.metrics.published.inc({ origin: context.origin });
     return outcome;

@@ -125,6 +125,8 @@ export class Gateway {
     this.http = Fastify({
       loggerInstance: log as FastifyBaseLogger,
       logController: new LogController({ disableRequestLogging: true }),
+      // Requests during a drain are refused by Herald (api/health.ts) with `{code, error}`.
+      return503OnClosing: false,
       bodyLimit: config.limits.maxBodyBytes,
       // Unknown fields are refused (a typo like "evnt" must not vanish silently).
       ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },

@@ -107,7 +107,7 @@ export class Session implements PresenceWatcher {
     }
     if (this.core.config.auth.anonymous) {
       this.bindPrincipal(this.core.anonymous);
-      await this.welcome();
+      if (!(await this.welcome())) return;
       this.bindImplicit(undefined);
       return;
     }
@@ -117,8 +117,23 @@ export class Session implements PresenceWatcher {
     this.authTimer.unref();
   }
 
-  private async welcome(): Promise<void> {
-    const stream = await this.core.broker.streamPosition();
+  /**
+   * Sends `welcome`; false when the broker could not be asked for the stream position: the
+   * session is then closed with 4008 (`unavailable`, reconnect after backoff) — or 1011 for
+   * anything unexpected — and must not go on.
+   */
+  private async welcome(): Promise<boolean> {
+    let stream: StreamPosition;
+    try {
+      stream = await this.core.broker.streamPosition();
+    } catch (err) {
+      const e = toHeraldError(err);
+      if (e.code === "internal") this.core.log.error({ err, session: this.id }, "welcome failed");
+      const outage = e.code === "unavailable" || e.code === "shutting_down";
+      this.close(outage ? CloseCode.unavailable : CloseCode.internalError, outage ? e.message : "internal error");
+      return false;
+    }
+    if (this.closed) return false;
     this.streamEpoch = stream.epoch;
     const frame: ServerFrame = {
       type: "welcome",
@@ -129,6 +144,7 @@ export class Session implements PresenceWatcher {
     };
     if (this.user !== undefined) frame.user = this.user;
     this.send(frame);
+    return true;
   }
 
   private addInternal(name: string): void {
@@ -190,7 +206,7 @@ export class Session implements PresenceWatcher {
     const before = this.bindPrincipal(principal);
     if (this.authTimer) clearTimeout(this.authTimer);
     this.scheduleExpiry();
-    if (first) await this.welcome();
+    if (first && !(await this.welcome())) return;
     this.bindImplicit(before);
     if (!first || requestId !== undefined) this.ack(requestId, { user: principal.user });
   }
@@ -218,7 +234,8 @@ export class Session implements PresenceWatcher {
       await this.handleFrame(frame);
     } finally {
       this.inflight--;
-      if (this.inflight === 0 && this.closing !== undefined) this.close(this.closing.code, this.closing.reason);
+      const closing = this.closing as Session["closing"]; // set meanwhile by closeWhenSettled
+      if (this.inflight === 0 && closing !== undefined) this.close(closing.code, closing.reason);
     }
   }
 
@@ -229,7 +246,10 @@ export class Session implements PresenceWatcher {
    */
   closeWhenSettled(code: number, reason: string): void {
     if (this.closed || this.closing !== undefined) return;
-    if (this.inflight === 0) return this.close(code, reason);
+    if (this.inflight === 0) {
+      this.close(code, reason);
+      return;
+    }
     const timer = setTimeout(() => this.close(code, reason), this.core.config.timeouts.shutdownMs);
     timer.unref();
     this.closing = { code, reason, timer };

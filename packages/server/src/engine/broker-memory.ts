@@ -187,6 +187,7 @@ export class MemoryBroker implements Broker {
   }
 
   async publish(request: PublishRequest): Promise<PublishOutcome> {
+    if (!this.ready) throw new HeraldError("unavailable", "the broker is not started");
     const p = this.options.persistence;
     if (p === undefined) return this.publishSync(request);
     const prior = this.duplicateOf(request);

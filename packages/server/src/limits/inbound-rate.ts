@@ -51,8 +51,7 @@ export class InboundRate {
       const reason = "inbound frame rate exceeded repeatedly";
       if (peer.closeWhenSettled !== undefined) peer.closeWhenSettled(CloseCode.rateLimited, reason);
       else peer.close(CloseCode.rateLimited, reason);
-    }
-    else {
+    } else {
       const rate = this.limits.inboundFramesPerSecond;
       peer.error(
         "rate_limited",

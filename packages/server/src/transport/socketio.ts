@@ -315,7 +315,8 @@ export class SocketIoEndpoint {
     socket.use((packet, next) => {
       const verdict = transport.rate.admit();
       if (verdict === "ok") return next();
-      if (verdict === "close") return session.closeWhenSettled(CloseCode.rateLimited, "inbound request rate exceeded repeatedly");
+      if (verdict === "close")
+        return session.closeWhenSettled(CloseCode.rateLimited, "inbound request rate exceeded repeatedly");
       this.core.metrics.errors.inc({ code: "rate_limited" });
       const rate = this.core.config.limits.inboundFramesPerSecond;
       const answer = {
