@@ -282,7 +282,7 @@ export const configSchema = {
         batchDelayMs: int(0, 10_000),
         retentionSweepMs: int(100),
         snapshotEvery: int(1),
-        lockTimeoutMs: int(0, 600_000),
+        timeoutMs: int(10, 600_000),
         retryMaxMs: int(10, 600_000),
       },
     },

@@ -268,10 +268,12 @@ export interface StoreConfig {
   /** A state topic's snapshot is checkpointed every this many events. @default 100 */
   snapshotEvery: number;
   /**
-   * SQLite: how long a write waits (retrying off the event loop) for a lock another process
-   * holds before it fails with `unavailable`. @default 5000
+   * Longest one store call may wait before it fails with `unavailable` (503, nothing accepted):
+   * SQLite retries a lock held by another process off the event loop for this long; Postgres
+   * bounds connecting and each query by it. Live (non-durable) events published meanwhile wait
+   * behind a pending durable commit at most this long, once per outage. @default 2000
    */
-  lockTimeoutMs: number;
+  timeoutMs: number;
   /** Longest pause between attempts to reach a failed store again (backoff from 50 ms). @default 5000 */
   retryMaxMs: number;
 }
@@ -410,7 +412,7 @@ export const DEFAULTS: HeraldConfig = {
     batchDelayMs: 0,
     retentionSweepMs: 30_000,
     snapshotEvery: 100,
-    lockTimeoutMs: 5000,
+    timeoutMs: 2000,
     retryMaxMs: 5000,
   },
   inbox: { maxPerUser: 1000, ttlDays: 90 },

@@ -9,7 +9,7 @@ import { BROADCAST_TOPIC, CloseCode, HeraldError, type HeraldEvent, personalTopi
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import { requireApiKey } from "./api/auth.js";
 import { registerErrorHandling } from "./api/errors.js";
-import { registerHealthRoutes } from "./api/health.js";
+import { type HealthState, registerHealthRoutes } from "./api/health.js";
 import { registerPresenceRoutes } from "./api/presence.js";
 import { registerPublishRoutes } from "./api/publish.js";
 import { registerTopicRoutes } from "./api/topics.js";
@@ -77,7 +77,11 @@ export class Gateway {
   private readonly upgradeRoutes: UpgradeRoute[] = [];
   private readonly requestRoutes: RequestRoute[] = [];
   private readonly shutdownHooks: Array<() => void> = [];
-  private readonly health = { draining: false, startedAt: Date.now() };
+  private readonly health: HealthState = {
+    draining: false,
+    startedAt: Date.now(),
+    storeReady: () => this.storage.ready,
+  };
   /** Origin allow-list and per-IP connection rate, checked before any upgrade is taken. */
   readonly upgradeGuard: UpgradeGuard;
   private server: Server | undefined;
