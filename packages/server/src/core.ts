@@ -12,6 +12,7 @@ import type { Broker, PublishOutcome, PublishRequest } from "./engine/broker.js"
 import type { Engine } from "./engine/engine.js";
 import type { Hub } from "./hub/hub.js";
 import type { Namespaces } from "./hub/namespaces.js";
+import { PublishBudget } from "./limits/publish-budget.js";
 import type { Logger } from "./log.js";
 import type { Metrics } from "./metrics.js";
 import type { Sessions } from "./sessions.js";
@@ -37,7 +38,12 @@ export class GatewayCore {
     readonly sessions: Sessions,
     readonly metrics: Metrics,
     readonly log: Logger,
-  ) {}
+  ) {
+    this.publishBudget = new PublishBudget(config.publishBudget);
+  }
+
+  /** Client publishes per IP and per user, across connections (`publishBudget`). */
+  readonly publishBudget: PublishBudget;
 
   /** State topics (set by the gateway): stamps publishes, answers subscribe snapshots. */
   state: StateTopics | undefined;

@@ -19,6 +19,7 @@ import {
   type SubscribeFrame,
   shouldReconnect,
   type TopicPosition,
+  topicMatches,
 } from "@herald/protocol";
 import { checkPresenceEnabled } from "./api/presence.js";
 import { closeCodeForAuthError, isExpired } from "./auth/expiry.js";
@@ -41,6 +42,11 @@ class Subscription implements HubSubscription {
   watching = false;
   /** A server-side subscription (`broadcast`, the personal topic): not counted, not acknowledged. */
   internal = false;
+  /**
+   * Offset of the first event this subscription sent (live or replayed). From there on it sends
+   * every matching event, so another subscription's replay skips those: sent once per connection.
+   */
+  firstSent = Number.POSITIVE_INFINITY;
 
   constructor(
     readonly session: Session,
@@ -56,13 +62,22 @@ class Subscription implements HubSubscription {
       }
       return;
     }
+    if (out.event.offset < this.firstSent) this.firstSent = out.event.offset;
     this.session.deliver(out, this.pattern);
+  }
+
+  /** Whether `event` matches this subscription and was sent through it (or is at/after its first send). */
+  covers(event: HeraldEvent): boolean {
+    if (event.offset < this.firstSent) return false;
+    return this.pattern ? topicMatches(this.name, event.topic) : this.name === event.topic;
   }
 }
 
 export class Session implements PresenceWatcher {
   readonly id = `${NODE_TAG}-${(++nextId).toString(36)}`;
   principal: Principal | undefined;
+  /** The client's address (set by the transport), for the per-IP publish budget. */
+  ip: string | undefined;
   private readonly subs = new Map<string, Subscription>();
   /** Server-side subscriptions every session has: `broadcast` and the user's personal topic. */
   private readonly internal = new Map<string, Subscription>();
@@ -286,6 +301,7 @@ export class Session implements PresenceWatcher {
           this.unsubscribe(frame.topic, frame.id);
           return;
         case "publish": {
+          this.core.publishBudget.spend(this.ip, this.user);
           const req: Parameters<GatewayCore["publish"]>[0] = { topic: frame.topic, data: frame.data };
           if (frame.event !== undefined) req.event = frame.event;
           if (frame.eventId !== undefined) req.id = frame.eventId;
@@ -407,16 +423,29 @@ export class Session implements PresenceWatcher {
     if (recovered) ack.replayed = events.length;
     if (snap !== undefined) Object.assign(ack, { state: snap.state, clocks: snap.clocks });
     this.ack(frame.id, ack);
+    // Recovery follows the rule of live delivery: an event this connection already got through
+    // another (overlapping) subscription is not sent again.
     for (const e of events) {
+      if (this.sentElsewhere(sub, e)) continue;
       if (!pattern || this.core.acl.canRead(principal, e.topic))
         this.transport.sendEvent(new OutboundEvent(e, eventFrame(e)));
     }
+    if (events[0] !== undefined) sub.firstSent = events[0].offset;
     const pending = sub.pending ?? [];
     sub.pending = undefined;
     const last = pattern ? (position as StreamPosition).offset : (position as TopicPosition).seq;
     for (const out of pending) {
-      if ((pattern ? out.event.offset : out.event.seq) > last) this.deliver(out, pattern);
+      if ((pattern ? out.event.offset : out.event.seq) <= last) continue;
+      if (out.event.offset < sub.firstSent) sub.firstSent = out.event.offset;
+      if (!this.sentElsewhere(sub, out.event)) this.deliver(out, pattern);
     }
+  }
+
+  /** Whether another subscription of this connection already sent `event`. */
+  private sentElsewhere(sub: Subscription, event: HeraldEvent): boolean {
+    for (const other of this.subs.values()) if (other !== sub && other.covers(event)) return true;
+    for (const other of this.internal.values()) if (other.covers(event)) return true;
+    return false;
   }
 
   private dropSubscription(sub: Subscription): void {

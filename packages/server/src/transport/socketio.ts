@@ -301,6 +301,7 @@ export class SocketIoEndpoint {
   private accept(socket: Socket): void {
     const transport = new SocketIoTransport(socket, this.core.config.limits.maxOutboundBytes, this.core.config.limits);
     const session = new Session(this.core, transport);
+    session.ip = socket.conn.remoteAddress;
     transport.session = session;
     this.transports.add(transport);
     socket.on("disconnect", () => {

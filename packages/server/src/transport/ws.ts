@@ -169,6 +169,7 @@ export class WsEndpoint {
   private accept(ws: WebSocket, req: IncomingMessage, url: URL, route?: WsRoute): void {
     const transport = new WsTransport(ws, this.core.config.limits.maxOutboundBytes, route);
     const session = new Session(this.core, transport);
+    session.ip = req.socket.remoteAddress;
     transport.session = session;
     this.transports.add(transport);
     ws.on("pong", () => {
