@@ -27,7 +27,7 @@ import { Engine } from "./engine/engine.js";
 import { Hub } from "./hub/hub.js";
 import { Namespaces } from "./hub/namespaces.js";
 import { parseJson } from "./json.js";
-import { httpServerOptions, registerHttpRateLimit } from "./limits/http.js";
+import { answerClientErrors, httpServerOptions, registerHeaderLimits, registerHttpRateLimit } from "./limits/http.js";
 import { UpgradeGuard } from "./limits/upgrade-guard.js";
 import { createLogger, type Logger } from "./log.js";
 import { Metrics } from "./metrics.js";
@@ -140,6 +140,7 @@ export class Gateway {
           this.server = createServer(httpServerOptions(config), (req, res) => {
             if (!this.routeRequest(req, res)) handler(req, res);
           });
+          answerClientErrors(this.server, config);
           this.ownServer = true;
         }
         return this.server;
@@ -154,6 +155,7 @@ export class Gateway {
       }
     });
     registerHttpRateLimit(this.http, config);
+    registerHeaderLimits(this.http, config);
     registerErrorHandling(this.http, this.core);
     const guard = requireApiKey(new ApiKeys(config.auth.apiKeys, config.auth.scopedApiKeys));
     registerPublishRoutes(this.http, this.core, guard);
