@@ -86,22 +86,24 @@ export function tooManyHeaders(req: IncomingMessage, config: Pick<HeraldConfig, 
 }
 
 /**
- * Answers requests Node's parser refused in the documented error body: headers over
- * `headers.maxBytes` get 431 `headers_too_large`, other malformed requests 400 `bad_request`
- * (Node's own answers carry no body).
+ * Answers requests Node's parser refused as Node would (408 for a header/request deadline, 400
+ * for a malformed request), except that headers over `headers.maxBytes` get 431 with the
+ * documented body `{code: "headers_too_large", error}` instead of Node's bodiless 431.
  */
 export function answerClientErrors(server: Server, config: Pick<HeraldConfig, "headers">): void {
   server.on("clientError", (err: NodeJS.ErrnoException, socket: Duplex) => {
-    if (!socket.writable) return void socket.destroy();
-    if (err.code === "HPE_HEADER_OVERFLOW") {
-      socket.end(headersTooLarge(`request headers are larger than ${config.headers.maxBytes} bytes`));
+    const started = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent;
+    if (!socket.writable || started === true || err.code === "ECONNRESET") {
+      socket.destroy();
       return;
     }
-    if (err.code === "ECONNRESET" || err.code === "ERR_HTTP_REQUEST_TIMEOUT") return void socket.destroy();
-    const body = JSON.stringify({ code: "bad_request", error: "malformed HTTP request" });
-    socket.end(
-      `HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-    );
+    if (err.code === "HPE_HEADER_OVERFLOW") {
+      socket.end(headersTooLarge(`request headers are larger than ${config.headers.maxBytes} bytes`));
+    } else if (err.code === "ERR_HTTP_REQUEST_TIMEOUT") {
+      socket.end("HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n");
+    } else {
+      socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");
+    }
   });
 }
 
