@@ -1,4 +1,6 @@
 /** JSON schema of the effective configuration (after defaults). See docs/configuration.md. */
+import { computeSchemas } from "./compute/compute-config.js";
+
 const int = (minimum: number, maximum = Number.MAX_SAFE_INTEGER) => ({ type: "integer", minimum, maximum }) as const;
 
 const prefix = {
@@ -324,5 +326,6 @@ export const configSchema = {
       required: ["level"],
       properties: { level: { enum: ["fatal", "error", "warn", "info", "debug", "trace", "silent"] } },
     },
+    ...computeSchemas,
   },
 } as const;

@@ -7,6 +7,16 @@ import { readFileSync } from "node:fs";
 import { Ajv, type ErrorObject } from "ajv";
 import { parse as parseYaml } from "yaml";
 import { authConfigProblems } from "./auth/config-check.js";
+import {
+  ALERTS_DEFAULTS,
+  type AlertsConfig,
+  COMPUTE_DEFAULTS,
+  type ComputeConfig,
+  computeNamespaces,
+  STREAMS_DEFAULTS,
+  type StreamsConfig,
+} from "./compute/compute-config.js";
+import { computeConfigProblems } from "./compute/config-check.js";
 import { configSchema } from "./config-schema.js";
 import { type EndpointConfig, endpointProblems } from "./transport/endpoint-config.js";
 
@@ -345,6 +355,12 @@ export interface HeraldConfig {
     /** pino level: fatal, error, warn, info, debug, trace, silent. @default "info" */
     level: string;
   };
+  /** Aggregations (docs/aggregations.md). */
+  compute: ComputeConfig;
+  /** Alert rules (docs/alerts.md). */
+  alerts: AlertsConfig;
+  /** Streaming analysis sessions (docs/streams.md). */
+  streams: StreamsConfig;
 }
 
 /** A partial configuration as written in a file or passed to `createGateway`. */
@@ -431,6 +447,9 @@ export const DEFAULTS: HeraldConfig = {
   metricsAccess: { requireApiKey: false },
   headers: { maxCount: 100, maxBytes: 32_768, maxLastEventIdBytes: 8192 },
   log: { level: "info" },
+  compute: COMPUTE_DEFAULTS,
+  alerts: ALERTS_DEFAULTS,
+  streams: STREAMS_DEFAULTS,
 };
 
 /** Configuration that cannot be used; `problems` lists each reason with its path. */
@@ -567,7 +586,14 @@ export function resolveConfig(input: unknown = {}, env: Record<string, string | 
       if (!(isPlainObject(ns) && ns.prefix === "")) others.push(merge(defaultNs, ns));
     }
   }
-  merged.namespaces = [defaultNs, ...others];
+  const declared = new Set([defaultNs, ...others].map((ns) => (isPlainObject(ns) ? ns.prefix : undefined) as string));
+  const added = computeNamespaces(
+    defaultNs as NamespaceConfig,
+    merged.compute as ComputeConfig,
+    merged.streams as StreamsConfig,
+    declared,
+  );
+  merged.namespaces = [defaultNs, ...others, ...added];
   if (!validate(merged)) throw new ConfigError((validate.errors ?? []).map(describe));
   const config = merged as unknown as HeraldConfig;
   const problems: string[] = [];
@@ -588,6 +614,7 @@ export function resolveConfig(input: unknown = {}, env: Record<string, string | 
     problems.push('config.store.url is needed for store.type "postgres"');
   }
   problems.push(...authConfigProblems(config));
+  problems.push(...computeConfigProblems(config));
   if (config.metricsAccess.requireApiKey && config.auth.apiKeys.length === 0) {
     problems.push("config.metricsAccess.requireApiKey needs at least one key in config.auth.apiKeys");
   }
