@@ -26,6 +26,11 @@ export const ErrorCodes = {
   shutting_down: { status: 503, message: "The server is shutting down" },
   internal: { status: 500, message: "An unexpected server error" },
   invalid_filter: { status: 400, message: "The filter is not valid in the filter language" },
+  invalid_signature: {
+    status: 401,
+    message: "The webhook signature or timestamp is missing, invalid, or outside the tolerance",
+  },
+  replayed: { status: 409, message: "This signed webhook request was already accepted" },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ErrorCodes;

@@ -1,0 +1,13 @@
+/**
+ * Every connector type, by the name used in `connectors[].type`. Adding a type is one line
+ * here. Each entry loads its module on first use, so a gateway without, say, an MQTT connector
+ * never loads the MQTT client.
+ */
+import type { ConnectorFactory } from "./source.js";
+
+/** Connector type name → its factory, loaded lazily. */
+export const CONNECTOR_TYPES: Record<string, () => Promise<ConnectorFactory>> = {
+  webhook: async () => (await import("./webhook.js")).createWebhookConnector,
+  "redis-stream": async () => (await import("./redis-stream.js")).createRedisStreamConnector,
+  "redis-pubsub": async () => (await import("./redis-pubsub.js")).createRedisPubSubConnector,
+};
