@@ -18,7 +18,8 @@ export class PostgresCheckpointStore implements CheckpointStore {
   }
 
   private open(): Promise<pg.Pool> {
-    const pool = (this.pool ??= new pg.Pool({ connectionString: this.url, max: 2 }));
+    if (this.pool === undefined) this.pool = new pg.Pool({ connectionString: this.url, max: 2 });
+    const pool = this.pool;
     this.ready ??= pool
       .query(
         `CREATE SCHEMA IF NOT EXISTS ${this.schema};

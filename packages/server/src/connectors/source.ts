@@ -163,6 +163,15 @@ export abstract class SourceConnector implements Connector {
     return this.queue.run(message.key, () => this.offerNow(request, options.retry !== false));
   }
 
+  /** Drops a message a push source cannot hold (counted as received and rejected, logged). */
+  protected shed(reason: string): void {
+    this.counts.received++;
+    this.counts.rejected++;
+    this.deps.metrics.received.inc({ connector: this.name });
+    this.deps.metrics.rejected.inc({ connector: this.name });
+    this.log.warn({ reason }, "message dropped");
+  }
+
   /** The publish request for a message (exposed for connectors that answer synchronously). */
   protected request(message: SourceMessage): IngestRequest {
     const fields = { ...message.fields, data: message.data, name: this.name };
