@@ -9,6 +9,7 @@ import type { ConnectorFactory } from "./source.js";
 export const CONNECTOR_TYPES: Record<string, () => Promise<ConnectorFactory>> = {
   webhook: async () => (await import("./webhook.js")).createWebhookConnector,
   "redis-stream": async () => (await import("./redis-stream.js")).createRedisStreamConnector,
+  mqtt: async () => (await import("./mqtt.js")).createMqttConnector,
   nats: async () => (await import("./nats-core.js")).createNatsConnector,
   "nats-jetstream": async () => (await import("./nats-jetstream.js")).createJetStreamConnector,
   "redis-pubsub": async () => (await import("./redis-pubsub.js")).createRedisPubSubConnector,
