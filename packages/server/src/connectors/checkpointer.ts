@@ -12,7 +12,7 @@ export class ContiguousCheckpoint<P> {
     this.last = initial;
   }
 
-  /** Registers a message read from the source, in source order; returns its handle. */
+  /** Registers a message read from the source, in source order (position undefined: not a place to resume from); returns its handle. */
   track(position: P): { position: P; done: boolean } {
     const entry = { position, done: false };
     this.open.push(entry);
@@ -24,8 +24,12 @@ export class ContiguousCheckpoint<P> {
     entry.done = true;
     let moved = false;
     while (this.open.length > 0 && (this.open[0] as { done: boolean }).done) {
-      this.last = (this.open.shift() as { position: P }).position;
-      moved = true;
+      const { position } = this.open.shift() as { position: P };
+      // Messages inside a unit (a transaction) carry no position of their own: only its end does.
+      if (position !== undefined) {
+        this.last = position;
+        moved = true;
+      }
     }
     return moved ? this.last : undefined;
   }

@@ -37,6 +37,8 @@ export interface SourceHarness {
   concurrent?: boolean;
   /** Other fields of the connector entry. */
   entry?: Partial<ConnectorConfig>;
+  /** Prepares the source for `id` before a connector reads it (idempotent: runs before every start). */
+  prepare?(id: string): Promise<void>;
   /** Removes the source's data for `id`. */
   cleanup?(id: string): Promise<void>;
   /** Runs once before / after the suite (private servers, tables). */
@@ -73,6 +75,7 @@ export function connectorSuite(type: string, h: SourceHarness): void {
       extra: Partial<ConnectorConfig> = {},
       checkpoints = new MemoryCheckpointStore(),
     ) {
+      await h.prepare?.(id);
       const c = await buildConnector(gw.gateway, {
         type,
         name: `c${id}`,
