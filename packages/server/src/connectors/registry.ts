@@ -12,6 +12,7 @@ export const CONNECTOR_TYPES: Record<string, () => Promise<ConnectorFactory>> = 
   mqtt: async () => (await import("./mqtt.js")).createMqttConnector,
   nats: async () => (await import("./nats-core.js")).createNatsConnector,
   "nats-jetstream": async () => (await import("./nats-jetstream.js")).createJetStreamConnector,
+  "pg-logical": async () => (await import("./pg-logical.js")).createPgLogicalConnector,
   "pg-listen": async () => (await import("./pg-listen.js")).createPgListenConnector,
   "redis-pubsub": async () => (await import("./redis-pubsub.js")).createRedisPubSubConnector,
 };
