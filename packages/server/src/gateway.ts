@@ -234,8 +234,8 @@ export class Gateway {
     if (server !== undefined) this.server = server;
     await this.core.engine.start(this.core, { disconnectUser: (user, reason) => this.disconnectUser(user, reason) });
     await this.storage.start(this.core);
-    await this.connectors.start();
     await this.http.ready();
+    await this.connectors.start();
     (this.server as Server).on("upgrade", this.onUpgrade);
     this.health.startedAt = Date.now();
   }
