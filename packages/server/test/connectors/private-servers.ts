@@ -47,16 +47,13 @@ export class PrivateServer {
     private readonly command: string,
     private readonly args: string[],
     private readonly dir: string,
-    private readonly user?: string,
+    /** Run as this uid/gid (Postgres refuses root); spawned directly so that this process reaps it. */
+    private readonly user?: { uid: number; gid: number },
     private readonly ready?: () => boolean,
   ) {}
 
   async start(): Promise<void> {
-    const [cmd, args] =
-      this.user === undefined
-        ? [this.command, this.args]
-        : ["runuser", ["-u", this.user, "--", this.command, ...this.args]];
-    this.proc = spawn(cmd, args, { stdio: "ignore", detached: false });
+    this.proc = spawn(this.command, this.args, { stdio: "ignore", ...(this.user ?? {}) });
     await waitForPort(this.port, this.what);
     const deadline = Date.now() + 20_000;
     while (this.ready !== undefined && !this.ready()) {
@@ -71,15 +68,24 @@ export class PrivateServer {
     this.proc = undefined;
     if (proc === undefined || proc.exitCode !== null) return;
     const exited = new Promise((resolve) => proc.once("exit", resolve));
-    // runuser forwards signals poorly: kill the server itself (the child of runuser, or the process).
-    const pids = this.user === undefined ? [proc.pid as number] : childPids(proc.pid as number);
+    // Every process of this server (a Postgres postmaster has backends that outlive it and hold
+    // its shared memory): found by this server's own temporary directory, killed by pid.
+    const pids = [proc.pid as number, ...serverPids(this.dir)];
     for (const pid of pids) {
       try {
         process.kill(pid, "SIGKILL");
       } catch {}
     }
-    if (this.user !== undefined) proc.kill("SIGKILL");
     await exited;
+    const deadline = Date.now() + 10_000;
+    while (serverPids(this.dir).length > 0 && Date.now() < deadline) {
+      for (const pid of serverPids(this.dir)) {
+        try {
+          process.kill(pid, "SIGKILL");
+        } catch {}
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
   }
 
   /** Stops the server and removes its data. */
@@ -89,9 +95,9 @@ export class PrivateServer {
   }
 }
 
-function childPids(pid: number): number[] {
+function serverPids(dir: string): number[] {
   try {
-    const out = execFileSync("pgrep", ["-P", String(pid)], { encoding: "utf8" });
+    const out = execFileSync("pgrep", ["-f", dir], { encoding: "utf8" });
     return out.split(/\s+/).filter(Boolean).map(Number);
   } catch {
     return [];
@@ -126,7 +132,7 @@ export async function startPostgres(options: { logical?: boolean } = {}): Promis
     "/usr/lib/postgresql/15/bin/postgres",
     ["-D", data, "-p", String(port), "-k", dir, "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off"],
     dir,
-    "postgres",
+    { uid, gid },
     () => {
       try {
         execFileSync("/usr/lib/postgresql/15/bin/pg_isready", ["-q", "-h", "127.0.0.1", "-p", String(port)]);
