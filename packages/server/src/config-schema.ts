@@ -1,4 +1,5 @@
 /** JSON schema of the effective configuration (after defaults). See docs/configuration.md. */
+import { computeSchemas } from "./compute/compute-config.js";
 import { connectorSchema } from "./connectors/connector-config.js";
 
 const int = (minimum: number, maximum = Number.MAX_SAFE_INTEGER) => ({ type: "integer", minimum, maximum }) as const;
@@ -295,6 +296,7 @@ export const configSchema = {
       required: ["level"],
       properties: { level: { enum: ["fatal", "error", "warn", "info", "debug", "trace", "silent"] } },
     },
+    ...computeSchemas,
     connectors: { type: "array", items: connectorSchema },
   },
 } as const;

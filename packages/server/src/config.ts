@@ -7,6 +7,16 @@ import { readFileSync } from "node:fs";
 import { Ajv, type ErrorObject } from "ajv";
 import { parse as parseYaml } from "yaml";
 import { authConfigProblems } from "./auth/config-check.js";
+import {
+  ALERTS_DEFAULTS,
+  type AlertsConfig,
+  COMPUTE_DEFAULTS,
+  type ComputeConfig,
+  computeNamespaces,
+  STREAMS_DEFAULTS,
+  type StreamsConfig,
+} from "./compute/compute-config.js";
+import { computeConfigProblems } from "./compute/config-check.js";
 import { configSchema } from "./config-schema.js";
 import { type ConnectorConfig, connectorProblems, withConnectorDefaults } from "./connectors/connector-config.js";
 import { type EndpointConfig, endpointProblems } from "./transport/endpoint-config.js";
@@ -296,6 +306,12 @@ export interface HeraldConfig {
     /** pino level: fatal, error, warn, info, debug, trace, silent. @default "info" */
     level: string;
   };
+  /** Aggregations (docs/aggregations.md). */
+  compute: ComputeConfig;
+  /** Alert rules (docs/alerts.md). */
+  alerts: AlertsConfig;
+  /** Streaming analysis sessions (docs/streams.md). */
+  streams: StreamsConfig;
   /** Sources events flow in from (docs/connectors.md). @default [] */
   connectors: ConnectorConfig[];
 }
@@ -375,6 +391,9 @@ export const DEFAULTS: HeraldConfig = {
   sse: { enabled: true, path: "/sse", retryMs: 2000 },
   endpoints: [],
   log: { level: "info" },
+  compute: COMPUTE_DEFAULTS,
+  alerts: ALERTS_DEFAULTS,
+  streams: STREAMS_DEFAULTS,
   connectors: [],
 };
 
@@ -512,7 +531,14 @@ export function resolveConfig(input: unknown = {}, env: Record<string, string | 
       if (!(isPlainObject(ns) && ns.prefix === "")) others.push(merge(defaultNs, ns));
     }
   }
-  merged.namespaces = [defaultNs, ...others];
+  const declared = new Set([defaultNs, ...others].map((ns) => (isPlainObject(ns) ? ns.prefix : undefined) as string));
+  const added = computeNamespaces(
+    defaultNs as NamespaceConfig,
+    merged.compute as ComputeConfig,
+    merged.streams as StreamsConfig,
+    declared,
+  );
+  merged.namespaces = [defaultNs, ...others, ...added];
   if (Array.isArray(merged.connectors)) merged.connectors = merged.connectors.map(withConnectorDefaults);
   if (!validate(merged)) throw new ConfigError((validate.errors ?? []).map(describe));
   const config = merged as unknown as HeraldConfig;
@@ -534,6 +560,7 @@ export function resolveConfig(input: unknown = {}, env: Record<string, string | 
     problems.push('config.store.url is needed for store.type "postgres"');
   }
   problems.push(...authConfigProblems(config));
+  problems.push(...computeConfigProblems(config));
   for (const p of [config.socketio.path, config.sse.path]) {
     if (!p.startsWith("/")) problems.push(`transport path "${p}" must start with "/"`);
   }

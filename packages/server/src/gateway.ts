@@ -21,6 +21,7 @@ import { ApiKeys } from "./auth/api-key.js";
 import type { Authenticator } from "./auth/authenticator.js";
 import { authenticatorFromConfig } from "./auth/from-config.js";
 import { ANONYMOUS } from "./auth/principal.js";
+import { Compute, type ComputeOptions } from "./compute/compute.js";
 import { type HeraldConfig, type HeraldConfigInput, resolveConfig } from "./config.js";
 import { Connectors, checkpointStoreFor } from "./connectors/connectors.js";
 import { GatewayCore } from "./core.js";
@@ -36,6 +37,7 @@ import { Metrics } from "./metrics.js";
 import { Sessions } from "./sessions.js";
 import { Storage } from "./store/storage.js";
 import type { Store } from "./store/store.js";
+import { StreamAcl } from "./streams/stream-acl.js";
 import { type InstalledTransports, installTransports } from "./transport/install.js";
 import { WsEndpoint } from "./transport/ws.js";
 import { VERSION } from "./version.js";
@@ -53,6 +55,8 @@ export interface GatewayOptions {
   acl?: Acl;
   /** Collect Node process metrics in /metrics. @default true */
   defaultMetrics?: boolean;
+  /** Aggregations, alerts and analysis sessions: their store, clock, dead-letter store. */
+  compute?: ComputeOptions;
 }
 
 /** Handles a WebSocket upgrade when its path is served; returns false otherwise. */
@@ -76,6 +80,8 @@ export class Gateway {
   readonly storage: Storage;
   /** Socket.IO, SSE and configured endpoints, as configured. */
   readonly transports: InstalledTransports;
+  /** Aggregations, alert rules and analysis sessions (`compute`, `alerts`, `streams`). */
+  readonly compute: Compute;
   private readonly upgradeRoutes: UpgradeRoute[] = [];
   private readonly requestRoutes: RequestRoute[] = [];
   private readonly shutdownHooks: Array<() => void> = [];
@@ -103,6 +109,10 @@ export class Gateway {
     const broker = engine.broker;
     const authenticator = options.authenticator ?? authenticatorFromConfig(config.auth) ?? new NoTokens();
     const hub = new Hub();
+    this.compute = new Compute(config, log, options.compute);
+    let acl = options.acl ?? new NamespaceAcl(namespaces, config.auth);
+    if (config.streams.enabled)
+      acl = new StreamAcl(acl, config.streams.topicPrefix, this.compute.sessionOwner, config.auth);
     this.upgradeGuard = new UpgradeGuard(config);
     this.core = new GatewayCore(
       config,
@@ -110,7 +120,7 @@ export class Gateway {
       namespaces,
       hub,
       broker,
-      options.acl ?? new NamespaceAcl(namespaces, config.auth),
+      acl,
       authenticator,
       ANONYMOUS,
       new Sessions(),
@@ -165,6 +175,7 @@ export class Gateway {
     });
     registerHealthRoutes(this.http, this.core, this.health, guard);
     this.storage.attach(this.core, this.http, guard);
+    this.compute.attach(this.core, this.http, guard, () => this.storage.inbox);
     registerPresenceRoutes(this.http, this.core, guard);
     registerUserRoutes(this.http, this.core, guard);
 
@@ -234,6 +245,7 @@ export class Gateway {
     if (server !== undefined) this.server = server;
     await this.core.engine.start(this.core, { disconnectUser: (user, reason) => this.disconnectUser(user, reason) });
     await this.storage.start(this.core);
+    await this.compute.start();
     await this.http.ready();
     await this.connectors.start();
     (this.server as Server).on("upgrade", this.onUpgrade);
@@ -323,6 +335,7 @@ export class Gateway {
     this.ws.terminateAll();
     if (this.started) await this.http.close();
     await this.connectors.stop(); // pending offers finish while the broker still runs
+    await this.compute.close(); // checkpoints windows; publishes nothing after the broker closes
     await this.core.engine.close();
     await this.storage.close();
     this.log.info("herald stopped");
