@@ -70,6 +70,7 @@ export class Connectors {
           log: this.log,
           metrics: this.metrics,
           redisUrl: this.core.config.engine.redisUrl,
+          keyPrefix: this.core.config.engine.keyPrefix,
           maxJsonDepth: this.core.config.limits.maxJsonDepth,
         }),
       );

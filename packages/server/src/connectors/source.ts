@@ -38,6 +38,8 @@ export interface ConnectorDeps {
   metrics: ConnectorMetrics;
   /** The gateway's Redis URL (`engine.redisUrl`), the default for Redis connectors. */
   redisUrl: string;
+  /** The gateway's Redis key prefix (`engine.keyPrefix`), for keys a connector keeps in Redis. */
+  keyPrefix: string;
   /** Deepest JSON nesting accepted in a message body (`limits.maxJsonDepth`). */
   maxJsonDepth: number;
 }

@@ -101,6 +101,7 @@ export async function buildConnector(
     log: gateway.log,
     metrics: new ConnectorMetrics(new Registry()),
     redisUrl: gateway.config.engine.redisUrl,
+    keyPrefix: gateway.config.engine.keyPrefix,
     maxJsonDepth: gateway.config.limits.maxJsonDepth,
   });
 }
