@@ -17,7 +17,7 @@ import pg from "pg";
 import { MemoryCheckpointStore } from "../../src/connectors/checkpoint-memory.js";
 import { MemoryDeadLetterStore } from "../../src/pipeline/dead-letter-memory.js";
 import { Ingest } from "../../src/pipeline/ingest.js";
-import { getJson, startGateway } from "../helpers.js";
+import { startGateway } from "../helpers.js";
 import { startNats, startPostgres, startRedis } from "./private-servers.js";
 import { buildConnector, Collector, FaultSink, run, waitUntil } from "./support.js";
 
@@ -52,6 +52,7 @@ function serve(config: string, port: number): Promise<{ child: ChildProcess; por
       if (m) resolve({ child, port: Number(m[1]) });
     });
     child.on("exit", (code) => reject(new Error(`server exited (${code}) before listening: ${err}`)));
+    setTimeout(() => reject(new Error(`herald serve did not listen within 60 s: ${err}`)), 60_000).unref();
   });
 }
 
@@ -66,10 +67,16 @@ async function historyNs(port: number, topic: string): Promise<number[]> {
   const out: number[] = [];
   let since = 0;
   for (;;) {
-    const { status, body } = await getJson(
-      `http://127.0.0.1:${port}/api/topics/${topic}/history?since=${since}&limit=1000`,
-    );
-    if (status !== 200) return out;
+    let body: Record<string, unknown>;
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/api/topics/${topic}/history?since=${since}&limit=1000`, {
+        signal: AbortSignal.timeout(5000), // a stalled server must not stall the wait around this
+      });
+      if (res.status !== 200) return out;
+      body = (await res.json()) as Record<string, unknown>;
+    } catch {
+      return out;
+    }
     const events = body.events as Array<{ seq: number; data: { n: number } }>;
     if (events.length === 0) return out;
     for (const e of events) out.push(e.data.n);
@@ -108,7 +115,9 @@ describe("connector faults", () => {
       // Explicit entry ids make a retried XADD (after a kill cut its answer) idempotent.
       let i = 0;
       const produce = async (upto: number) => {
+        const deadline = Date.now() + 60_000;
         while (i < upto) {
+          if (Date.now() > deadline) throw new Error(`timed out producing entry ${i + 1} of ${upto} into Redis`);
           const key = keys[i % keys.length] as string;
           const n = Math.floor(i / keys.length) + 1;
           try {
@@ -162,8 +171,10 @@ describe("connector faults", () => {
         await pool.query("CREATE TABLE changes (seq INT PRIMARY KEY, key TEXT NOT NULL, n INT NOT NULL)");
         options = { url: server.url, tables: ["changes"], keyColumns: ["key"] };
         produce = async (from, to) => {
+          const deadline = Date.now() + 60_000;
           for (let i = from; i < to; i++) {
             for (;;) {
+              if (Date.now() > deadline) throw new Error(`timed out inserting row ${i} into Postgres`);
               try {
                 const key = keys[i % keys.length] as string;
                 await pool.query("INSERT INTO changes VALUES ($1, $2, $3) ON CONFLICT DO NOTHING", [
@@ -191,8 +202,10 @@ describe("connector faults", () => {
         const js = jetstream(nc);
         options = { servers: server.url, stream: "K", ackWaitMs: 2000 };
         produce = async (from, to) => {
+          const deadline = Date.now() + 60_000;
           for (let i = from; i < to; i++) {
             for (;;) {
+              if (Date.now() > deadline) throw new Error(`timed out publishing message ${i} to JetStream`);
               try {
                 const key = keys[i % keys.length] as string;
                 // The message id makes a retried publish a JetStream duplicate, stored once.

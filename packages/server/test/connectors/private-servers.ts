@@ -37,6 +37,12 @@ export async function waitForPort(port: number, what: string, timeoutMs = 20_000
   }
 }
 
+/** Every private server process still running, killed when the test process exits (even after a timeout). */
+const running = new Set<ChildProcess>();
+process.once("exit", () => {
+  for (const proc of running) proc.kill("SIGKILL");
+});
+
 /** One private server process that can be killed and started again on the same port and data. */
 export class PrivateServer {
   private proc: ChildProcess | undefined;
@@ -53,7 +59,10 @@ export class PrivateServer {
   ) {}
 
   async start(): Promise<void> {
-    this.proc = spawn(this.command, this.args, { stdio: "ignore", ...(this.user ?? {}) });
+    const proc = spawn(this.command, this.args, { stdio: "ignore", ...(this.user ?? {}) });
+    this.proc = proc;
+    running.add(proc);
+    proc.once("exit", () => running.delete(proc));
     await waitForPort(this.port, this.what);
     const deadline = Date.now() + 20_000;
     while (this.ready !== undefined && !this.ready()) {
