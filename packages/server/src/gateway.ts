@@ -30,7 +30,7 @@ import { Engine } from "./engine/engine.js";
 import { Hub } from "./hub/hub.js";
 import { Namespaces } from "./hub/namespaces.js";
 import { parseJson } from "./json.js";
-import { httpServerOptions, registerHttpRateLimit } from "./limits/http.js";
+import { answerClientErrors, httpServerOptions, registerHeaderLimits, registerHttpRateLimit } from "./limits/http.js";
 import { UpgradeGuard } from "./limits/upgrade-guard.js";
 import { createLogger, type Logger } from "./log.js";
 import { Metrics } from "./metrics.js";
@@ -85,7 +85,12 @@ export class Gateway {
   private readonly upgradeRoutes: UpgradeRoute[] = [];
   private readonly requestRoutes: RequestRoute[] = [];
   private readonly shutdownHooks: Array<() => void> = [];
-  private readonly health: HealthState = { draining: false, startedAt: Date.now(), parts: [] };
+  private readonly health: HealthState = {
+    draining: false,
+    startedAt: Date.now(),
+    storeReady: () => this.storage.ready,
+    parts: [],
+  };
   /** The configured connectors (`connectors[]`), started and stopped with the gateway. */
   readonly connectors: Connectors;
   /** Origin allow-list and per-IP connection rate, checked before any upgrade is taken. */
@@ -139,6 +144,8 @@ export class Gateway {
     this.http = Fastify({
       loggerInstance: log as FastifyBaseLogger,
       logController: new LogController({ disableRequestLogging: true }),
+      // Requests during a drain are refused by Herald (api/health.ts) with `{code, error}`.
+      return503OnClosing: false,
       bodyLimit: config.limits.maxBodyBytes,
       // Unknown fields are refused (a typo like "evnt" must not vanish silently).
       ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
@@ -148,6 +155,7 @@ export class Gateway {
           this.server = createServer(httpServerOptions(config), (req, res) => {
             if (!this.routeRequest(req, res)) handler(req, res);
           });
+          answerClientErrors(this.server, config);
           this.ownServer = true;
         }
         return this.server;
@@ -162,6 +170,7 @@ export class Gateway {
       }
     });
     registerHttpRateLimit(this.http, config);
+    registerHeaderLimits(this.http, config);
     registerErrorHandling(this.http, this.core);
     const guard = requireApiKey(new ApiKeys(config.auth.apiKeys, config.auth.scopedApiKeys));
     registerPublishRoutes(this.http, this.core, guard);
