@@ -94,6 +94,7 @@ export const configSchema = {
     "socketio",
     "sse",
     "endpoints",
+    "dashboard",
     "log",
   ],
   properties: {
@@ -286,6 +287,19 @@ export const configSchema = {
       type: "object",
       additionalProperties: false,
       properties: { maxPerUser: int(0), ttlDays: int(0, 36_500) },
+    },
+    dashboard: {
+      type: "object",
+      additionalProperties: false,
+      required: ["enabled", "path", "statsTopic", "statsIntervalMs", "statsTopTopics"],
+      properties: {
+        enabled: { type: "boolean" },
+        path: { type: "string", minLength: 1, maxLength: 1024 },
+        root: { type: "string", minLength: 1 },
+        statsTopic: { ...prefix, maxLength: 128 },
+        statsIntervalMs: int(100, 3_600_000),
+        statsTopTopics: int(0, 1000),
+      },
     },
     log: {
       type: "object",

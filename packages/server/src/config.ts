@@ -8,6 +8,7 @@ import { Ajv, type ErrorObject } from "ajv";
 import { parse as parseYaml } from "yaml";
 import { authConfigProblems } from "./auth/config-check.js";
 import { configSchema } from "./config-schema.js";
+import { dashboardProblems } from "./dashboard/dashboard-config.js";
 import { type EndpointConfig, endpointProblems } from "./transport/endpoint-config.js";
 
 export interface HistoryOptions {
@@ -262,6 +263,25 @@ export interface StoreConfig {
   snapshotEvery: number;
 }
 
+/** The web dashboard and the per-node stats it charts. See docs/dashboard.md. */
+export interface DashboardConfig {
+  /** Serve the dashboard's built assets from the gateway's own port. @default true */
+  enabled: boolean;
+  /** Path the dashboard is served at (a trailing "/" is added). @default "/" */
+  path: string;
+  /** Directory of the built dashboard. @default the `dist` folder of the @herald/dashboard package */
+  root?: string;
+  /**
+   * Topic each node publishes its stats sample to (admin-only, read-only for clients); `""` turns
+   * the stats off. @default "herald.stats"
+   */
+  statsTopic: string;
+  /** Interval between two stats samples of a node. @default 1000 */
+  statsIntervalMs: number;
+  /** Busiest topics listed in each stats sample. @default 20 */
+  statsTopTopics: number;
+}
+
 export interface HeraldConfig {
   server: {
     /** @default "0.0.0.0" */
@@ -291,6 +311,7 @@ export interface HeraldConfig {
   sse: SseConfig;
   /** Configured WebSocket endpoints that auto-subscribe their connections. @default [] */
   endpoints: EndpointConfig[];
+  dashboard: DashboardConfig;
   log: {
     /** pino level: fatal, error, warn, info, debug, trace, silent. @default "info" */
     level: string;
@@ -369,6 +390,7 @@ export const DEFAULTS: HeraldConfig = {
   socketio: { enabled: true, path: "/socket.io" },
   sse: { enabled: true, path: "/sse", retryMs: 2000 },
   endpoints: [],
+  dashboard: { enabled: true, path: "/", statsTopic: "herald.stats", statsIntervalMs: 1000, statsTopTopics: 20 },
   log: { level: "info" },
 };
 
@@ -531,6 +553,7 @@ export function resolveConfig(input: unknown = {}, env: Record<string, string | 
     if (!p.startsWith("/")) problems.push(`transport path "${p}" must start with "/"`);
   }
   problems.push(...endpointProblems(config.endpoints, [config.server.wsPath, config.socketio.path, config.sse.path]));
+  problems.push(...dashboardProblems(config));
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(structuredClone(config));
 }

@@ -8,6 +8,7 @@ import type { Duplex } from "node:stream";
 import { BROADCAST_TOPIC, CloseCode, HeraldError, type HeraldEvent, personalTopic } from "@herald/protocol";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import { requireApiKey } from "./api/auth.js";
+import { registerDashboardRoutes } from "./api/dashboard.js";
 import { registerErrorHandling } from "./api/errors.js";
 import { registerHealthRoutes } from "./api/health.js";
 import { registerPresenceRoutes } from "./api/presence.js";
@@ -22,8 +23,12 @@ import { authenticatorFromConfig } from "./auth/from-config.js";
 import { ANONYMOUS } from "./auth/principal.js";
 import { type HeraldConfig, type HeraldConfigInput, resolveConfig } from "./config.js";
 import { GatewayCore } from "./core.js";
+import { registerDashboard } from "./dashboard/assets.js";
+import { statsNamespaces } from "./dashboard/dashboard-config.js";
+import { NodeStats } from "./dashboard/node-stats.js";
 import type { Broker, PublishOutcome } from "./engine/broker.js";
 import { Engine } from "./engine/engine.js";
+import { Features } from "./features.js";
 import { Hub } from "./hub/hub.js";
 import { Namespaces } from "./hub/namespaces.js";
 import { parseJson } from "./json.js";
@@ -80,6 +85,13 @@ export class Gateway {
   private readonly health = { draining: false, startedAt: Date.now() };
   /** Origin allow-list and per-IP connection rate, checked before any upgrade is taken. */
   readonly upgradeGuard: UpgradeGuard;
+  /**
+   * Features this gateway serves, as `GET /api/dashboard/info` lists them (the dashboard shows
+   * a view per listed feature). A module that adds one calls `features.add(name)` when wired.
+   */
+  readonly features: Features;
+  /** The per-node stats sample published to `dashboard.statsTopic`. */
+  readonly stats: NodeStats;
   private server: Server | undefined;
   private requestHandler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
   private started = false;
@@ -89,7 +101,7 @@ export class Gateway {
   constructor(options: GatewayOptions = {}) {
     const config = resolveConfig(options.config ?? {});
     const log = options.logger ?? createLogger(config.log.level);
-    const namespaces = new Namespaces(config.namespaces);
+    const namespaces = new Namespaces([...config.namespaces, ...statsNamespaces(config)]);
     const metrics = new Metrics({ defaultMetrics: options.defaultMetrics !== false });
     this.storage = new Storage(config, namespaces, log, options.store);
     // On the Redis engine the history of every namespace (durable ones too) lives in Redis.
@@ -97,7 +109,8 @@ export class Gateway {
     if (durableBroker !== undefined) options = { ...options, broker: durableBroker };
     const engine = new Engine(config, namespaces, options.broker);
     const broker = engine.broker;
-    const authenticator = options.authenticator ?? authenticatorFromConfig(config.auth) ?? new NoTokens();
+    const configured = options.authenticator ?? authenticatorFromConfig(config.auth);
+    const authenticator = configured ?? new NoTokens();
     const hub = new Hub();
     this.upgradeGuard = new UpgradeGuard(config);
     this.core = new GatewayCore(
@@ -156,6 +169,11 @@ export class Gateway {
     this.storage.attach(this.core, this.http, guard);
     registerPresenceRoutes(this.http, this.core, guard);
     registerUserRoutes(this.http, this.core, guard);
+    this.features = new Features(["topics", "history", "inbox"]);
+    if (namespaces.all.some((ns) => ns.presence)) this.features.add("presence");
+    if (config.dashboard.statsTopic !== "") this.features.add("stats");
+    registerDashboardRoutes(this.http, this.core, { features: this.features, tokens: configured !== undefined });
+    this.stats = new NodeStats(this.core);
 
     this.ws = new WsEndpoint(this.core, { path: config.server.wsPath });
     this.upgradeRoutes.push((req, socket, head, url) => this.ws.handleUpgrade(req, socket, head, url));
@@ -223,7 +241,9 @@ export class Gateway {
     if (server !== undefined) this.server = server;
     await this.core.engine.start(this.core, { disconnectUser: (user, reason) => this.disconnectUser(user, reason) });
     await this.storage.start(this.core);
+    await registerDashboard(this.http, this.config, this.log);
     await this.http.ready();
+    await this.stats.start();
     (this.server as Server).on("upgrade", this.onUpgrade);
     this.health.startedAt = Date.now();
   }
@@ -303,6 +323,7 @@ export class Gateway {
 
   private async shutdown(): Promise<void> {
     this.health.draining = true;
+    this.stats.stop();
     this.server?.off("upgrade", this.onUpgrade);
     this.ws.closeAll(CloseCode.goingAway, "server shutting down");
     for (const hook of this.shutdownHooks) hook();
