@@ -43,7 +43,8 @@ export function Chart({ title, data, series, unit, height = 180 }: ChartProps) {
       ],
       series: [
         {},
-        ...series.map((s) => ({ label: `${s.label} (${unit})`, stroke: s.color, width: 2, points: { show: false } })),
+        // spanGaps: an interval without deliveries has no latency; the line bridges it.
+        ...series.map((s) => ({ label: `${s.label} (${unit})`, stroke: s.color, width: 2, spanGaps: true })),
       ],
     };
     const u = new uPlot(options, latest.current as uPlot.AlignedData, el);

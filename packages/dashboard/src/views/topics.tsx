@@ -6,7 +6,7 @@
 import type { HeraldEvent } from "@herald/client";
 import { patternProblem } from "@herald/protocol";
 import { useSubscription } from "@herald/react";
-import { type FormEvent, useId, useState } from "react";
+import { type FormEvent, useEffect, useId, useState } from "react";
 import { JsonView } from "../components/json-view.js";
 import { formatRate, matchesFilter } from "../lib/format.js";
 import type { StatsSample } from "../lib/stats.js";
@@ -55,6 +55,19 @@ export function TopicsView({ info }: ViewProps) {
   const tail = useTail(topic);
   const topicId = useId();
   const filterId = useId();
+
+  // A link to `#/topics?topic=…` followed while this view is open tails that topic.
+  useEffect(() => {
+    const onHash = () => {
+      const t = topicFromHash();
+      if (t === null) return;
+      setDraft(t);
+      setTopic(t);
+      setSelected(undefined);
+    };
+    window.addEventListener("hashchange", onHash);
+    return () => window.removeEventListener("hashchange", onHash);
+  }, []);
 
   const open = (name: string) => {
     const why = patternProblem(name.trim());
