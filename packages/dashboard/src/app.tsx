@@ -9,14 +9,17 @@ import { Banner } from "./components/banner.js";
 import { InboxProvider } from "./components/inbox-context.js";
 import { Nav } from "./components/nav.js";
 import { useHashRoute } from "./lib/hash-route.js";
-import { type DashboardInfo, InfoError, loadInfo, wsUrl } from "./lib/info.js";
+import { type DashboardInfo, devToken, InfoError, loadInfo, wsUrl } from "./lib/info.js";
 import { storedToken, storeToken } from "./lib/session.js";
 import { visibleRoutes } from "./routes.js";
 import { LoginView } from "./views/login.js";
 
+/** What the form offers when the gateway cannot be asked. */
+const CLOSED: DashboardInfo["auth"] = { anonymous: false, tokens: true, devLogin: false };
+
 type Session =
   | { status: "loading" }
-  | { status: "signed-out"; error?: string; anonymous: boolean; tokens: boolean }
+  | { status: "signed-out"; error?: string | undefined; auth: DashboardInfo["auth"] }
   | { status: "signed-in"; info: DashboardInfo; token: string | undefined };
 
 export function App() {
@@ -35,8 +38,7 @@ export function App() {
       setSession({
         status: "signed-out",
         error: token === undefined && open !== undefined ? undefined : (err as Error).message,
-        anonymous: open?.auth.anonymous ?? false,
-        tokens: open?.auth.tokens ?? true,
+        auth: open?.auth ?? CLOSED,
       });
     }
   }, []);
@@ -45,8 +47,8 @@ export function App() {
     storeToken(undefined);
     setSession({ status: "loading" });
     void loadInfo(undefined).then(
-      (open) => setSession({ status: "signed-out", anonymous: open.auth.anonymous, tokens: open.auth.tokens }),
-      (err: Error) => setSession({ status: "signed-out", error: err.message, anonymous: false, tokens: true }),
+      (open) => setSession({ status: "signed-out", auth: open.auth }),
+      (err: Error) => setSession({ status: "signed-out", error: err.message, auth: CLOSED }),
     );
   }, []);
 
@@ -67,9 +69,15 @@ export function App() {
       return (
         <LoginView
           error={session.error}
-          anonymous={session.anonymous}
-          tokens={session.tokens}
+          auth={session.auth}
           onSignIn={(token) => signIn(token, true)}
+          onDevLogin={async () => {
+            try {
+              await signIn(await devToken(), true);
+            } catch (err) {
+              setSession({ ...session, error: (err as Error).message });
+            }
+          }}
         />
       );
     case "signed-in":

@@ -62,6 +62,7 @@ async function shoot(page: Page, name: string, texts: string[]): Promise<void> {
   await page.screenshot({ path: file, fullPage: false });
   // A blank page compresses to a few hundred bytes; a rendered view is many kilobytes.
   assert.ok(statSync(file).size > 8000, `${name}.png looks blank (${statSync(file).size} bytes)`);
+  // biome-ignore lint/performance/useDomNodeTextContent: the rendered text is what the screenshot shows
   const body = await page.locator("body").innerText();
   for (const t of texts) assert.ok(body.includes(t), `${name}: "${t}" is not on the page`);
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
@@ -195,6 +196,36 @@ describe("dashboard in Chromium", () => {
       await page.getByTestId("events").getByText(TOPIC).first().waitFor();
       await shoot(page, `topics-${width}`, ["Topics", TOPIC]);
       await context.close();
+    }
+  });
+
+  it("signs in with the development token on a gateway started with defaults and devLogin", async () => {
+    // What `HERALD_DASHBOARD_DEV_LOGIN=true npm start` runs: no secret, no key, embedded store.
+    const dev = createGateway({
+      config: {
+        log: { level: "silent" },
+        timeouts: { shutdownMs: 200 },
+        store: { path: join(work, "dev.db") },
+        dashboard: { root, devLogin: true, statsIntervalMs: 250 },
+      },
+      defaultMetrics: false,
+    });
+    const devPort = (await dev.listen({ port: 0, host: "127.0.0.1" })).port;
+    const context = await browser.newContext({ viewport: { width: 320, height: 640 }, isMobile: true });
+    try {
+      const page = await context.newPage();
+      await page.goto(`http://127.0.0.1:${devPort}/`);
+      await page.getByRole("button", { name: "Use a development token" }).waitFor();
+      await shoot(page, "login-320", ["Herald dashboard", "User token (JWT)", "Use a development token"]);
+      await page.getByRole("button", { name: "Use a development token" }).click();
+      await page.getByRole("heading", { name: "Overview" }).waitFor();
+      await page.getByText("dev (admin)").waitFor();
+      await page.waitForFunction(
+        () => Number(document.querySelector("figure.chart")?.getAttribute("data-samples")) > 1,
+      );
+    } finally {
+      await context.close();
+      await dev.close();
     }
   });
 });

@@ -291,7 +291,7 @@ export const configSchema = {
     dashboard: {
       type: "object",
       additionalProperties: false,
-      required: ["enabled", "path", "statsTopic", "statsIntervalMs", "statsTopTopics"],
+      required: ["enabled", "path", "statsTopic", "statsIntervalMs", "statsTopTopics", "devLogin"],
       properties: {
         enabled: { type: "boolean" },
         path: { type: "string", minLength: 1, maxLength: 1024 },
@@ -299,6 +299,7 @@ export const configSchema = {
         statsTopic: { ...prefix, maxLength: 128 },
         statsIntervalMs: int(100, 3_600_000),
         statsTopTopics: int(0, 1000),
+        devLogin: { type: "boolean" },
       },
     },
     log: {

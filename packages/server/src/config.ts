@@ -280,6 +280,11 @@ export interface DashboardConfig {
   statsIntervalMs: number;
   /** Busiest topics listed in each stats sample. @default 20 */
   statsTopTopics: number;
+  /**
+   * Development only: the sign-in page offers a button that mints a one-hour admin token, for
+   * requests from this machine (loopback) only. @default false
+   */
+  devLogin: boolean;
 }
 
 export interface HeraldConfig {
@@ -390,7 +395,14 @@ export const DEFAULTS: HeraldConfig = {
   socketio: { enabled: true, path: "/socket.io" },
   sse: { enabled: true, path: "/sse", retryMs: 2000 },
   endpoints: [],
-  dashboard: { enabled: true, path: "/", statsTopic: "herald.stats", statsIntervalMs: 1000, statsTopTopics: 20 },
+  dashboard: {
+    enabled: true,
+    path: "/",
+    statsTopic: "herald.stats",
+    statsIntervalMs: 1000,
+    statsTopTopics: 20,
+    devLogin: false,
+  },
   log: { level: "info" },
 };
 
@@ -419,6 +431,7 @@ export const ENV_OVERRIDES: Record<string, { path: string[]; kind: "string" | "i
   HERALD_STORE: { path: ["store", "type"], kind: "string" },
   HERALD_STORE_PATH: { path: ["store", "path"], kind: "string" },
   HERALD_STORE_URL: { path: ["store", "url"], kind: "string" },
+  HERALD_DASHBOARD_DEV_LOGIN: { path: ["dashboard", "devLogin"], kind: "bool" },
 };
 
 function envValue(name: string, raw: string, kind: "string" | "int" | "bool" | "list"): unknown {

@@ -25,6 +25,7 @@ import { type HeraldConfig, type HeraldConfigInput, resolveConfig } from "./conf
 import { GatewayCore } from "./core.js";
 import { registerDashboard } from "./dashboard/assets.js";
 import { statsNamespaces } from "./dashboard/dashboard-config.js";
+import { DevLogin } from "./dashboard/dev-login.js";
 import { NodeStats } from "./dashboard/node-stats.js";
 import type { Broker, PublishOutcome } from "./engine/broker.js";
 import { Engine } from "./engine/engine.js";
@@ -109,7 +110,8 @@ export class Gateway {
     if (durableBroker !== undefined) options = { ...options, broker: durableBroker };
     const engine = new Engine(config, namespaces, options.broker);
     const broker = engine.broker;
-    const configured = options.authenticator ?? authenticatorFromConfig(config.auth);
+    const devLogin = config.dashboard.devLogin ? new DevLogin(config) : undefined;
+    const configured = options.authenticator ?? authenticatorFromConfig(config.auth) ?? devLogin?.authenticator();
     const authenticator = configured ?? new NoTokens();
     const hub = new Hub();
     this.upgradeGuard = new UpgradeGuard(config);
@@ -172,7 +174,13 @@ export class Gateway {
     this.features = new Features(["topics", "history", "inbox"]);
     if (namespaces.all.some((ns) => ns.presence)) this.features.add("presence");
     if (config.dashboard.statsTopic !== "") this.features.add("stats");
-    registerDashboardRoutes(this.http, this.core, { features: this.features, tokens: configured !== undefined });
+    registerDashboardRoutes(this.http, this.core, {
+      features: this.features,
+      tokens: configured !== undefined,
+      devLogin,
+    });
+    if (devLogin !== undefined)
+      log.warn("dashboard.devLogin is on: this machine can mint admin tokens (development only)");
     this.stats = new NodeStats(this.core);
 
     this.ws = new WsEndpoint(this.core, { path: config.server.wsPath });

@@ -18,7 +18,8 @@ export interface DashboardInfo {
   /** The stats topic (admins only; `""` otherwise or when stats are off). */
   statsTopic: string;
   statsIntervalMs: number | null;
-  auth: { anonymous: boolean; tokens: boolean };
+  /** `devLogin`: this machine may mint a development admin token (`dashboard.devLogin`). */
+  auth: { anonymous: boolean; tokens: boolean; devLogin: boolean };
   /** Who the token is (null: anonymous). */
   user: { id: string; admin: boolean; expiresAt: number | null } | null;
   namespaces: NamespaceInfo[];
@@ -60,4 +61,14 @@ export async function loadInfo(token: string | undefined): Promise<DashboardInfo
 export function wsUrl(info: DashboardInfo): string {
   const scheme = window.location.protocol === "https:" ? "wss" : "ws";
   return `${scheme}://${window.location.host}${info.wsPath}`;
+}
+
+/** A development admin token (`dashboard.devLogin`; the gateway answers only this machine). */
+export async function devToken(): Promise<string> {
+  const res = await fetch(`${gatewayOrigin()}/api/dashboard/dev-token`, { method: "POST", cache: "no-store" });
+  const body = (await res.json().catch(() => ({}))) as { token?: string; error?: string };
+  if (!res.ok || body.token === undefined) {
+    throw new InfoError("unauthorized", body.error ?? `no development token (${res.status})`);
+  }
+  return body.token;
 }

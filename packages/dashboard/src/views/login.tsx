@@ -3,17 +3,19 @@
  * by `herald token`). Never the API key: the dashboard talks to the gateway as a user.
  */
 import { type FormEvent, useId, useState } from "react";
+import type { DashboardInfo } from "../lib/info.js";
 
 export interface LoginProps {
   error: string | undefined;
-  /** The gateway lets clients connect without a token. */
-  anonymous: boolean;
-  /** The gateway verifies tokens (a key is configured). */
-  tokens: boolean;
+  /** What the gateway accepts: anonymous clients, tokens, development tokens. */
+  auth: DashboardInfo["auth"];
   onSignIn(token: string | undefined): Promise<void>;
+  /** Signs in with a development token (`dashboard.devLogin`). */
+  onDevLogin(): Promise<void>;
 }
 
-export function LoginView({ error, anonymous, tokens, onSignIn }: LoginProps) {
+export function LoginView({ error, auth, onSignIn, onDevLogin }: LoginProps) {
+  const { anonymous, tokens, devLogin } = auth;
   const [token, setToken] = useState("");
   const [busy, setBusy] = useState(false);
   const fieldId = useId();
@@ -59,10 +61,23 @@ export function LoginView({ error, anonymous, tokens, onSignIn }: LoginProps) {
             </>
           )}
         </p>
-        <div className="row">
+        <div className="row wrap">
           <button type="submit" disabled={busy || !tokens || token.trim() === ""}>
             Sign in
           </button>
+          {devLogin ? (
+            <button
+              type="button"
+              className="secondary"
+              disabled={busy}
+              onClick={() => {
+                setBusy(true);
+                void onDevLogin().finally(() => setBusy(false));
+              }}
+            >
+              Use a development token
+            </button>
+          ) : null}
           {anonymous ? (
             <button type="button" className="secondary" disabled={busy} onClick={() => void onSignIn(undefined)}>
               Continue without a token

@@ -5,12 +5,16 @@
  * tokens are accepted, and — with `Authorization: Bearer <user token>` — who the token is,
  * whether it is an admin, and the namespaces it may subscribe to. An invalid token answers
  * 401 `unauthorized`, so the login form can say so.
+ *
+ * `POST /api/dashboard/dev-token` (only with `dashboard.devLogin`, only from loopback): a
+ * one-hour admin token for development.
  */
 import { HeraldError } from "@herald/protocol";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { isAdmin } from "../auth/acl-rules.js";
 import type { Principal } from "../auth/principal.js";
 import type { GatewayCore } from "../core.js";
+import { type DevLogin, isLoopback } from "../dashboard/dev-login.js";
 import type { Features } from "../features.js";
 
 const nullableNumber = { type: ["number", "null"] } as const;
@@ -29,7 +33,7 @@ const infoResponse = {
     auth: {
       type: "object",
       required: ["anonymous", "tokens"],
-      properties: { anonymous: { type: "boolean" }, tokens: { type: "boolean" } },
+      properties: { anonymous: { type: "boolean" }, tokens: { type: "boolean" }, devLogin: { type: "boolean" } },
     },
     user: {
       anyOf: [
@@ -73,7 +77,15 @@ export interface DashboardInfoOptions {
   features: Features;
   /** Whether user tokens can be verified at all (a key or JWKS is configured). */
   tokens: boolean;
+  /** Development sign-in (`dashboard.devLogin`), when on. */
+  devLogin?: DevLogin | undefined;
 }
+
+const devTokenResponse = {
+  type: "object",
+  required: ["token", "user", "expiresAt"],
+  properties: { token: { type: "string" }, user: { type: "string" }, expiresAt: { type: "number" } },
+} as const;
 
 export function registerDashboardRoutes(app: FastifyInstance, core: GatewayCore, options: DashboardInfoOptions): void {
   app.get("/api/dashboard/info", { schema: { response: { 200: infoResponse } } }, async (req) => {
@@ -98,9 +110,22 @@ export function registerDashboardRoutes(app: FastifyInstance, core: GatewayCore,
       features: options.features.list(),
       statsTopic: admin ? config.dashboard.statsTopic : "",
       statsIntervalMs: admin ? config.dashboard.statsIntervalMs : null,
-      auth: { anonymous: config.auth.anonymous, tokens: options.tokens },
+      auth: {
+        anonymous: config.auth.anonymous,
+        tokens: options.tokens,
+        devLogin: options.devLogin !== undefined && isLoopback(req.socket.remoteAddress),
+      },
       user: who.anonymous ? null : { id: who.user, admin, expiresAt: who.expiresAt ?? null },
       namespaces,
     };
+  });
+
+  const dev = options.devLogin;
+  if (dev === undefined) return;
+  app.post("/api/dashboard/dev-token", { schema: { response: { 200: devTokenResponse } } }, async (req) => {
+    if (!isLoopback(req.socket.remoteAddress)) {
+      throw new HeraldError("forbidden", "development tokens are given only to this machine (loopback)");
+    }
+    return dev.mint();
   });
 }

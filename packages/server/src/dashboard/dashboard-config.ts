@@ -3,6 +3,7 @@
  * topic: only admins read it, and no client publishes to it (the gateway itself does).
  */
 import type { HeraldConfig, NamespaceConfig } from "../config.js";
+import { devLoginProblems } from "./dev-login.js";
 
 /** Paths the dashboard may not take: the HTTP API and the operational endpoints. */
 const RESERVED = ["/api", "/healthz", "/readyz", "/metrics"];
@@ -28,6 +29,7 @@ export function dashboardProblems(config: HeraldConfig): string[] {
       }
     }
   }
+  problems.push(...devLoginProblems(config));
   return problems;
 }
 

@@ -32,7 +32,7 @@ describe("GET /api/dashboard/info", () => {
       assert.equal(body.user, null);
       assert.equal(body.statsTopic, "");
       assert.equal(body.wsPath, "/ws");
-      assert.deepEqual(body.auth, { anonymous: true, tokens: true });
+      assert.deepEqual(body.auth, { anonymous: true, tokens: true, devLogin: false });
       assert.deepEqual(body.features, ["history", "inbox", "presence", "stats", "topics"]);
       const prefixes = (body.namespaces as Array<{ prefix: string }>).map((n) => n.prefix);
       assert.deepEqual(prefixes, ["", "room"]);
@@ -80,7 +80,7 @@ describe("GET /api/dashboard/info", () => {
     try {
       let { body } = await getJson(`${g.url}/api/dashboard/info`);
       assert.deepEqual(body.features, ["history", "inbox", "topics"]);
-      assert.deepEqual(body.auth, { anonymous: true, tokens: false });
+      assert.deepEqual(body.auth, { anonymous: true, tokens: false, devLogin: false });
       g.gateway.features.add("alerts");
       ({ body } = await getJson(`${g.url}/api/dashboard/info`));
       assert.ok((body.features as string[]).includes("alerts"));
