@@ -7,7 +7,6 @@
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, sep } from "node:path";
-import fastifyStatic from "@fastify/static";
 import type { FastifyInstance } from "fastify";
 import type { HeraldConfig } from "../config.js";
 import type { Logger } from "../log.js";
@@ -46,6 +45,8 @@ export async function registerDashboard(app: FastifyInstance, config: HeraldConf
     app.get(prefix, missing);
     return;
   }
+  // Loaded only when there is something to serve (a gateway without a dashboard skips it).
+  const { default: fastifyStatic } = await import("@fastify/static");
   await app.register(fastifyStatic, {
     root,
     prefix,
