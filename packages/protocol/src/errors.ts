@@ -25,6 +25,7 @@ export const ErrorCodes = {
   unavailable: { status: 503, message: "A backing service (broker or store) is unavailable" },
   shutting_down: { status: 503, message: "The server is shutting down" },
   internal: { status: 500, message: "An unexpected server error" },
+  invalid_filter: { status: 400, message: "The filter is not valid in the filter language" },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ErrorCodes;
