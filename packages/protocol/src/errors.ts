@@ -32,6 +32,12 @@ export const ErrorCodes = {
     message: "A configured count limit (aggregations, rules, sessions, chunks) is reached",
   },
   stream_closed: { status: 409, message: "The analysis session is no longer active" },
+  headers_too_large: { status: 431, message: "The request has more or larger headers than allowed" },
+  invalid_signature: {
+    status: 401,
+    message: "The webhook signature or timestamp is missing, invalid, or outside the tolerance",
+  },
+  replayed: { status: 409, message: "This signed webhook request was already accepted" },
   unsupported_media_type: { status: 415, message: "The request body must be application/json" },
 } as const satisfies Record<string, { status: number; message: string }>;
 

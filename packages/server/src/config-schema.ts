@@ -1,5 +1,6 @@
 /** JSON schema of the effective configuration (after defaults). See docs/configuration.md. */
 import { computeSchemas } from "./compute/compute-config.js";
+import { connectorSchema } from "./connectors/connector-config.js";
 
 const int = (minimum: number, maximum = Number.MAX_SAFE_INTEGER) => ({ type: "integer", minimum, maximum }) as const;
 
@@ -96,6 +97,7 @@ export const configSchema = {
     "socketio",
     "sse",
     "endpoints",
+    "dashboard",
     "log",
   ],
   properties: {
@@ -235,6 +237,8 @@ export const configSchema = {
         type: { enum: ["memory", "redis"] },
         redisUrl: { type: "string", pattern: "^rediss?://" },
         keyPrefix: { type: "string", minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9_\\-.]+$" },
+        commandTimeoutMs: int(100, 600_000),
+        healthCheckMs: int(50, 60_000),
       },
     },
     presence: {
@@ -282,12 +286,55 @@ export const configSchema = {
         batchDelayMs: int(0, 10_000),
         retentionSweepMs: int(100),
         snapshotEvery: int(1),
+        timeoutMs: int(10, 600_000),
+        retryMaxMs: int(10, 600_000),
       },
     },
     inbox: {
       type: "object",
       additionalProperties: false,
       properties: { maxPerUser: int(0), ttlDays: int(0, 36_500) },
+    },
+    dashboard: {
+      type: "object",
+      additionalProperties: false,
+      required: ["enabled", "path", "statsTopic", "statsIntervalMs", "statsTopTopics", "devLogin"],
+      properties: {
+        enabled: { type: "boolean" },
+        path: { type: "string", minLength: 1, maxLength: 1024 },
+        root: { type: "string", minLength: 1 },
+        statsTopic: { ...prefix, maxLength: 128 },
+        statsIntervalMs: int(100, 3_600_000),
+        statsTopTopics: int(0, 1000),
+        devLogin: { type: "boolean" },
+      },
+    },
+    publishBudget: {
+      type: "object",
+      additionalProperties: false,
+      required: ["perIpPerSecond", "perIpBurst", "perUserPerSecond", "perUserBurst"],
+      properties: {
+        perIpPerSecond: int(0),
+        perIpBurst: int(1),
+        perUserPerSecond: int(0),
+        perUserBurst: int(1),
+      },
+    },
+    metricsAccess: {
+      type: "object",
+      additionalProperties: false,
+      required: ["requireApiKey"],
+      properties: { requireApiKey: { type: "boolean" } },
+    },
+    headers: {
+      type: "object",
+      additionalProperties: false,
+      required: ["maxCount", "maxBytes", "maxLastEventIdBytes"],
+      properties: {
+        maxCount: int(8, 2000),
+        maxBytes: int(1024, 1024 * 1024),
+        maxLastEventIdBytes: int(16, 1024 * 1024),
+      },
     },
     log: {
       type: "object",
@@ -298,11 +345,7 @@ export const configSchema = {
         accessLog: { type: "boolean" },
       },
     },
-    metrics: {
-      type: "object",
-      additionalProperties: false,
-      properties: { apiKey: { type: "string", minLength: 16 } },
-    },
     ...computeSchemas,
+    connectors: { type: "array", items: connectorSchema },
   },
 } as const;

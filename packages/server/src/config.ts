@@ -18,6 +18,8 @@ import {
 } from "./compute/compute-config.js";
 import { computeConfigProblems } from "./compute/config-check.js";
 import { configSchema } from "./config-schema.js";
+import { type ConnectorConfig, connectorProblems, withConnectorDefaults } from "./connectors/connector-config.js";
+import { dashboardProblems } from "./dashboard/dashboard-config.js";
 import { type EndpointConfig, endpointProblems } from "./transport/endpoint-config.js";
 
 export interface HistoryOptions {
@@ -217,6 +219,13 @@ export interface EngineConfig {
   redisUrl: string;
   /** Prefix of every Redis key and channel; nodes that act as one share it. @default "herald" */
   keyPrefix: string;
+  /**
+   * Longest a Redis command may take before the request fails with `unavailable` (503); a
+   * publish refused this way is never executed later (the script checks this deadline). @default 5000
+   */
+  commandTimeoutMs: number;
+  /** Interval and timeout of the Redis health probe; a node whose probe fails is not ready. @default 1000 */
+  healthCheckMs: number;
 }
 
 /** Inbox retention, enforced by a background sweep every `store.retentionSweepMs`. See docs/storage.md. */
@@ -270,6 +279,70 @@ export interface StoreConfig {
   retentionSweepMs: number;
   /** A state topic's snapshot is checkpointed every this many events. @default 100 */
   snapshotEvery: number;
+  /**
+   * Longest one store call may wait before it fails with `unavailable` (503, nothing accepted):
+   * SQLite retries a lock held by another process off the event loop for this long; Postgres
+   * bounds connecting and each query by it. Live (non-durable) events published meanwhile wait
+   * behind a pending durable commit at most this long, once per outage. @default 2000
+   */
+  timeoutMs: number;
+  /** Longest pause between attempts to reach a failed store again (backoff from 50 ms). @default 5000 */
+  retryMaxMs: number;
+}
+
+/**
+ * Publish budget shared by every connection of one client IP and of one user, so that the
+ * per-connection frame rate cannot be multiplied by reconnecting. See docs/security.md.
+ */
+export interface PublishBudgetConfig {
+  /** Client publishes per second from one IP, all its connections together; 0 disables. @default 1000 */
+  perIpPerSecond: number;
+  /** Client publishes one IP may send in a burst. @default 2000 */
+  perIpBurst: number;
+  /** Client publishes per second by one authenticated user, all connections together; 0 disables. @default 200 */
+  perUserPerSecond: number;
+  /** Client publishes one user may send in a burst. @default 400 */
+  perUserBurst: number;
+}
+
+/** Who may read `/metrics`. See docs/security.md. */
+export interface MetricsAccessConfig {
+  /** Require an API key (`auth.apiKeys`) for `/metrics`. @default false */
+  requireApiKey: boolean;
+}
+
+/** Request header limits (HTTP requests and WebSocket upgrades). */
+export interface HeadersConfig {
+  /** Most header lines in one request; more get 431 `headers_too_large`. @default 100 */
+  maxCount: number;
+  /** Largest total header size in bytes; larger gets 431 `headers_too_large`. @default 32768 */
+  maxBytes: number;
+  /** Longest SSE `Last-Event-ID` (header or `lastEventId` query); longer gets 400 `invalid_position`. @default 8192 */
+  maxLastEventIdBytes: number;
+}
+
+/** The web dashboard and the per-node stats it charts. See docs/dashboard.md. */
+export interface DashboardConfig {
+  /** Serve the dashboard's built assets from the gateway's own port. @default true */
+  enabled: boolean;
+  /** Path the dashboard is served at (a trailing "/" is added). @default "/" */
+  path: string;
+  /** Directory of the built dashboard. @default the `dist` folder of the @herald/dashboard package */
+  root?: string;
+  /**
+   * Topic each node publishes its stats sample to (admin-only, read-only for clients); `""` turns
+   * the stats off. @default "herald.stats"
+   */
+  statsTopic: string;
+  /** Interval between two stats samples of a node. @default 1000 */
+  statsIntervalMs: number;
+  /** Busiest topics listed in each stats sample. @default 20 */
+  statsTopTopics: number;
+  /**
+   * Development only: the sign-in page offers a button that mints a one-hour admin token, for
+   * requests from this machine (loopback) only. @default false
+   */
+  devLogin: boolean;
 }
 
 export interface HeraldConfig {
@@ -301,6 +374,10 @@ export interface HeraldConfig {
   sse: SseConfig;
   /** Configured WebSocket endpoints that auto-subscribe their connections. @default [] */
   endpoints: EndpointConfig[];
+  dashboard: DashboardConfig;
+  publishBudget: PublishBudgetConfig;
+  metricsAccess: MetricsAccessConfig;
+  headers: HeadersConfig;
   log: {
     /** pino level: fatal, error, warn, info, debug, trace, silent. @default "info" */
     level: string;
@@ -313,22 +390,19 @@ export interface HeraldConfig {
   alerts: AlertsConfig;
   /** Streaming analysis sessions (docs/streams.md). */
   streams: StreamsConfig;
-  /** Protection of `/metrics`. */
-  metrics: MetricsConfig;
-}
-
-export interface MetricsConfig {
-  /** When set, `GET /metrics` needs this key (`x-api-key` or `Authorization: Bearer`); open otherwise. @default undefined */
-  apiKey?: string;
+  /** Sources events flow in from (docs/connectors.md). @default [] */
+  connectors: ConnectorConfig[];
 }
 
 /** A partial configuration as written in a file or passed to `createGateway`. */
 export type HeraldConfigInput = {
   [K in keyof HeraldConfig]?: K extends "endpoints"
     ? EndpointConfig[]
-    : HeraldConfig[K] extends Array<infer U>
-      ? Array<Partial<U> & { prefix: string; history?: Partial<HistoryOptions>; acl?: Partial<NamespaceAclConfig> }>
-      : Partial<HeraldConfig[K]>;
+    : K extends "connectors"
+      ? Array<Partial<ConnectorConfig> & { type: string; name: string }>
+      : HeraldConfig[K] extends Array<infer U>
+        ? Array<Partial<U> & { prefix: string; history?: Partial<HistoryOptions>; acl?: Partial<NamespaceAclConfig> }>
+        : Partial<HeraldConfig[K]>;
 };
 
 export const DEFAULT_NAMESPACE: NamespaceConfig = {
@@ -387,18 +461,37 @@ export const DEFAULTS: HeraldConfig = {
     batchDelayMs: 0,
     retentionSweepMs: 30_000,
     snapshotEvery: 100,
+    timeoutMs: 2000,
+    retryMaxMs: 5000,
   },
   inbox: { maxPerUser: 1000, ttlDays: 90 },
-  engine: { type: "memory", redisUrl: "redis://127.0.0.1:6379", keyPrefix: "herald" },
+  engine: {
+    type: "memory",
+    redisUrl: "redis://127.0.0.1:6379",
+    keyPrefix: "herald",
+    commandTimeoutMs: 5000,
+    healthCheckMs: 1000,
+  },
   presence: { ttlSeconds: 30, maxMembers: 1000 },
   socketio: { enabled: true, path: "/socket.io" },
   sse: { enabled: true, path: "/sse", retryMs: 2000 },
   endpoints: [],
+  dashboard: {
+    enabled: true,
+    path: "/",
+    statsTopic: "herald.stats",
+    statsIntervalMs: 1000,
+    statsTopTopics: 20,
+    devLogin: false,
+  },
+  publishBudget: { perIpPerSecond: 1000, perIpBurst: 2000, perUserPerSecond: 200, perUserBurst: 400 },
+  metricsAccess: { requireApiKey: false },
+  headers: { maxCount: 100, maxBytes: 32_768, maxLastEventIdBytes: 8192 },
   log: { level: "info", accessLog: false },
   compute: COMPUTE_DEFAULTS,
   alerts: ALERTS_DEFAULTS,
   streams: STREAMS_DEFAULTS,
-  metrics: {},
+  connectors: [],
 };
 
 /** Configuration that cannot be used; `problems` lists each reason with its path. */
@@ -420,7 +513,6 @@ export const ENV_OVERRIDES: Record<string, { path: string[]; kind: "string" | "i
   HERALD_ANONYMOUS: { path: ["auth", "anonymous"], kind: "bool" },
   HERALD_LOG_LEVEL: { path: ["log", "level"], kind: "string" },
   HERALD_ACCESS_LOG: { path: ["log", "accessLog"], kind: "bool" },
-  HERALD_METRICS_API_KEY: { path: ["metrics", "apiKey"], kind: "string" },
   HERALD_ENGINE: { path: ["engine", "type"], kind: "string" },
   HERALD_REDIS_URL: { path: ["engine", "redisUrl"], kind: "string" },
   HERALD_KEY_PREFIX: { path: ["engine", "keyPrefix"], kind: "string" },
@@ -428,6 +520,7 @@ export const ENV_OVERRIDES: Record<string, { path: string[]; kind: "string" | "i
   HERALD_STORE: { path: ["store", "type"], kind: "string" },
   HERALD_STORE_PATH: { path: ["store", "path"], kind: "string" },
   HERALD_STORE_URL: { path: ["store", "url"], kind: "string" },
+  HERALD_DASHBOARD_DEV_LOGIN: { path: ["dashboard", "devLogin"], kind: "bool" },
 };
 
 function envValue(name: string, raw: string, kind: "string" | "int" | "bool" | "list"): unknown {
@@ -564,6 +657,7 @@ export function resolveConfig(input: unknown = {}, env: Record<string, string | 
     declared,
   );
   merged.namespaces = [defaultNs, ...others, ...added];
+  if (Array.isArray(merged.connectors)) merged.connectors = merged.connectors.map(withConnectorDefaults);
   if (!validate(merged)) {
     const userIndex = [defaultIndex, ...otherIndex];
     const renumber = (e: ErrorObject): ErrorObject => {
@@ -573,6 +667,7 @@ export function resolveConfig(input: unknown = {}, env: Record<string, string | 
     };
     throw new ConfigError((validate.errors ?? []).map((e) => describe(renumber(e))));
   }
+
   const config = merged as unknown as HeraldConfig;
   const problems: string[] = [];
   const seen = new Set<string>();
@@ -593,10 +688,15 @@ export function resolveConfig(input: unknown = {}, env: Record<string, string | 
   }
   problems.push(...authConfigProblems(config));
   problems.push(...computeConfigProblems(config));
+  if (config.metricsAccess.requireApiKey && config.auth.apiKeys.length === 0) {
+    problems.push("config.metricsAccess.requireApiKey needs at least one key in config.auth.apiKeys");
+  }
   for (const p of [config.socketio.path, config.sse.path]) {
     if (!p.startsWith("/")) problems.push(`transport path "${p}" must start with "/"`);
   }
+  problems.push(...connectorProblems(config.connectors));
   problems.push(...endpointProblems(config.endpoints, [config.server.wsPath, config.socketio.path, config.sse.path]));
+  problems.push(...dashboardProblems(config));
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(structuredClone(config));
 }

@@ -9,9 +9,10 @@ import { BROADCAST_TOPIC, CloseCode, HeraldError, type HeraldEvent, personalTopi
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import { requireApiKey } from "./api/auth.js";
 import { registerCors } from "./api/cors.js";
+import { registerDashboardRoutes } from "./api/dashboard.js";
 import { registerErrorHandling } from "./api/errors.js";
-import { registerHealthRoutes } from "./api/health.js";
-import { registerMetricsGuard } from "./api/metrics-guard.js";
+import { type HealthState, registerHealthRoutes } from "./api/health.js";
+import { registerIngestRoutes } from "./api/ingest.js";
 import { registerRequestObservers } from "./api/observe.js";
 import { registerOpenApi } from "./api/openapi.js";
 import { registerPresenceRoutes } from "./api/presence.js";
@@ -26,13 +27,19 @@ import { authenticatorFromConfig } from "./auth/from-config.js";
 import { ANONYMOUS } from "./auth/principal.js";
 import { Compute, type ComputeOptions } from "./compute/compute.js";
 import { type HeraldConfig, type HeraldConfigInput, resolveConfig } from "./config.js";
+import { Connectors, checkpointStoreFor } from "./connectors/connectors.js";
 import { GatewayCore } from "./core.js";
+import { registerDashboard } from "./dashboard/assets.js";
+import { statsNamespaces } from "./dashboard/dashboard-config.js";
+import { DevLogin } from "./dashboard/dev-login.js";
+import { NodeStats } from "./dashboard/node-stats.js";
 import type { Broker, PublishOutcome } from "./engine/broker.js";
 import { Engine } from "./engine/engine.js";
+import { Features } from "./features.js";
 import { Hub } from "./hub/hub.js";
 import { Namespaces } from "./hub/namespaces.js";
 import { parseJson } from "./json.js";
-import { httpServerOptions, registerHttpRateLimit } from "./limits/http.js";
+import { answerClientErrors, httpServerOptions, registerHeaderLimits, registerHttpRateLimit } from "./limits/http.js";
 import { UpgradeGuard } from "./limits/upgrade-guard.js";
 import { createLogger, type Logger } from "./log.js";
 import { Metrics } from "./metrics.js";
@@ -87,9 +94,23 @@ export class Gateway {
   private readonly upgradeRoutes: UpgradeRoute[] = [];
   private readonly requestRoutes: RequestRoute[] = [];
   private readonly shutdownHooks: Array<() => void> = [];
-  private readonly health = { draining: false, startedAt: Date.now() };
+  private readonly health: HealthState = {
+    draining: false,
+    startedAt: Date.now(),
+    storeReady: () => this.storage.ready,
+    parts: [],
+  };
+  /** The configured connectors (`connectors[]`), started and stopped with the gateway. */
+  readonly connectors: Connectors;
   /** Origin allow-list and per-IP connection rate, checked before any upgrade is taken. */
   readonly upgradeGuard: UpgradeGuard;
+  /**
+   * Features this gateway serves, as `GET /api/dashboard/info` lists them (the dashboard shows
+   * a view per listed feature). A module that adds one calls `features.add(name)` when wired.
+   */
+  readonly features: Features;
+  /** The per-node stats sample published to `dashboard.statsTopic`. */
+  readonly stats: NodeStats;
   private server: Server | undefined;
   private requestHandler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
   private started = false;
@@ -99,7 +120,7 @@ export class Gateway {
   constructor(options: GatewayOptions = {}) {
     const config = resolveConfig(options.config ?? {});
     const log = options.logger ?? createLogger(config.log.level);
-    const namespaces = new Namespaces(config.namespaces);
+    const namespaces = new Namespaces([...config.namespaces, ...statsNamespaces(config)]);
     const metrics = new Metrics({ defaultMetrics: options.defaultMetrics !== false });
     this.storage = new Storage(config, namespaces, log, options.store);
     // On the Redis engine the history of every namespace (durable ones too) lives in Redis.
@@ -109,7 +130,9 @@ export class Gateway {
     // Every line says which node wrote it (a logger passed in is the application's own: left as is).
     if (options.logger === undefined) log.setBindings({ node: engine.cluster.nodeId });
     const broker = engine.broker;
-    const authenticator = options.authenticator ?? authenticatorFromConfig(config.auth) ?? new NoTokens();
+    const devLogin = config.dashboard.devLogin ? new DevLogin(config) : undefined;
+    const configured = options.authenticator ?? authenticatorFromConfig(config.auth) ?? devLogin?.authenticator();
+    const authenticator = configured ?? new NoTokens();
     const hub = new Hub();
     this.compute = new Compute(config, log, options.compute);
     let acl = options.acl ?? new NamespaceAcl(namespaces, config.auth);
@@ -141,6 +164,8 @@ export class Gateway {
     this.http = Fastify({
       loggerInstance: log as FastifyBaseLogger,
       logController: new LogController({ disableRequestLogging: true }),
+      // Requests during a drain are refused by Herald (api/health.ts) with `{code, error}`.
+      return503OnClosing: false,
       bodyLimit: config.limits.maxBodyBytes,
       // Unknown fields are refused (a typo like "evnt" must not vanish silently).
       ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
@@ -150,6 +175,7 @@ export class Gateway {
           this.server = createServer(httpServerOptions(config), (req, res) => {
             if (!this.routeRequest(req, res)) handler(req, res);
           });
+          answerClientErrors(this.server, config);
           this.ownServer = true;
         }
         return this.server;
@@ -167,16 +193,34 @@ export class Gateway {
     registerHttpRateLimit(this.http, config);
     registerRequestObservers(this.http, this.core);
     registerCors(this.http, config);
-    registerMetricsGuard(this.http, config);
+    registerHeaderLimits(this.http, config);
     registerErrorHandling(this.http, this.core);
     const guard = requireApiKey(new ApiKeys(config.auth.apiKeys, config.auth.scopedApiKeys));
     registerPublishRoutes(this.http, this.core, guard);
     registerTopicRoutes(this.http, this.core, guard);
+    this.connectors = new Connectors(this.core, log, checkpointStoreFor(config.store, options.store !== undefined));
+    registerIngestRoutes(this.http, this.connectors);
+    this.health.parts.push({
+      name: "connectors",
+      ready: () => this.connectors.ready,
+      detail: () => this.connectors.status(),
+    });
     registerHealthRoutes(this.http, this.core, this.health, guard);
     this.storage.attach(this.core, this.http, guard);
     this.compute.attach(this.core, this.http, guard, () => this.storage.inbox);
     registerPresenceRoutes(this.http, this.core, guard);
     registerUserRoutes(this.http, this.core, guard);
+    this.features = new Features(["topics", "history", "inbox"]);
+    if (namespaces.all.some((ns) => ns.presence)) this.features.add("presence");
+    if (config.dashboard.statsTopic !== "") this.features.add("stats");
+    registerDashboardRoutes(this.http, this.core, {
+      features: this.features,
+      tokens: configured !== undefined,
+      devLogin,
+    });
+    if (devLogin !== undefined)
+      log.warn("dashboard.devLogin is on: this machine can mint admin tokens (development only)");
+    this.stats = new NodeStats(this.core);
 
     this.ws = new WsEndpoint(this.core, { path: config.server.wsPath });
     this.upgradeRoutes.push((req, socket, head, url) => this.ws.handleUpgrade(req, socket, head, url));
@@ -245,7 +289,10 @@ export class Gateway {
     await this.core.engine.start(this.core, { disconnectUser: (user, reason) => this.disconnectUser(user, reason) });
     await this.storage.start(this.core);
     await this.compute.start();
+    await registerDashboard(this.http, this.config, this.log);
     await this.http.ready();
+    await this.connectors.start();
+    await this.stats.start();
     (this.server as Server).on("upgrade", this.onUpgrade);
     this.health.startedAt = Date.now();
   }
@@ -325,6 +372,7 @@ export class Gateway {
 
   private async shutdown(): Promise<void> {
     this.health.draining = true;
+    this.stats.stop();
     this.server?.off("upgrade", this.onUpgrade);
     this.ws.closeAll(CloseCode.goingAway, "server shutting down");
     for (const hook of this.shutdownHooks) hook();
@@ -332,6 +380,7 @@ export class Gateway {
     while (this.ws.connections > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     this.ws.terminateAll();
     if (this.started) await this.http.close();
+    await this.connectors.stop(); // pending offers finish while the broker still runs
     await this.compute.close(); // checkpoints windows; publishes nothing after the broker closes
     await this.core.engine.close();
     await this.storage.close();

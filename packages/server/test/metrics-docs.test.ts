@@ -57,20 +57,3 @@ describe("metrics documentation and deploy files", () => {
     }
   });
 });
-
-describe("metrics.apiKey", () => {
-  let g: Running;
-  before(async () => {
-    g = await startGateway({ metrics: { apiKey: "metrics-key-0123456789" } });
-  });
-  after(() => g.close());
-
-  it("protects /metrics and nothing else", async () => {
-    assert.equal((await fetch(`${g.url}/metrics`)).status, 401);
-    assert.equal((await fetch(`${g.url}/metrics`, { headers: { "x-api-key": "wrong-key-0123456789" } })).status, 401);
-    const ok = await fetch(`${g.url}/metrics`, { headers: { authorization: "Bearer metrics-key-0123456789" } });
-    assert.equal(ok.status, 200);
-    assert.match(await ok.text(), /herald_connections/);
-    assert.equal((await fetch(`${g.url}/healthz`)).status, 200);
-  });
-});

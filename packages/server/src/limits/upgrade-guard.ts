@@ -1,12 +1,13 @@
 /**
- * Checks every WebSocket upgrade before any transport sees it: the Origin allow-list, then the
- * per-IP connection rate. A refused upgrade gets a plain HTTP answer (403 or 429 with
+ * Checks every WebSocket upgrade before any transport sees it: the header count, the Origin
+ * allow-list, then the per-IP connection rate. A refused upgrade gets a plain HTTP answer (403 or 429 with
  * `Retry-After`) and no WebSocket is ever created, so a refusal costs no session state.
  */
 import type { IncomingMessage } from "node:http";
 import type { HeraldConfig } from "../config.js";
 import { type Logger, RateLimitedLog } from "../log.js";
 import { ConnectionRate } from "./connection-rate.js";
+import { headersTooLarge, tooManyHeaders } from "./http.js";
 import { OriginPolicy } from "./origin.js";
 
 export class UpgradeGuard {
@@ -18,7 +19,10 @@ export class UpgradeGuard {
   private readonly originLog: RateLimitedLog | undefined;
   private readonly rateLog: RateLimitedLog | undefined;
 
-  constructor(config: Pick<HeraldConfig, "server" | "limits">, log?: Logger) {
+  constructor(
+    private readonly config: Pick<HeraldConfig, "server" | "limits" | "headers">,
+    log?: Logger,
+  ) {
     this.origins = new OriginPolicy(config.server.allowedOrigins);
     if (log) {
       this.originLog = new RateLimitedLog(log, "upgrade refused: origin not allowed");
@@ -29,6 +33,9 @@ export class UpgradeGuard {
 
   /** The raw HTTP response refusing this upgrade, or undefined to let it through. */
   check(req: IncomingMessage): string | undefined {
+    if (tooManyHeaders(req, this.config)) {
+      return headersTooLarge(`more than ${this.config.headers.maxCount} header lines`);
+    }
     const origin = req.headers.origin;
     if (!this.origins.allows(typeof origin === "string" ? origin : undefined, req.headers.host)) {
       this.refused.origin++;
