@@ -27,6 +27,8 @@ import { promisify } from "node:util";
 const exec = promisify(execFile);
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const PACKAGES = ["protocol", "client", "react", "server"] as const;
+/** Packed too: @herald/server depends on the dashboard's built assets. */
+const PACKED = [...PACKAGES, "dashboard"] as const;
 const TSC = join(ROOT, "node_modules", ".bin", "tsc");
 
 /** Newest modification time under `dir` (files matching `keep` only). */
@@ -119,7 +121,7 @@ describe("packed tarballs in a scratch project", { timeout: 170_000, concurrency
         "--ignore-scripts",
         "--pack-destination",
         out,
-        ...PACKAGES.flatMap((p) => ["-w", `packages/${p}`]),
+        ...PACKED.flatMap((p) => ["-w", `packages/${p}`]),
       ],
       { cwd: ROOT },
     );
