@@ -26,6 +26,8 @@ export const ErrorCodes = {
   shutting_down: { status: 503, message: "The server is shutting down" },
   internal: { status: 500, message: "An unexpected server error" },
   invalid_filter: { status: 400, message: "The filter is not valid in the filter language" },
+  content_unavailable: { status: 502, message: "Announced content could not be fetched from its source" },
+  content_mismatch: { status: 422, message: "The fetched content does not match its content identifier" },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ErrorCodes;
