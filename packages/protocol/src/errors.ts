@@ -28,6 +28,11 @@ export const ErrorCodes = {
   invalid_filter: { status: 400, message: "The filter is not valid in the filter language" },
   content_unavailable: { status: 502, message: "Announced content could not be fetched from its source" },
   content_mismatch: { status: 422, message: "The fetched content does not match its content identifier" },
+  invalid_signature: {
+    status: 401,
+    message: "The webhook signature or timestamp is missing, invalid, or outside the tolerance",
+  },
+  replayed: { status: 409, message: "This signed webhook request was already accepted" },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ErrorCodes;

@@ -1,4 +1,6 @@
 /** JSON schema of the effective configuration (after defaults). See docs/configuration.md. */
+import { connectorSchema } from "./connectors/connector-config.js";
+
 const int = (minimum: number, maximum = Number.MAX_SAFE_INTEGER) => ({ type: "integer", minimum, maximum }) as const;
 
 const prefix = {
@@ -293,5 +295,6 @@ export const configSchema = {
       required: ["level"],
       properties: { level: { enum: ["fatal", "error", "warn", "info", "debug", "trace", "silent"] } },
     },
+    connectors: { type: "array", items: connectorSchema },
   },
 } as const;

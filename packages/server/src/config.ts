@@ -8,6 +8,7 @@ import { Ajv, type ErrorObject } from "ajv";
 import { parse as parseYaml } from "yaml";
 import { authConfigProblems } from "./auth/config-check.js";
 import { configSchema } from "./config-schema.js";
+import { type ConnectorConfig, connectorProblems, withConnectorDefaults } from "./connectors/connector-config.js";
 import { type EndpointConfig, endpointProblems } from "./transport/endpoint-config.js";
 
 export interface HistoryOptions {
@@ -295,15 +296,19 @@ export interface HeraldConfig {
     /** pino level: fatal, error, warn, info, debug, trace, silent. @default "info" */
     level: string;
   };
+  /** Sources events flow in from (docs/connectors.md). @default [] */
+  connectors: ConnectorConfig[];
 }
 
 /** A partial configuration as written in a file or passed to `createGateway`. */
 export type HeraldConfigInput = {
   [K in keyof HeraldConfig]?: K extends "endpoints"
     ? EndpointConfig[]
-    : HeraldConfig[K] extends Array<infer U>
-      ? Array<Partial<U> & { prefix: string; history?: Partial<HistoryOptions>; acl?: Partial<NamespaceAclConfig> }>
-      : Partial<HeraldConfig[K]>;
+    : K extends "connectors"
+      ? Array<Partial<ConnectorConfig> & { type: string; name: string }>
+      : HeraldConfig[K] extends Array<infer U>
+        ? Array<Partial<U> & { prefix: string; history?: Partial<HistoryOptions>; acl?: Partial<NamespaceAclConfig> }>
+        : Partial<HeraldConfig[K]>;
 };
 
 export const DEFAULT_NAMESPACE: NamespaceConfig = {
@@ -370,6 +375,7 @@ export const DEFAULTS: HeraldConfig = {
   sse: { enabled: true, path: "/sse", retryMs: 2000 },
   endpoints: [],
   log: { level: "info" },
+  connectors: [],
 };
 
 /** Configuration that cannot be used; `problems` lists each reason with its path. */
@@ -507,6 +513,7 @@ export function resolveConfig(input: unknown = {}, env: Record<string, string | 
     }
   }
   merged.namespaces = [defaultNs, ...others];
+  if (Array.isArray(merged.connectors)) merged.connectors = merged.connectors.map(withConnectorDefaults);
   if (!validate(merged)) throw new ConfigError((validate.errors ?? []).map(describe));
   const config = merged as unknown as HeraldConfig;
   const problems: string[] = [];
@@ -530,6 +537,7 @@ export function resolveConfig(input: unknown = {}, env: Record<string, string | 
   for (const p of [config.socketio.path, config.sse.path]) {
     if (!p.startsWith("/")) problems.push(`transport path "${p}" must start with "/"`);
   }
+  problems.push(...connectorProblems(config.connectors));
   problems.push(...endpointProblems(config.endpoints, [config.server.wsPath, config.socketio.path, config.sse.path]));
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(structuredClone(config));

@@ -9,7 +9,8 @@ import { BROADCAST_TOPIC, CloseCode, HeraldError, type HeraldEvent, personalTopi
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import { requireApiKey } from "./api/auth.js";
 import { registerErrorHandling } from "./api/errors.js";
-import { registerHealthRoutes } from "./api/health.js";
+import { type HealthState, registerHealthRoutes } from "./api/health.js";
+import { registerIngestRoutes } from "./api/ingest.js";
 import { registerPresenceRoutes } from "./api/presence.js";
 import { registerPublishRoutes } from "./api/publish.js";
 import { registerTopicRoutes } from "./api/topics.js";
@@ -21,6 +22,7 @@ import type { Authenticator } from "./auth/authenticator.js";
 import { authenticatorFromConfig } from "./auth/from-config.js";
 import { ANONYMOUS } from "./auth/principal.js";
 import { type HeraldConfig, type HeraldConfigInput, resolveConfig } from "./config.js";
+import { Connectors, checkpointStoreFor } from "./connectors/connectors.js";
 import { GatewayCore } from "./core.js";
 import type { Broker, PublishOutcome } from "./engine/broker.js";
 import { Engine } from "./engine/engine.js";
@@ -77,7 +79,9 @@ export class Gateway {
   private readonly upgradeRoutes: UpgradeRoute[] = [];
   private readonly requestRoutes: RequestRoute[] = [];
   private readonly shutdownHooks: Array<() => void> = [];
-  private readonly health = { draining: false, startedAt: Date.now() };
+  private readonly health: HealthState = { draining: false, startedAt: Date.now(), parts: [] };
+  /** The configured connectors (`connectors[]`), started and stopped with the gateway. */
+  readonly connectors: Connectors;
   /** Origin allow-list and per-IP connection rate, checked before any upgrade is taken. */
   readonly upgradeGuard: UpgradeGuard;
   private server: Server | undefined;
@@ -152,6 +156,13 @@ export class Gateway {
     const guard = requireApiKey(new ApiKeys(config.auth.apiKeys, config.auth.scopedApiKeys));
     registerPublishRoutes(this.http, this.core, guard);
     registerTopicRoutes(this.http, this.core, guard);
+    this.connectors = new Connectors(this.core, log, checkpointStoreFor(config.store, options.store !== undefined));
+    registerIngestRoutes(this.http, this.connectors);
+    this.health.parts.push({
+      name: "connectors",
+      ready: () => this.connectors.ready,
+      detail: () => this.connectors.status(),
+    });
     registerHealthRoutes(this.http, this.core, this.health, guard);
     this.storage.attach(this.core, this.http, guard);
     registerPresenceRoutes(this.http, this.core, guard);
@@ -224,6 +235,7 @@ export class Gateway {
     await this.core.engine.start(this.core, { disconnectUser: (user, reason) => this.disconnectUser(user, reason) });
     await this.storage.start(this.core);
     await this.http.ready();
+    await this.connectors.start();
     (this.server as Server).on("upgrade", this.onUpgrade);
     this.health.startedAt = Date.now();
   }
@@ -310,6 +322,7 @@ export class Gateway {
     while (this.ws.connections > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     this.ws.terminateAll();
     if (this.started) await this.http.close();
+    await this.connectors.stop(); // pending offers finish while the broker still runs
     await this.core.engine.close();
     await this.storage.close();
     this.log.info("herald stopped");
