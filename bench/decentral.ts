@@ -13,12 +13,11 @@
 import { parseArgs } from "node:util";
 import * as hdr from "hdr-histogram-js";
 import WebSocket from "ws";
-import { CometBftConnector } from "../packages/server/src/connectors/cometbft/cometbft.js";
-import { IpfsConnector } from "../packages/server/src/connectors/ipfs/ipfs.js";
 import { startPubsubPeer } from "../packages/server/src/connectors/ipfs/libp2p-node.js";
 import { createGateway } from "../packages/server/src/gateway.js";
 import { MemoryDeadLetterStore } from "../packages/server/src/pipeline/dead-letter-memory.js";
 import { Ingest } from "../packages/server/src/pipeline/ingest.js";
+import { buildConnector } from "../packages/server/test/connectors/support.js";
 import { CometBftPeer } from "../packages/server/test/peers/cometbft-peer.js";
 import { KuboPeer } from "../packages/server/test/peers/kubo-peer.js";
 
@@ -87,7 +86,13 @@ const fmt = (h: hdr.Histogram) =>
 // ---- chain ----
 const peer = new CometBftPeer(0);
 const url = await peer.listen();
-const connector = new CometBftConnector("bench-chain", { url, topic: "chain.bench" });
+const connector = await buildConnector(gateway, {
+  type: "cometbft",
+  name: "bench-chain",
+  topic: "chain.bench",
+  maxInFlight: 1000,
+  options: { url },
+});
 await connector.start(context());
 while (peer.subscriptions < 2) await new Promise((r) => setTimeout(r, 20));
 const blocksPerSecond = 10;
@@ -133,7 +138,12 @@ const direct = await runChain(
 const chain = await runChain(
   "cometbft connector",
   (txs) => {
-    peer.commit(Array.from({ length: txs }, () => ({ tx: Buffer.from(`bench/${n}`).toString("base64"), events: [wasmEvent(n++)] })));
+    peer.commit(
+      Array.from({ length: txs }, () => ({
+        tx: Buffer.from(`bench/${n}`).toString("base64"),
+        events: [wasmEvent(n++)],
+      })),
+    );
   },
   "chain.bench",
 );
@@ -149,12 +159,19 @@ const endpoints = await kubo.start();
 const crawler = await startPubsubPeer();
 crawler.subscribe("lodestar.new_content", () => {});
 await kubo.node.dial(crawler.addresses[0] as string);
-const ipfs = new IpfsConnector("bench-ipfs", { mode: "kubo", kuboUrl: endpoints.rpc, eventTopic: "content.bench", maxQueued: 100_000 });
+const ipfs = await buildConnector(gateway, {
+  type: "ipfs",
+  name: "bench-ipfs",
+  topic: "content.bench",
+  options: { mode: "kubo", kuboUrl: endpoints.rpc, maxQueued: 100_000 },
+});
 await ipfs.start(context());
 while (crawler.topicPeers("lodestar.new_content") === 0) await new Promise((r) => setTimeout(r, 20));
 const docs = await Promise.all(
   Array.from({ length: ANN }, (_, i) =>
-    kubo.putRaw(Buffer.from(JSON.stringify({ content: { id: `c${i}`, title: `t${i}` }, publisher: "crawler-7", sig: "x" }))),
+    kubo.putRaw(
+      Buffer.from(JSON.stringify({ content: { id: `c${i}`, title: `t${i}` }, publisher: "crawler-7", sig: "x" })),
+    ),
   ),
 );
 async function timeUntil(count: () => number, target: number): Promise<number> {
@@ -163,14 +180,17 @@ async function timeUntil(count: () => number, target: number): Promise<number> {
   return now() - t0;
 }
 const t0 = now();
-for (let i = 0; i < ANN; i++) void gateway.core.publish({ topic: "direct.content", data: { id: `c${i}` } }, { origin: "bench" });
+for (let i = 0; i < ANN; i++)
+  void gateway.core.publish({ topic: "direct.content", data: { id: `c${i}` } }, { origin: "bench" });
 const directMs = now() - t0 + (await timeUntil(() => 0, 0));
 const before = ipfs.health().accepted;
 const t1 = now();
 for (const cid of docs) await crawler.publish("lodestar.new_content", Buffer.from(cid.toString()));
 const published = now() - t1;
 await timeUntil(() => ipfs.health().received, ANN);
-console.error(`ipfs: announcements published in ${published.toFixed(0)} ms, all received after ${(now() - t1).toFixed(0)} ms`);
+console.error(
+  `ipfs: announcements published in ${published.toFixed(0)} ms, all received after ${(now() - t1).toFixed(0)} ms`,
+);
 const ipfsMs = now() - t1 + (await timeUntil(() => ipfs.health().accepted - before, ANN));
 console.log(
   `ipfs: ${ANN} announcements fetched, checked and published in ${ipfsMs.toFixed(0)} ms = ${((ANN * 1000) / ipfsMs).toFixed(0)}/s; direct publishes of the same count: ${((ANN * 1000) / directMs).toFixed(0)}/s`,

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
-import { CometBftConnector } from "../../src/connectors/cometbft/cometbft.js";
+import type { CometBftConnector } from "../../src/connectors/cometbft/cometbft.js";
 import { decodeTx, type RpcTxResult } from "../../src/connectors/cometbft/decode.js";
 import { CometBftPeer, type PeerTx } from "../peers/cometbft-peer.js";
 import { type ConnectorRig, connectorRig } from "./harness.js";
@@ -36,7 +36,7 @@ describe("CometBFT connector", () => {
   });
 
   it("decodes a recorded Tx event exactly like the same transaction recorded from tx_search", () => {
-    const options = { topic: "chain.app", eventTypes: ["app"] };
+    const options = { eventTypes: ["app"] };
     for (let i = 0; i < 5; i++) {
       const live = fixture(`subscribe_txs_${i}.json`).result.data.value.TxResult as RpcTxResult;
       const searched = recordedSearch.result.txs.find((t: { height: string }) => t.height === live.height);
@@ -44,7 +44,7 @@ describe("CometBFT connector", () => {
       const fromEvent = decodeTx(live, options);
       assert.deepEqual(fromEvent, fromSearch);
       assert.equal(fromEvent.hash, searched.hash); // the hash computed from the bytes is the node's
-      assert.equal(fromEvent.requests.length, 2);
+      assert.equal(fromEvent.events.length, 2);
     }
   });
 
@@ -53,16 +53,18 @@ describe("CometBFT connector", () => {
     peer.loadRecorded(recordedSearch);
     url = await peer.listen();
     const sub = await rig.subscriber("chain.app");
-    const connector = new CometBftConnector("recorded", {
-      url,
+    const connector = await rig.build<CometBftConnector>({
+      type: "cometbft",
+      name: "recorded",
       topic: "chain.app",
-      eventTypes: ["app"],
-      startHeight: 1,
-      pageSize: 4,
+      options: { url, eventTypes: ["app"], startHeight: 1, pageSize: 4 },
     });
     await rig.start(connector);
     const got = await sub.events(18, 15_000);
-    const expected = recordedSearch.result.txs.flatMap((t: { hash: string }) => [`${t.hash}/0`, `${t.hash}/1`]);
+    const expected = recordedSearch.result.txs.flatMap((t: { hash: string }) => [
+      `recorded:${t.hash}/0`,
+      `recorded:${t.hash}/1`,
+    ]);
     assert.deepEqual(
       got.map((e) => e.id),
       expected,
@@ -79,7 +81,12 @@ describe("CometBFT connector", () => {
     peer = new CometBftPeer(100);
     url = await peer.listen();
     const sub = await rig.subscriber("chain.cf1");
-    const connector = new CometBftConnector("cf1", { url, topic: "chain.cf1", staleAfterMs: 60_000 });
+    const connector = await rig.build<CometBftConnector>({
+      type: "cometbft",
+      name: "cf1",
+      topic: "chain.cf1",
+      options: { url, staleAfterMs: 60_000 },
+    });
     await rig.start(connector);
     await waitFor("the connector's Tx and NewBlock subscriptions", () => peer.subscriptions === 2);
     for (const block of cf1.blocks) peer.commit(block);
@@ -115,8 +122,14 @@ describe("CometBFT connector", () => {
     url = await peer.listen();
     const sub = await rig.subscriber("chain.faults");
     const make = () =>
-      new CometBftConnector("faults", { url, topic: "chain.faults", backoff: { initialMs: 50, maxMs: 200 } });
-    let connector = make();
+      rig.build<CometBftConnector>({
+        type: "cometbft",
+        name: "faults",
+        topic: "chain.faults",
+        reconnect: { initialMs: 50, maxMs: 200 },
+        options: { url },
+      });
+    let connector = await make();
     await rig.start(connector);
     await waitFor("the first connection's subscriptions", () => peer.subscriptions === 2);
     const all = cf1.blocks.flat().filter((t) => !t.code);
@@ -129,7 +142,7 @@ describe("CometBFT connector", () => {
     await connector.stop();
     peer.commit([wasmTx("f/4")]);
     peer.commit([wasmTx("f/5"), wasmTx("f/6")]);
-    connector = make();
+    connector = await make();
     await rig.start(connector);
     await waitFor("the restarted connector's backfill", () => rig.checkpoints.saved.get("faults") === "203:1");
     await waitFor("the restarted connector's subscriptions", () => peer.subscriptions === 2);

@@ -3,9 +3,11 @@
  * checkpoint store that survives "restarts" of a connector within a test, and a subscriber.
  */
 import type { CheckpointStore, Connector } from "../../src/connectors/connector.js";
+import type { ConnectorConfig } from "../../src/connectors/connector-config.js";
 import { MemoryDeadLetterStore } from "../../src/pipeline/dead-letter-memory.js";
 import { Ingest } from "../../src/pipeline/ingest.js";
-import { type Frame, type Running, startGateway, TestClient } from "../helpers.js";
+import { type Running, startGateway, TestClient } from "../helpers.js";
+import { buildConnector } from "./support.js";
 
 /** Checkpoints in a map, with the history of every save (to assert they only move forward). */
 export class MapCheckpoints implements CheckpointStore {
@@ -26,6 +28,8 @@ export interface ConnectorRig {
   deadLetters: MemoryDeadLetterStore;
   checkpoints: MapCheckpoints;
   start(connector: Connector): Promise<AbortController>;
+  /** Builds a connector the way the gateway does, from a `connectors[]` entry. */
+  build<C extends Connector>(entry: Partial<ConnectorConfig> & { type: string; name: string }): Promise<C>;
   subscriber(pattern: string): Promise<TestClient>;
   close(): Promise<void>;
 }
@@ -48,6 +52,9 @@ export async function connectorRig(): Promise<ConnectorRig> {
       running.push(connector);
       return abort;
     },
+    async build<C extends Connector>(entry: Partial<ConnectorConfig> & { type: string; name: string }) {
+      return (await buildConnector(gateway.gateway, entry)) as C;
+    },
     async subscriber(pattern) {
       const c = await TestClient.connect(gateway.wsUrl);
       clients.push(c);
@@ -61,17 +68,4 @@ export async function connectorRig(): Promise<ConnectorRig> {
       await gateway.close();
     },
   };
-}
-
-/** Waits until `client` holds `count` event frames (failing with what it saw after `ms`). */
-export async function events(client: TestClient, count: number, ms = 15_000): Promise<Frame[]> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const got = client.frames.filter((f) => f.type === "event");
-    if (got.length >= count) return got;
-    if (Date.now() > deadline) {
-      throw new Error(`waited ${ms} ms for ${count} events, got ${got.length}: ${got.map((f) => f.id).join(", ")}`);
-    }
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }

@@ -162,6 +162,8 @@ export class CometBftPeer {
       case "unsubscribe_all":
         for (let i = this.subs.length - 1; i >= 0; i--) if (this.subs[i]?.socket === ws) this.subs.splice(i, 1);
         return ok({});
+      case "health":
+        return ok({});
       case "status":
         return ok({ sync_info: { latest_block_height: String(this.heightNow), catching_up: false } });
       case "tx_search": {

@@ -1,11 +1,10 @@
 /**
- * Turns CometBFT 0.38 transaction results into Herald publish requests: one request per
+ * Turns CometBFT 0.38 transaction results into Herald events: one per
  * CosmWasm event (`wasm`, or a custom `wasm-*` type) of a successful transaction, its
  * attributes as an object the route stage can read (`wasm.action`, `wasm._contract_address`,
  * `wasm.proposal_id`, …).
  */
 import { createHash } from "node:crypto";
-import type { PublishRequest } from "../../engine/broker.js";
 
 /** A transaction result as the RPC gives it (tx_search item or the `TxResult` of a Tx event). */
 export interface RpcTxResult {
@@ -48,21 +47,29 @@ export function txHash(txBase64: string): string {
 }
 
 export interface DecodeOptions {
-  /** Topic of the requests (the route stage may map them further). */
-  topic: string;
   /** Event types to emit; a type ending in `*` is a prefix. @default ["wasm", "wasm-*"] */
   eventTypes: readonly string[];
+}
+
+/** One CosmWasm event of a transaction. */
+export interface ChainEvent {
+  /** `{txhash}/{index of the event in the transaction}`: the event's identity on the chain. */
+  sourceId: string;
+  /** The event type, e.g. `wasm` or `wasm-price_update`. */
+  type: string;
+  /** What subscribers get: the attributes under `wasm`, and where it happened under `tx`. */
+  data: { wasm: Record<string, string>; tx: { hash: string; height: number; index: number }; event_index: number };
 }
 
 function typeMatches(type: string, patterns: readonly string[]): boolean {
   return patterns.some((p) => (p.endsWith("*") ? type.startsWith(p.slice(0, -1)) : type === p));
 }
 
-/** A decoded transaction: its position, hash and the requests for its matching events. */
+/** A decoded transaction: its position, hash and its matching events. */
 export interface DecodedTx {
   position: ChainPosition;
   hash: string;
-  requests: PublishRequest[];
+  events: ChainEvent[];
 }
 
 /** Decodes one transaction. A failed transaction (code ≠ 0) yields no requests. */
@@ -70,7 +77,7 @@ export function decodeTx(raw: RpcTxResult, options: DecodeOptions): DecodedTx {
   const height = Number(raw.height);
   const index = raw.index ?? 0;
   const hash = raw.hash ?? txHash(raw.tx);
-  const requests: PublishRequest[] = [];
+  const events: ChainEvent[] = [];
   if ((raw.result.code ?? 0) === 0) {
     (raw.result.events ?? []).forEach((event, eventIndex) => {
       if (!typeMatches(event.type, options.eventTypes)) return;
@@ -79,13 +86,12 @@ export function decodeTx(raw: RpcTxResult, options: DecodeOptions): DecodedTx {
         // A repeated key keeps its first value; msg_index says which message of the tx it was.
         if (!Object.hasOwn(attributes, a.key)) attributes[a.key] = a.value;
       }
-      requests.push({
-        id: `${hash}/${eventIndex}`,
-        topic: options.topic,
-        event: event.type,
+      events.push({
+        sourceId: `${hash}/${eventIndex}`,
+        type: event.type,
         data: { wasm: attributes, tx: { hash, height, index }, event_index: eventIndex },
       });
     });
   }
-  return { position: { height, index }, hash, requests };
+  return { position: { height, index }, hash, events };
 }
