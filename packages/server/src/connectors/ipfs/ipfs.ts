@@ -13,6 +13,8 @@
  * Pubsub keeps nothing for a subscriber that was away: there is no checkpoint and no replay.
  * Delivery from the network is at most once; from the connector on, at least once.
  */
+import { Agent as HttpAgent } from "node:http";
+import { Agent as HttpsAgent } from "node:https";
 import { create as createKubo, type KuboRPCClient } from "kubo-rpc-client";
 import { ConfigError } from "../../config.js";
 import type { ConnectorConfig } from "../connector-config.js";
@@ -108,7 +110,13 @@ export class IpfsConnector extends SourceConnector {
   }
 
   protected async connect(): Promise<void> {
-    if (this.options.kuboUrl && !this.kubo) this.kubo = createKubo({ url: this.options.kuboUrl });
+    if (this.options.kuboUrl && !this.kubo) {
+      // kubo-rpc-client's default agent has 6 sockets, one of them held by the pubsub stream:
+      // give every concurrent fetch (two RPC calls each) a socket of its own.
+      const AgentClass = this.options.kuboUrl.startsWith("https:") ? HttpsAgent : HttpAgent;
+      const agent = new AgentClass({ keepAlive: true, maxSockets: this.options.maxConcurrent * 2 + 2 });
+      this.kubo = createKubo({ url: this.options.kuboUrl, agent });
+    }
     this.fetcher ??= this.options.gateway
       ? new GatewayBlockFetcher(this.options.gateway)
       : new KuboBlockFetcher(this.kubo as KuboRPCClient);
