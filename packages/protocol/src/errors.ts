@@ -26,6 +26,9 @@ export const ErrorCodes = {
   shutting_down: { status: 503, message: "The server is shutting down" },
   internal: { status: 500, message: "An unexpected server error" },
   invalid_filter: { status: 400, message: "The filter is not valid in the filter language" },
+  invalid_event: { status: 400, message: "The event does not match the schema of its type" },
+  bad_signature: { status: 401, message: "The event's signature is missing, unknown or does not verify" },
+  enrichment_failed: { status: 502, message: "An enrichment stage could not enrich the event" },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ErrorCodes;
