@@ -264,6 +264,11 @@ export const configSchema = {
           path: { type: "string", minLength: 2, maxLength: 1024 },
           subscribe: { type: "array", maxItems: 100, items: { type: "string", minLength: 1, maxLength: 255 } },
           envelope: { enum: ["native", "typed"] },
+          subscription: {
+            type: "object",
+            additionalProperties: false,
+            properties: { filter: { type: "object" }, rate: { type: "object" } },
+          },
         },
       },
     },
@@ -292,6 +297,25 @@ export const configSchema = {
       additionalProperties: false,
       required: ["level"],
       properties: { level: { enum: ["fatal", "error", "warn", "info", "debug", "trace", "silent"] } },
+    },
+    subscriptions: {
+      type: "object",
+      additionalProperties: false,
+      required: ["filter", "rate"],
+      properties: {
+        filter: {
+          type: "object",
+          additionalProperties: false,
+          required: ["maxConditions", "maxListSize", "maxDepth"],
+          properties: { maxConditions: int(1, 10_000), maxListSize: int(1, 1_000_000), maxDepth: int(0, 64) },
+        },
+        rate: {
+          type: "object",
+          additionalProperties: false,
+          required: ["minIntervalMs", "maxIntervalMs", "maxHeld"],
+          properties: { minIntervalMs: int(1), maxIntervalMs: int(1), maxHeld: int(1, 1_000_000) },
+        },
+      },
     },
   },
 } as const;

@@ -262,6 +262,26 @@ export interface StoreConfig {
   snapshotEvery: number;
 }
 
+/** Server-side subscription filters and delivery rates (docs/protocol.md, "Filters", "Delivery rate"). */
+export interface SubscriptionsConfig {
+  filter: {
+    /** Most conditions (operator uses) in one filter. @default 32 */
+    maxConditions: number;
+    /** Most values in one `in` / `nin` list. @default 256 */
+    maxListSize: number;
+    /** Deepest nesting of `$and` / `$or` / `$not`. @default 4 */
+    maxDepth: number;
+  };
+  rate: {
+    /** Shortest `rate.intervalMs` a subscription may ask for. @default 10 */
+    minIntervalMs: number;
+    /** Longest `rate.intervalMs` a subscription may ask for. @default 3600000 */
+    maxIntervalMs: number;
+    /** Most events (batch) or keys (conflate) held per subscription between deliveries; more flush early. @default 1000 */
+    maxHeld: number;
+  };
+}
+
 export interface HeraldConfig {
   server: {
     /** @default "0.0.0.0" */
@@ -295,6 +315,8 @@ export interface HeraldConfig {
     /** pino level: fatal, error, warn, info, debug, trace, silent. @default "info" */
     level: string;
   };
+  /** Subscription filters and delivery rates. */
+  subscriptions: SubscriptionsConfig;
 }
 
 /** A partial configuration as written in a file or passed to `createGateway`. */
@@ -370,6 +392,10 @@ export const DEFAULTS: HeraldConfig = {
   sse: { enabled: true, path: "/sse", retryMs: 2000 },
   endpoints: [],
   log: { level: "info" },
+  subscriptions: {
+    filter: { maxConditions: 32, maxListSize: 256, maxDepth: 4 },
+    rate: { minIntervalMs: 10, maxIntervalMs: 3_600_000, maxHeld: 1000 },
+  },
 };
 
 /** Configuration that cannot be used; `problems` lists each reason with its path. */

@@ -9,6 +9,7 @@ import type { Principal } from "./auth/principal.js";
 import type { HeraldConfig } from "./config.js";
 import type { Broker, PublishOutcome, PublishRequest } from "./engine/broker.js";
 import type { Engine } from "./engine/engine.js";
+import { FilterRegistry } from "./hub/filters.js";
 import type { Hub } from "./hub/hub.js";
 import type { Namespaces } from "./hub/namespaces.js";
 import type { Logger } from "./log.js";
@@ -42,8 +43,12 @@ export class GatewayCore {
     /** The configured stages of each namespace (the `pipeline` stage of the declared path). */
     pipelines?: PipelineResolver,
   ) {
+    this.filters = new FilterRegistry(config.subscriptions.filter);
     this.path = new PublishPath(declaredStages(this, pipelines), (request, context) => this.commit(request, context));
   }
+
+  /** Subscription filters, shared by every subscriber with an equal filter. */
+  readonly filters: FilterRegistry;
 
   /** The declared publish path (`pipeline/stages.ts`). */
   private readonly path: PublishPath;

@@ -26,8 +26,10 @@ import type { Principal } from "./auth/principal.js";
 import type { GatewayCore } from "./core.js";
 import { eventFrame } from "./engine/broker.js";
 import type { PresenceInfo, PresenceWatcher } from "./engine/presence.js";
+import type { SharedFilter } from "./hub/filters.js";
 import type { HubSubscription } from "./hub/hub.js";
 import { OutboundEvent } from "./hub/outbound.js";
+import { RateGate } from "./hub/rate-gate.js";
 import type { Transport } from "./transport/transport.js";
 
 let nextId = 0;
@@ -41,6 +43,10 @@ class Subscription implements HubSubscription {
   watching = false;
   /** A server-side subscription (`broadcast`, the personal topic): not counted, not acknowledged. */
   internal = false;
+  /** Only events matching it are delivered and recovered (shared with equal filters). */
+  filter: SharedFilter | undefined;
+  /** At most one delivery per interval (conflated or batched). */
+  gate: RateGate | undefined;
 
   constructor(
     readonly session: Session,
@@ -49,6 +55,7 @@ class Subscription implements HubSubscription {
   ) {}
 
   offer(out: OutboundEvent): void {
+    if (this.filter !== undefined && !this.filter.matches(out)) return;
     if (this.pending !== undefined) {
       this.pending.push(out);
       if (this.pending.length > this.session.core.config.recovery.maxEvents) {
@@ -56,8 +63,15 @@ class Subscription implements HubSubscription {
       }
       return;
     }
-    this.session.deliver(out, this.pattern);
+    if (this.gate !== undefined) this.gate.offer(out);
+    else this.session.deliver(out, this.pattern);
   }
+
+  /** Where a rate gate's held events go: one batch frame, or each event (conflated latest values). */
+  readonly flush = (events: OutboundEvent[]): void => {
+    if (this.gate?.rate.mode === "batch") this.session.deliverBatch(this.name, events, this.pattern);
+    else for (const out of events) this.session.deliver(out, this.pattern);
+  };
 }
 
 export class Session implements PresenceWatcher {
@@ -313,8 +327,15 @@ export class Session implements PresenceWatcher {
       if (!tracked) checkPresenceEnabled(this.core, name);
       this.core.checkPresence(principal, name); // join/leave frames reveal who is there
     }
+    const rateProblem = frame.rate === undefined ? undefined : this.rateProblem(frame.rate.intervalMs);
+    if (rateProblem !== undefined) throw new HeraldError("bad_request", rateProblem);
+    const filter = frame.filter === undefined ? undefined : this.core.filters.acquire(frame.filter);
     this.dropInternal(name); // an explicit subscription replaces the implicit one
     const sub = new Subscription(this, name, pattern);
+    sub.filter = filter;
+    if (frame.rate !== undefined) {
+      sub.gate = new RateGate(frame.rate, sub.flush, this.core.config.subscriptions.rate.maxHeld);
+    }
     this.subs.set(name, sub);
     this.core.hub.add(sub);
     this.core.metrics.subscriptions.inc();
@@ -355,20 +376,27 @@ export class Session implements PresenceWatcher {
     // A state topic answers with its document; deltas then continue after the snapshot's seq.
     const snap = pattern || recovered === true ? undefined : this.core.state?.snapshot(name);
     if (snap !== undefined) position = { epoch: snap.epoch ?? (position as TopicPosition).epoch, seq: snap.seq };
+    // Recovery replays only what the subscription would have received live: readable
+    // (patterns), matching its filter, and — conflated — only the latest event per key.
+    let replay = events.filter(
+      (e) => (!pattern || this.core.acl.canRead(principal, e.topic)) && (filter === undefined || filter.test(e)),
+    );
+    if (sub.gate !== undefined) replay = sub.gate.reduce(replay);
     const ack: Record<string, unknown> = { topic: name, ...position };
     if (recovered !== undefined) ack.recovered = recovered;
-    if (recovered) ack.replayed = events.length;
+    if (recovered) ack.replayed = replay.length;
     if (snap !== undefined) Object.assign(ack, { state: snap.state, clocks: snap.clocks });
     this.ack(frame.id, ack);
-    for (const e of events) {
-      if (!pattern || this.core.acl.canRead(principal, e.topic))
-        this.transport.sendEvent(new OutboundEvent(e, eventFrame(e)));
-    }
+    const outs = replay.map((e) => new OutboundEvent(e, eventFrame(e)));
+    if (sub.gate?.rate.mode === "batch" && outs.length > 0) this.sendBatch(name, outs);
+    else for (const out of outs) this.transport.sendEvent(out);
     const pending = sub.pending ?? [];
     sub.pending = undefined;
     const last = pattern ? (position as StreamPosition).offset : (position as TopicPosition).seq;
     for (const out of pending) {
-      if ((pattern ? out.event.offset : out.event.seq) > last) this.deliver(out, pattern);
+      if ((pattern ? out.event.offset : out.event.seq) <= last) continue;
+      if (sub.gate !== undefined) sub.gate.offer(out);
+      else this.deliver(out, pattern);
     }
   }
 
@@ -382,6 +410,17 @@ export class Session implements PresenceWatcher {
     }
     this.core.hub.remove(sub);
     this.core.metrics.subscriptions.dec();
+    sub.gate?.close();
+    if (sub.filter !== undefined) this.core.filters.release(sub.filter);
+  }
+
+  /** Why a requested delivery interval is refused (config `subscriptions.rate`), if it is. */
+  private rateProblem(intervalMs: number): string | undefined {
+    const { minIntervalMs, maxIntervalMs } = this.core.config.subscriptions.rate;
+    if (intervalMs < minIntervalMs || intervalMs > maxIntervalMs) {
+      return `"rate.intervalMs" must be between ${minIntervalMs} and ${maxIntervalMs}`;
+    }
+    return undefined;
   }
 
   private unsubscribe(name: string, requestId: string | undefined): void {
@@ -412,6 +451,25 @@ export class Session implements PresenceWatcher {
     if (viaPattern && !this.core.acl.canRead(this.principal as Principal, out.event.topic)) return;
     this.lastOffset = offset;
     this.transport.sendEvent(out);
+  }
+
+  /** Delivers the held events of a `batch` subscription's interval, each once, as one frame. */
+  deliverBatch(subscription: string, events: OutboundEvent[], viaPattern: boolean): void {
+    if (this.closed) return;
+    const principal = this.principal as Principal;
+    const fresh: OutboundEvent[] = [];
+    for (const out of events) {
+      if (out.event.offset === this.lastOffset) continue;
+      if (viaPattern && !this.core.acl.canRead(principal, out.event.topic)) continue;
+      this.lastOffset = out.event.offset;
+      fresh.push(out);
+    }
+    if (fresh.length > 0) this.sendBatch(subscription, fresh);
+  }
+
+  private sendBatch(subscription: string, events: OutboundEvent[]): void {
+    if (this.transport.sendBatch !== undefined) this.transport.sendBatch(subscription, events);
+    else for (const out of events) this.transport.sendEvent(out);
   }
 
   send(frame: ServerFrame): void {
