@@ -37,7 +37,7 @@ describe("subscription filters", () => {
       live.map((e) => (e.data as { i: number }).i),
       [0, 2],
     );
-    const last = live[1] as { seq: number; epoch: string };
+    const last = live[1] as unknown as { seq: number; epoch: string };
     c.ws.terminate();
     for (const [i, cat] of ["b", "a", "b", "a"].entries()) await publish(topic, cat, 10 + i);
     const r = await TestClient.connect(g.wsUrl);
