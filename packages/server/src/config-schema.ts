@@ -69,6 +69,11 @@ const namespace = {
     presence: { type: "boolean" },
     clientPublish: { type: "boolean" },
     state: { type: "boolean" },
+    pipeline: {
+      type: "array",
+      maxItems: 64,
+      items: { type: "object", required: ["stage"], properties: { stage: { type: "string" } } },
+    },
     acl: {
       type: "object",
       additionalProperties: false,
@@ -297,6 +302,40 @@ export const configSchema = {
       additionalProperties: false,
       required: ["level"],
       properties: { level: { enum: ["fatal", "error", "warn", "info", "debug", "trace", "silent"] } },
+    },
+    deadLetters: {
+      type: "object",
+      additionalProperties: false,
+      required: ["store", "path", "maxEntries", "retentionDays"],
+      properties: {
+        store: { enum: ["memory", "sqlite", "postgres"] },
+        path: { type: "string", minLength: 1 },
+        maxEntries: int(1, 100_000_000),
+        retentionDays: int(0, 36_500),
+      },
+    },
+    publisherKeys: {
+      type: "object",
+      additionalProperties: false,
+      required: ["keys"],
+      properties: {
+        keys: {
+          type: "array",
+          items: {
+            type: "object",
+            additionalProperties: false,
+            required: ["publisher", "kid", "alg", "publicKey"],
+            properties: {
+              publisher: { type: "string", minLength: 1, maxLength: 256 },
+              kid: { type: "string", minLength: 1, maxLength: 256 },
+              alg: { enum: ["ed25519", "secp256k1"] },
+              publicKey: { type: "string", minLength: 1 },
+              notAfter: { type: "string", minLength: 1 },
+            },
+          },
+        },
+        file: { type: "string", minLength: 1 },
+      },
     },
     subscriptions: {
       type: "object",

@@ -8,6 +8,16 @@ import { Ajv, type ErrorObject } from "ajv";
 import { parse as parseYaml } from "yaml";
 import { authConfigProblems } from "./auth/config-check.js";
 import { configSchema } from "./config-schema.js";
+import { type PipelineNamespace, pipelineBuildProblems } from "./pipeline/build.js";
+import { MemoryDeadLetterStore } from "./pipeline/dead-letter-memory.js";
+import {
+  type DeadLettersConfig,
+  longestDedupSeconds,
+  type PublisherKeysConfig,
+  pipelineConfigProblems,
+  type StageOptions,
+} from "./pipeline/options.js";
+import { KeyRegistry, readKeyFile } from "./pipeline/publisher-keys.js";
 import { type EndpointConfig, endpointProblems } from "./transport/endpoint-config.js";
 
 export interface HistoryOptions {
@@ -31,6 +41,8 @@ export interface NamespaceConfig {
   state: boolean;
   /** Who may subscribe, publish, read history and see presence here. See docs/security.md. */
   acl: NamespaceAclConfig;
+  /** The ingest pipeline of this namespace: stages run in order on every publish (docs/pipeline.md). @default [] */
+  pipeline: StageOptions[];
 }
 
 /**
@@ -317,6 +329,10 @@ export interface HeraldConfig {
   };
   /** Subscription filters and delivery rates. */
   subscriptions: SubscriptionsConfig;
+  /** Where events refused by a pipeline stage after a source handed them in are kept. */
+  deadLetters: DeadLettersConfig;
+  /** Keys of signing publishers, for the `verify` stage. */
+  publisherKeys: PublisherKeysConfig;
 }
 
 /** A partial configuration as written in a file or passed to `createGateway`. */
@@ -336,6 +352,7 @@ export const DEFAULT_NAMESPACE: NamespaceConfig = {
   clientPublish: true,
   state: false,
   acl: { subscribe: "anyone", publish: "anyone", history: "anyone", presence: "anyone" },
+  pipeline: [],
 };
 
 export const DEFAULTS: HeraldConfig = {
@@ -396,6 +413,8 @@ export const DEFAULTS: HeraldConfig = {
     filter: { maxConditions: 32, maxListSize: 256, maxDepth: 4 },
     rate: { minIntervalMs: 10, maxIntervalMs: 3_600_000, maxHeld: 1000 },
   },
+  deadLetters: { store: "memory", path: "./data/dead-letters.db", maxEntries: 10_000, retentionDays: 30 },
+  publisherKeys: { keys: [] },
 };
 
 /** Configuration that cannot be used; `problems` lists each reason with its path. */
@@ -534,6 +553,11 @@ export function resolveConfig(input: unknown = {}, env: Record<string, string | 
   }
   merged.namespaces = [defaultNs, ...others];
   if (!validate(merged)) throw new ConfigError((validate.errors ?? []).map(describe));
+  // A dedup window longer than the broker's idempotency window raises it, unless it was set.
+  const idempotencySet = isPlainObject(raw.idempotency) && raw.idempotency.ttlSeconds !== undefined;
+  const dedupSeconds = longestDedupSeconds(merged as unknown as HeraldConfig);
+  const idempotency = merged.idempotency as IdempotencyConfig;
+  if (!idempotencySet && dedupSeconds > idempotency.ttlSeconds) idempotency.ttlSeconds = dedupSeconds;
   const config = merged as unknown as HeraldConfig;
   const problems: string[] = [];
   const seen = new Set<string>();
@@ -557,8 +581,24 @@ export function resolveConfig(input: unknown = {}, env: Record<string, string | 
     if (!p.startsWith("/")) problems.push(`transport path "${p}" must start with "/"`);
   }
   problems.push(...endpointProblems(config.endpoints, [config.server.wsPath, config.socketio.path, config.sse.path]));
+  problems.push(...pipelineProblems(config));
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(structuredClone(config));
+}
+
+/** Pipeline options, then (when they are well-formed) whether every stage and key can be built. */
+function pipelineProblems(config: HeraldConfig): string[] {
+  const problems = pipelineConfigProblems(config);
+  if (problems.length > 0) return problems;
+  let keys: KeyRegistry;
+  try {
+    const file = config.publisherKeys.file;
+    keys = new KeyRegistry([...config.publisherKeys.keys, ...(file !== undefined ? readKeyFile(file) : [])]);
+  } catch (err) {
+    return [`config.publisherKeys: ${(err as Error).message}`];
+  }
+  const namespaces = config.namespaces as readonly PipelineNamespace[];
+  return pipelineBuildProblems(namespaces, { keys, deadLetters: new MemoryDeadLetterStore(1) });
 }
 
 /** `resolveConfig` over a file (when given) and `process.env`. */

@@ -8,10 +8,12 @@ import type { Duplex } from "node:stream";
 import { BROADCAST_TOPIC, CloseCode, HeraldError, type HeraldEvent, personalTopic } from "@herald/protocol";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import { requireApiKey } from "./api/auth.js";
+import { registerDeadLetterRoutes } from "./api/dead-letters.js";
 import { registerErrorHandling } from "./api/errors.js";
 import { registerHealthRoutes } from "./api/health.js";
 import { registerPresenceRoutes } from "./api/presence.js";
 import { registerPublishRoutes } from "./api/publish.js";
+import { registerPublisherKeyRoutes } from "./api/publisher-keys.js";
 import { registerTopicRoutes } from "./api/topics.js";
 import { registerUserRoutes } from "./api/users.js";
 import type { Acl } from "./auth/acl.js";
@@ -31,6 +33,9 @@ import { httpServerOptions, registerHttpRateLimit } from "./limits/http.js";
 import { UpgradeGuard } from "./limits/upgrade-guard.js";
 import { createLogger, type Logger } from "./log.js";
 import { Metrics } from "./metrics.js";
+import type { DeadLetterStore } from "./pipeline/dead-letter.js";
+import type { Ingest } from "./pipeline/ingest.js";
+import { PipelineRuntime } from "./pipeline/runtime.js";
 import { Sessions } from "./sessions.js";
 import { Storage } from "./store/storage.js";
 import type { Store } from "./store/store.js";
@@ -51,6 +56,8 @@ export interface GatewayOptions {
   acl?: Acl;
   /** Collect Node process metrics in /metrics. @default true */
   defaultMetrics?: boolean;
+  /** Dead-letter store; built from `config.deadLetters` when absent. */
+  deadLetters?: DeadLetterStore;
 }
 
 /** Handles a WebSocket upgrade when its path is served; returns false otherwise. */
@@ -74,6 +81,10 @@ export class Gateway {
   readonly storage: Storage;
   /** Socket.IO, SSE and configured endpoints, as configured. */
   readonly transports: InstalledTransports;
+  /** Namespace pipelines, dead letters and publisher keys (docs/pipeline.md). */
+  readonly pipeline: PipelineRuntime;
+  /** Where sources (connectors) hand in events: the publish path, refusals dead-lettered. */
+  readonly ingest: Ingest;
   private readonly upgradeRoutes: UpgradeRoute[] = [];
   private readonly requestRoutes: RequestRoute[] = [];
   private readonly shutdownHooks: Array<() => void> = [];
@@ -99,6 +110,7 @@ export class Gateway {
     const broker = engine.broker;
     const authenticator = options.authenticator ?? authenticatorFromConfig(config.auth) ?? new NoTokens();
     const hub = new Hub();
+    this.pipeline = new PipelineRuntime(config, namespaces, log, options.deadLetters);
     this.upgradeGuard = new UpgradeGuard(config);
     this.core = new GatewayCore(
       config,
@@ -112,8 +124,10 @@ export class Gateway {
       new Sessions(),
       metrics,
       log,
+      this.pipeline.resolver,
     );
     this.core.engine = engine;
+    this.ingest = this.pipeline.ingest((request, context) => this.core.publish(request, context));
     broker.onEvent((event, json) => {
       const n = hub.dispatch(event, json);
       if (n > 0) {
@@ -156,6 +170,8 @@ export class Gateway {
     this.storage.attach(this.core, this.http, guard);
     registerPresenceRoutes(this.http, this.core, guard);
     registerUserRoutes(this.http, this.core, guard);
+    registerDeadLetterRoutes(this.http, this.core, this.pipeline.deadLetters, guard);
+    registerPublisherKeyRoutes(this.http, this.pipeline.keys, guard);
 
     this.ws = new WsEndpoint(this.core, { path: config.server.wsPath });
     this.upgradeRoutes.push((req, socket, head, url) => this.ws.handleUpgrade(req, socket, head, url));
@@ -223,6 +239,7 @@ export class Gateway {
     if (server !== undefined) this.server = server;
     await this.core.engine.start(this.core, { disconnectUser: (user, reason) => this.disconnectUser(user, reason) });
     await this.storage.start(this.core);
+    await this.pipeline.start();
     await this.http.ready();
     (this.server as Server).on("upgrade", this.onUpgrade);
     this.health.startedAt = Date.now();
@@ -312,6 +329,7 @@ export class Gateway {
     if (this.started) await this.http.close();
     await this.core.engine.close();
     await this.storage.close();
+    await this.pipeline.close();
     this.log.info("herald stopped");
   }
 }
