@@ -39,7 +39,7 @@ export function registerDeadLetterRoutes(
   store: DeadLetterStore,
   guard: Guard,
 ): void {
-  app.get<{ Querystring: { after?: string; source?: string; limit?: number } }>(
+  app.get<{ Querystring: { after?: string; source?: string; limit?: string } }>(
     "/api/dead-letters",
     {
       preHandler: guard,
@@ -50,7 +50,8 @@ export function registerDeadLetterRoutes(
           properties: {
             after: { type: "string", pattern: "^[0-9]{1,20}$" },
             source: { type: "string", minLength: 1, maxLength: 256 },
-            limit: { type: "integer", minimum: 1, maximum: MAX_PAGE },
+            // Query strings are not coerced (the API refuses what it does not understand): digits only.
+            limit: { type: "string", pattern: "^[1-9][0-9]{0,3}$" },
           },
         },
         response: {
@@ -64,7 +65,9 @@ export function registerDeadLetterRoutes(
     },
     async (req) => {
       const q = req.query;
-      const query: { after?: string; source?: string; limit: number } = { limit: q.limit ?? 100 };
+      const query: { after?: string; source?: string; limit: number } = {
+        limit: Math.min(Number(q.limit ?? 100), MAX_PAGE),
+      };
       if (q.after !== undefined) query.after = q.after;
       if (q.source !== undefined) query.source = q.source;
       return { deadLetters: await store.list(query), count: await store.count() };
