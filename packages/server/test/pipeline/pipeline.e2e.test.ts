@@ -142,11 +142,15 @@ describe("ingest pipeline end to end", () => {
     assert.equal(first?.publisher, crawler);
     assert.equal(first?.verified, true);
     assert.equal(first?.kid, "k1");
-    const data = first?.data as { category: string; tags: string[]; sentiment: { label: string; score: number } };
+    const data = (first as unknown as { data: unknown }).data as {
+      category: string;
+      tags: string[];
+      sentiment: { label: string; score: number };
+    };
     assert.equal(data.category, "politics");
     assert.equal(data.sentiment.label, "positive");
     assert.equal(
-      (second?.data as { text: string }).text,
+      (second as unknown as { data: { text: string } }).data.text,
       "senate votes",
       "the economy event in between was filtered out",
     );

@@ -26,7 +26,7 @@ export interface CategorizeOptions {
   fallback?: string;
 }
 
-function escape(s: string): string {
+function escapeRegex(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
@@ -41,7 +41,7 @@ export class Categorizer implements Enricher {
     this.rules = options.rules.map((r, i) => {
       const parts: string[] = [];
       if (r.keywords !== undefined && r.keywords.length > 0) {
-        parts.push(`(?<![\\p{L}\\p{N}])(?:${r.keywords.map(escape).join("|")})(?![\\p{L}\\p{N}])`);
+        parts.push(`(?<![\\p{L}\\p{N}])(?:${r.keywords.map(escapeRegex).join("|")})(?![\\p{L}\\p{N}])`);
       }
       if (r.regex !== undefined) parts.push(`(?:${r.regex})`);
       if (parts.length === 0) throw new Error(`rules[${i}] needs keywords or a regex`);
