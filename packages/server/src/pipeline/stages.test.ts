@@ -111,7 +111,14 @@ describe("publish path stages", () => {
   });
 
   it("stays synchronous when every stage and the finish are synchronous", () => {
-    const r = runStages([{ name: "a", run: (x) => x }], 0, { topic: "t", data: 1 }, ctx, (x) => x.topic);
+    const r = runStages(
+      [{ name: "a", run: (x) => x }],
+      0,
+      { topic: "t", data: 1 },
+      ctx,
+      (x) => x.topic,
+      (all) => all.join(),
+    );
     assert.equal(r, "t");
   });
 });

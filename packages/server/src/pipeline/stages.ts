@@ -43,12 +43,15 @@ class NamespacePipelineStage implements Stage {
   run(request: PublishRequest, context: PublishContext): StageResult {
     const stages = this.resolve(request);
     if (stages === undefined || stages.length === 0) return request;
-    return runStages(stages, 0, request, context, identity);
+    return runStages<PublishRequest | PublishRequest[]>(stages, 0, request, context, identity, flatten);
   }
 }
 
-/** The declared order (see the module comment). */
-export function declaredStages(parts: PublishParts, pipelines: PipelineResolver = () => undefined): Stage[] {
+/**
+ * The declared order (see the module comment). Without namespace pipelines (`pipelines`
+ * undefined) the `pipeline` stage is left out, so a gateway without one pays nothing for it.
+ */
+export function declaredStages(parts: PublishParts, pipelines?: PipelineResolver): Stage[] {
   return [
     {
       name: "topic",
@@ -80,7 +83,7 @@ export function declaredStages(parts: PublishParts, pipelines: PipelineResolver 
         return request;
       },
     },
-    new NamespacePipelineStage(pipelines),
+    ...(pipelines === undefined ? [] : [new NamespacePipelineStage(pipelines)]),
     {
       name: "state",
       run: (request) => parts.state?.prepare(request) ?? request,
@@ -111,9 +114,9 @@ export interface PathOutcome extends PublishOutcome {
 
 /**
  * Runs `stages` from `index`, then `finish` on the result. A stage that returns several
- * requests makes each continue on its own through the remaining stages and `finish`; the
- * results come back as a list in the order the stage gave. Synchronous all the way when every
- * stage and `finish` are.
+ * requests makes each continue on its own through the remaining stages and `finish`; `combine`
+ * folds their results into one. Synchronous all the way when every stage and `finish` are, and
+ * `finish`'s own promise is returned as it is (no promise is added per event).
  */
 export function runStages<T>(
   stages: readonly Stage[],
@@ -121,7 +124,8 @@ export function runStages<T>(
   request: PublishRequest,
   context: PublishContext,
   finish: (request: PublishRequest, context: PublishContext) => T | Promise<T>,
-): T | T[] | Promise<T | T[]> {
+  combine: (results: T[]) => T,
+): T | Promise<T> {
   let req = request;
   for (let i = index; i < stages.length; i++) {
     const stage = stages[i] as Stage;
@@ -133,13 +137,13 @@ export function runStages<T>(
     }
     if (r instanceof Promise) {
       return r.then(
-        (v) => continueWith(stages, i + 1, v, context, finish),
+        (v) => continueWith(stages, i + 1, v, context, finish, combine),
         (err) => {
           throw tagStage(err, stage.name);
         },
       );
     }
-    if (Array.isArray(r)) return continueWith(stages, i + 1, r, context, finish);
+    if (Array.isArray(r)) return continueWith(stages, i + 1, r, context, finish, combine);
     req = r;
   }
   return finish(req, context);
@@ -151,9 +155,22 @@ function continueWith<T>(
   v: PublishRequest | PublishRequest[],
   context: PublishContext,
   finish: (request: PublishRequest, context: PublishContext) => T | Promise<T>,
-): T | T[] | Promise<T | T[]> {
-  if (!Array.isArray(v)) return runStages(stages, next, v, context, finish);
-  return Promise.all(v.map((one) => runStages(stages, next, one, context, finish))).then((all) => all.flat() as T[]);
+  combine: (results: T[]) => T,
+): T | Promise<T> {
+  if (!Array.isArray(v)) return runStages(stages, next, v, context, finish, combine);
+  return Promise.all(v.map((one) => runStages(stages, next, one, context, finish, combine))).then(combine);
+}
+
+/** Inside a namespace pipeline: several outputs stay a flat list of requests. */
+function flatten(all: Array<PublishRequest | PublishRequest[]>): PublishRequest[] {
+  return all.flat();
+}
+
+/** At the end of the path: the first output answers, the others are listed in `routed`. */
+function firstAndRouted(all: PathOutcome[]): PathOutcome {
+  if (all.length === 0) throw new HeraldError("bad_request", "the pipeline produced no event to publish");
+  const [first, ...rest] = all as [PathOutcome, ...PathOutcome[]];
+  return rest.length > 0 ? { ...first, routed: rest } : first;
 }
 
 /** The whole path: declared stages, then the broker commit. */
@@ -165,12 +182,12 @@ export class PublishPath {
   ) {}
 
   /** Runs every stage, then commits. A fan-out answers with its first event, the rest in `routed`. */
-  async run(request: PublishRequest, context: PublishContext): Promise<PathOutcome> {
-    const r = runStages(this.stages, 0, request, context, this.commit);
-    const v = r instanceof Promise ? await r : r;
-    if (!Array.isArray(v)) return v;
-    if (v.length === 0) throw new HeraldError("bad_request", "the pipeline produced no event to publish");
-    const [first, ...rest] = v as [PublishOutcome, ...PublishOutcome[]];
-    return rest.length > 0 ? { ...first, routed: rest } : first;
+  run(request: PublishRequest, context: PublishContext): Promise<PathOutcome> {
+    try {
+      const r = runStages<PathOutcome>(this.stages, 0, request, context, this.commit, firstAndRouted);
+      return r instanceof Promise ? r : Promise.resolve(r);
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 }

@@ -172,10 +172,13 @@ describe("http enricher", () => {
     mode = "slow";
     requests = 0;
     await assert.rejects(Promise.resolve(stage.run(post("a"), ctx)), { code: "enrichment_failed" });
-    assert.equal(requests, 2, "one attempt and one retry, each timed out");
+    assert.equal(enricher.attempts, 2, "one attempt and one retry, each timed out");
+    assert.ok(requests <= 2);
     assert.equal(enricher.breakerState, "open");
-    await assert.rejects(Promise.resolve(stage.run(post("b"), ctx)), /open|broken|circuit/i);
-    assert.equal(requests, 2, "an open breaker calls nothing");
+    const seen = requests;
+    await assert.rejects(Promise.resolve(stage.run(post("b"), ctx)), /circuit breaker is open/i);
+    assert.equal(enricher.attempts, 2, "an open breaker calls nothing");
+    assert.equal(requests, seen);
     mode = "ok";
     // The breaker lets a trial call through once halfOpenAfterMs has passed: poll until it does.
     const deadline = Date.now() + 5000;

@@ -47,6 +47,8 @@ export class HttpEnricher implements Enricher {
   readonly kind = "http";
   private readonly policy: IPolicy;
   private readonly breaker;
+  /** HTTP calls attempted (retries included; calls refused by an open breaker not). */
+  attempts = 0;
 
   constructor(private readonly options: HttpEnricherOptions) {
     this.breaker = circuitBreaker(handleAll, {
@@ -85,6 +87,7 @@ export class HttpEnricher implements Enricher {
       data: request.data,
     });
     const answer = await this.policy.execute(async ({ signal }) => {
+      this.attempts++;
       const res = await fetch(this.options.url, {
         method: "POST",
         headers: { "content-type": "application/json", ...this.options.headers },
