@@ -17,6 +17,7 @@ import {
   type ServerFrame,
   type StreamPosition,
   type SubscribeFrame,
+  type SubscriptionRate,
   shouldReconnect,
   type TopicPosition,
 } from "@herald/protocol";
@@ -43,10 +44,6 @@ class Subscription implements HubSubscription {
   watching = false;
   /** A server-side subscription (`broadcast`, the personal topic): not counted, not acknowledged. */
   internal = false;
-  /** Only events matching it are delivered and recovered (shared with equal filters). */
-  filter: SharedFilter | undefined;
-  /** At most one delivery per interval (conflated or batched). */
-  gate: RateGate | undefined;
 
   constructor(
     readonly session: Session,
@@ -55,7 +52,6 @@ class Subscription implements HubSubscription {
   ) {}
 
   offer(out: OutboundEvent): void {
-    if (this.filter !== undefined && !this.filter.matches(out)) return;
     if (this.pending !== undefined) {
       this.pending.push(out);
       if (this.pending.length > this.session.core.config.recovery.maxEvents) {
@@ -63,15 +59,43 @@ class Subscription implements HubSubscription {
       }
       return;
     }
-    if (this.gate !== undefined) this.gate.offer(out);
-    else this.session.deliver(out, this.pattern);
+    this.session.deliver(out, this.pattern);
+  }
+}
+
+/**
+ * A subscription with a filter and/or a delivery rate. A subclass, so that a plain
+ * subscription keeps exactly its fields and its `offer`: the hot path of the many subscribers
+ * without either pays nothing for them.
+ */
+class ShapedSubscription extends Subscription {
+  /** At most one delivery per interval (conflated or batched). */
+  readonly gate: RateGate | undefined;
+
+  constructor(
+    session: Session,
+    name: string,
+    pattern: boolean,
+    /** Only events matching it are delivered and recovered (shared with equal filters). */
+    readonly filter: SharedFilter | undefined,
+    rate: SubscriptionRate | undefined,
+    maxHeld: number,
+  ) {
+    super(session, name, pattern);
+    this.gate = rate === undefined ? undefined : new RateGate(rate, (events) => this.flush(events), maxHeld);
   }
 
-  /** Where a rate gate's held events go: one batch frame, or each event (conflated latest values). */
-  readonly flush = (events: OutboundEvent[]): void => {
+  override offer(out: OutboundEvent): void {
+    if (this.filter !== undefined && !this.filter.matches(out)) return;
+    if (this.pending !== undefined || this.gate === undefined) super.offer(out);
+    else this.gate.offer(out);
+  }
+
+  /** Where the gate's held events go: one batch frame, or each event (conflated latest values). */
+  private flush(events: OutboundEvent[]): void {
     if (this.gate?.rate.mode === "batch") this.session.deliverBatch(this.name, events, this.pattern);
     else for (const out of events) this.session.deliver(out, this.pattern);
-  };
+  }
 }
 
 export class Session implements PresenceWatcher {
@@ -331,11 +355,11 @@ export class Session implements PresenceWatcher {
     if (rateProblem !== undefined) throw new HeraldError("bad_request", rateProblem);
     const filter = frame.filter === undefined ? undefined : this.core.filters.acquire(frame.filter);
     this.dropInternal(name); // an explicit subscription replaces the implicit one
-    const sub = new Subscription(this, name, pattern);
-    sub.filter = filter;
-    if (frame.rate !== undefined) {
-      sub.gate = new RateGate(frame.rate, sub.flush, this.core.config.subscriptions.rate.maxHeld);
-    }
+    const shaped = filter !== undefined || frame.rate !== undefined;
+    const sub = shaped
+      ? new ShapedSubscription(this, name, pattern, filter, frame.rate, this.core.config.subscriptions.rate.maxHeld)
+      : new Subscription(this, name, pattern);
+    const gate = sub instanceof ShapedSubscription ? sub.gate : undefined;
     this.subs.set(name, sub);
     this.core.hub.add(sub);
     this.core.metrics.subscriptions.inc();
@@ -381,21 +405,21 @@ export class Session implements PresenceWatcher {
     let replay = events.filter(
       (e) => (!pattern || this.core.acl.canRead(principal, e.topic)) && (filter === undefined || filter.test(e)),
     );
-    if (sub.gate !== undefined) replay = sub.gate.reduce(replay);
+    if (gate !== undefined) replay = gate.reduce(replay);
     const ack: Record<string, unknown> = { topic: name, ...position };
     if (recovered !== undefined) ack.recovered = recovered;
     if (recovered) ack.replayed = replay.length;
     if (snap !== undefined) Object.assign(ack, { state: snap.state, clocks: snap.clocks });
     this.ack(frame.id, ack);
     const outs = replay.map((e) => new OutboundEvent(e, eventFrame(e)));
-    if (sub.gate?.rate.mode === "batch" && outs.length > 0) this.sendBatch(name, outs);
+    if (gate?.rate.mode === "batch" && outs.length > 0) this.sendBatch(name, outs);
     else for (const out of outs) this.transport.sendEvent(out);
     const pending = sub.pending ?? [];
     sub.pending = undefined;
     const last = pattern ? (position as StreamPosition).offset : (position as TopicPosition).seq;
     for (const out of pending) {
       if ((pattern ? out.event.offset : out.event.seq) <= last) continue;
-      if (sub.gate !== undefined) sub.gate.offer(out);
+      if (gate !== undefined) gate.offer(out);
       else this.deliver(out, pattern);
     }
   }
@@ -410,8 +434,10 @@ export class Session implements PresenceWatcher {
     }
     this.core.hub.remove(sub);
     this.core.metrics.subscriptions.dec();
-    sub.gate?.close();
-    if (sub.filter !== undefined) this.core.filters.release(sub.filter);
+    if (sub instanceof ShapedSubscription) {
+      sub.gate?.close();
+      if (sub.filter !== undefined) this.core.filters.release(sub.filter);
+    }
   }
 
   /** Why a requested delivery interval is refused (config `subscriptions.rate`), if it is. */
