@@ -52,16 +52,12 @@ describe("provenance in event frames", () => {
         assert.equal(event.publisher, "crawler-7");
         assert.equal(event.verified, true);
         assert.equal(event.kid, "2026-11");
-        const deadline = Date.now() + 5000;
-        while (frames.length === 0) {
-          if (Date.now() > deadline) throw new Error("no live frame within 5 s");
-          await new Promise((r) => setTimeout(r, 10));
-        }
-        assert.equal(frames[0], eventFrame(event));
-        assert.match(
-          frames[0] as string,
-          /"sig":"c2ln","publisher":"crawler-7","verified":true,"kid":"2026-11","data":/,
+        const timeout = new Promise<never>((_, reject) =>
+          setTimeout(() => reject(new Error("no live frame of the published event within 5 s")), 5000).unref(),
         );
+        const frame = await Promise.race([live, timeout]);
+        assert.equal(frame, eventFrame(event));
+        assert.match(frame, /"sig":"c2ln","publisher":"crawler-7","verified":true,"kid":"2026-11","data":/);
         const page = await broker.history("crawler.news", { limit: 10 });
         assert.deepEqual(
           page.events.map((e) => [e.publisher, e.verified, e.kid]),
