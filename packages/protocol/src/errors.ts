@@ -26,6 +26,13 @@ export const ErrorCodes = {
   shutting_down: { status: 503, message: "The server is shutting down" },
   internal: { status: 500, message: "An unexpected server error" },
   invalid_filter: { status: 400, message: "The filter is not valid in the filter language" },
+  already_exists: { status: 409, message: "A resource with this name or id already exists" },
+  quota_exceeded: {
+    status: 429,
+    message: "A configured count limit (aggregations, rules, sessions, chunks) is reached",
+  },
+  stream_closed: { status: 409, message: "The analysis session is no longer active" },
+  headers_too_large: { status: 431, message: "The request has more or larger headers than allowed" },
   invalid_event: { status: 400, message: "The event does not match the schema of its type" },
   bad_signature: { status: 401, message: "The event's signature is missing, unknown or does not verify" },
   enrichment_failed: { status: 502, message: "An enrichment stage could not enrich the event" },

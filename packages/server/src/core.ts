@@ -12,6 +12,7 @@ import type { Engine } from "./engine/engine.js";
 import { FilterRegistry } from "./hub/filters.js";
 import type { Hub } from "./hub/hub.js";
 import type { Namespaces } from "./hub/namespaces.js";
+import { PublishBudget } from "./limits/publish-budget.js";
 import type { Logger } from "./log.js";
 import type { Metrics } from "./metrics.js";
 import type { PublishContext } from "./pipeline/stage.js";
@@ -43,9 +44,13 @@ export class GatewayCore {
     /** The configured stages of each namespace (the `pipeline` stage of the declared path). */
     pipelines?: PipelineResolver,
   ) {
+    this.publishBudget = new PublishBudget(config.publishBudget);
     this.filters = new FilterRegistry(config.subscriptions.filter);
     this.path = new PublishPath(declaredStages(this, pipelines), (request, context) => this.commit(request, context));
   }
+
+  /** Client publishes per IP and per user, across connections (`publishBudget`). */
+  readonly publishBudget: PublishBudget;
 
   /** Subscription filters, shared by every subscriber with an equal filter. */
   readonly filters: FilterRegistry;

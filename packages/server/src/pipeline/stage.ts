@@ -13,7 +13,7 @@
  */
 import type { Acl } from "../auth/acl.js";
 import type { Principal } from "../auth/principal.js";
-import type { Broker, PublishRequest } from "../engine/broker.js";
+import type { PublishRequest } from "../engine/broker.js";
 import type { Namespaces } from "../hub/namespaces.js";
 import type { StateTopics } from "../state/state-topics.js";
 
@@ -39,7 +39,6 @@ export interface Stage {
 export interface PublishParts {
   readonly namespaces: Namespaces;
   readonly acl: Acl;
-  readonly broker: Broker;
   /** Set by the storage once it is built; read per publish. */
   readonly state: StateTopics | undefined;
 }

@@ -7,13 +7,15 @@
  *   1. topic     — a concrete, valid topic name (`invalid_topic`)
  *   2. expiry    — nothing is published on behalf of an expired token (`token_expired`)
  *   3. acl       — the principal, when there is one, may publish here (`forbidden`)
- *   4. ready     — the broker accepts publishes (`unavailable`)
- *   5. pipeline  — the namespace's configured stages: validate, verify, dedup, enrich, route
- *                  (docs/pipeline.md); nothing when the namespace has none
- *   6. state     — a state topic's merge patch is stamped with the node's clock
+ *   4. pipeline  — the namespace's configured stages: validate, verify, dedup, enrich, route
+ *                  (docs/pipeline.md); left out when no namespace has one
+ *   5. state     — a state topic's merge patch is stamped with the node's clock
+ *
+ * Readiness is not a stage: the broker refuses with `unavailable` by itself when it cannot take
+ * a publish (a node whose pub/sub is reconnecting, or one store down, still takes the others).
  *
  * The stages are built once; running them allocates nothing per event beyond what a stage
- * itself needs (the built-in four return the request unchanged).
+ * itself needs (the built-in three return the request unchanged).
  */
 import { HeraldError, isPattern, topicProblem } from "@herald/protocol";
 import { assertFresh } from "../auth/expiry.js";
@@ -73,13 +75,6 @@ export function declaredStages(parts: PublishParts, pipelines?: PipelineResolver
         if (context.principal !== undefined && !parts.acl.canPublish(context.principal, request.topic)) {
           throw new HeraldError("forbidden", `not allowed to publish to "${request.topic}"`);
         }
-        return request;
-      },
-    },
-    {
-      name: "ready",
-      run: (request) => {
-        if (!parts.broker.ready) throw new HeraldError("unavailable", "the broker is not ready");
         return request;
       },
     },
