@@ -56,10 +56,17 @@ describe("RateGate", () => {
       );
       for (const n of [1, 2, 3, 4]) gate.offer(ev("t", n));
     });
-    const deadline = new Promise((_, reject) =>
-      setTimeout(() => reject(new Error("no batch flushed by its 20 ms timer within 5 s")), 5000).unref(),
-    );
-    assert.deepEqual(await Promise.race([flushed, deadline]), [2, 3, 4]);
+    // A referenced deadline timer: the gate's own timer is unref'd and must not be all that
+    // keeps the test's event loop alive.
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error("no batch flushed by its 20 ms timer within 5 s")), 5000);
+    });
+    try {
+      assert.deepEqual(await Promise.race([flushed, deadline]), [2, 3, 4]);
+    } finally {
+      clearTimeout(timer);
+    }
   });
 
   it("flushes early when maxHeld is reached instead of growing", () => {
