@@ -40,6 +40,9 @@ export const ErrorCodes = {
     message: "The webhook signature or timestamp is missing, invalid, or outside the tolerance",
   },
   replayed: { status: 409, message: "This signed webhook request was already accepted" },
+  invalid_event: { status: 400, message: "The event does not match the schema of its type" },
+  bad_signature: { status: 401, message: "The event's signature is missing, unknown or does not verify" },
+  enrichment_failed: { status: 502, message: "An enrichment stage could not enrich the event" },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ErrorCodes;

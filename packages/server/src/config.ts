@@ -20,6 +20,16 @@ import { computeConfigProblems } from "./compute/config-check.js";
 import { configSchema } from "./config-schema.js";
 import { type ConnectorConfig, connectorProblems, withConnectorDefaults } from "./connectors/connector-config.js";
 import { dashboardProblems } from "./dashboard/dashboard-config.js";
+import { type PipelineNamespace, pipelineBuildProblems } from "./pipeline/build.js";
+import { MemoryDeadLetterStore } from "./pipeline/dead-letter-memory.js";
+import {
+  type DeadLettersConfig,
+  longestDedupSeconds,
+  type PublisherKeysConfig,
+  pipelineConfigProblems,
+  type StageOptions,
+} from "./pipeline/options.js";
+import { KeyRegistry, readKeyFile } from "./pipeline/publisher-keys.js";
 import { type EndpointConfig, endpointProblems } from "./transport/endpoint-config.js";
 
 export interface HistoryOptions {
@@ -43,6 +53,8 @@ export interface NamespaceConfig {
   state: boolean;
   /** Who may subscribe, publish, read history and see presence here. See docs/security.md. */
   acl: NamespaceAclConfig;
+  /** The ingest pipeline of this namespace: stages run in order on every publish (docs/pipeline.md). @default [] */
+  pipeline: StageOptions[];
 }
 
 /**
@@ -345,6 +357,26 @@ export interface DashboardConfig {
   devLogin: boolean;
 }
 
+/** Server-side subscription filters and delivery rates (docs/protocol.md, "Filters", "Delivery rate"). */
+export interface SubscriptionsConfig {
+  filter: {
+    /** Most conditions (operator uses) in one filter. @default 32 */
+    maxConditions: number;
+    /** Most values in one `in` / `nin` list. @default 256 */
+    maxListSize: number;
+    /** Deepest nesting of `$and` / `$or` / `$not`. @default 4 */
+    maxDepth: number;
+  };
+  rate: {
+    /** Shortest `rate.intervalMs` a subscription may ask for. @default 10 */
+    minIntervalMs: number;
+    /** Longest `rate.intervalMs` a subscription may ask for. @default 3600000 */
+    maxIntervalMs: number;
+    /** Most events (batch) or keys (conflate) held per subscription between deliveries; more flush early. @default 1000 */
+    maxHeld: number;
+  };
+}
+
 export interface HeraldConfig {
   server: {
     /** @default "0.0.0.0" */
@@ -390,6 +422,12 @@ export interface HeraldConfig {
   streams: StreamsConfig;
   /** Sources events flow in from (docs/connectors.md). @default [] */
   connectors: ConnectorConfig[];
+  /** Subscription filters and delivery rates. */
+  subscriptions: SubscriptionsConfig;
+  /** Where events refused by a pipeline stage after a source handed them in are kept. */
+  deadLetters: DeadLettersConfig;
+  /** Keys of signing publishers, for the `verify` stage. */
+  publisherKeys: PublisherKeysConfig;
 }
 
 /** A partial configuration as written in a file or passed to `createGateway`. */
@@ -411,6 +449,7 @@ export const DEFAULT_NAMESPACE: NamespaceConfig = {
   clientPublish: true,
   state: false,
   acl: { subscribe: "anyone", publish: "anyone", history: "anyone", presence: "anyone" },
+  pipeline: [],
 };
 
 export const DEFAULTS: HeraldConfig = {
@@ -490,6 +529,12 @@ export const DEFAULTS: HeraldConfig = {
   alerts: ALERTS_DEFAULTS,
   streams: STREAMS_DEFAULTS,
   connectors: [],
+  subscriptions: {
+    filter: { maxConditions: 32, maxListSize: 256, maxDepth: 4 },
+    rate: { minIntervalMs: 10, maxIntervalMs: 3_600_000, maxHeld: 1000 },
+  },
+  deadLetters: { store: "memory", path: "./data/dead-letters.db", maxEntries: 10_000, retentionDays: 30 },
+  publisherKeys: { keys: [] },
 };
 
 /** Configuration that cannot be used; `problems` lists each reason with its path. */
@@ -637,6 +682,11 @@ export function resolveConfig(input: unknown = {}, env: Record<string, string | 
   merged.namespaces = [defaultNs, ...others, ...added];
   if (Array.isArray(merged.connectors)) merged.connectors = merged.connectors.map(withConnectorDefaults);
   if (!validate(merged)) throw new ConfigError((validate.errors ?? []).map(describe));
+  // A dedup window longer than the broker's idempotency window raises it, unless it was set.
+  const idempotencySet = isPlainObject(raw.idempotency) && raw.idempotency.ttlSeconds !== undefined;
+  const dedupSeconds = longestDedupSeconds(merged as unknown as HeraldConfig);
+  const idempotency = merged.idempotency as IdempotencyConfig;
+  if (!idempotencySet && dedupSeconds > idempotency.ttlSeconds) idempotency.ttlSeconds = dedupSeconds;
   const config = merged as unknown as HeraldConfig;
   const problems: string[] = [];
   const seen = new Set<string>();
@@ -666,8 +716,24 @@ export function resolveConfig(input: unknown = {}, env: Record<string, string | 
   problems.push(...connectorProblems(config.connectors));
   problems.push(...endpointProblems(config.endpoints, [config.server.wsPath, config.socketio.path, config.sse.path]));
   problems.push(...dashboardProblems(config));
+  problems.push(...pipelineProblems(config));
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(structuredClone(config));
+}
+
+/** Pipeline options, then (when they are well-formed) whether every stage and key can be built. */
+function pipelineProblems(config: HeraldConfig): string[] {
+  const problems = pipelineConfigProblems(config);
+  if (problems.length > 0) return problems;
+  let keys: KeyRegistry;
+  try {
+    const file = config.publisherKeys.file;
+    keys = new KeyRegistry([...config.publisherKeys.keys, ...(file !== undefined ? readKeyFile(file) : [])]);
+  } catch (err) {
+    return [`config.publisherKeys: ${(err as Error).message}`];
+  }
+  const namespaces = config.namespaces as readonly PipelineNamespace[];
+  return pipelineBuildProblems(namespaces, { keys, deadLetters: new MemoryDeadLetterStore(1) });
 }
 
 /** `resolveConfig` over a file (when given) and `process.env`. */

@@ -66,6 +66,11 @@ export class Ingest implements IngestSink {
     } catch (err) {
       const herald = err instanceof HeraldError ? err : new HeraldError("internal", String(err), { cause: err });
       if (RETRYABLE.has(herald.code)) throw herald;
+      // A stage with `onError: dead-letter` already kept it: do not keep it twice.
+      const kept = (herald.details as { deadLetterId?: unknown } | undefined)?.deadLetterId;
+      if (typeof kept === "string") {
+        return { status: "dead-lettered", code: herald.code, reason: herald.message, deadLetterId: kept };
+      }
       return this.reject(request, { stage: stageOf(herald), code: herald.code, reason: herald.message });
     }
   }

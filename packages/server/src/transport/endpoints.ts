@@ -126,6 +126,8 @@ export class ConfiguredEndpoints {
       try {
         const topic = expandTemplate(template, params, session.user);
         frame = { type: "subscribe", id, topic };
+        if (config.subscription?.filter !== undefined) frame.filter = config.subscription.filter;
+        if (config.subscription?.rate !== undefined) frame.rate = config.subscription.rate;
         const since = sinceOf(url, i, topic);
         if (since !== undefined) frame.since = since;
       } catch (err) {
