@@ -26,6 +26,7 @@ import type { Principal } from "./auth/principal.js";
 import type { GatewayCore } from "./core.js";
 import { eventFrame } from "./engine/broker.js";
 import type { PresenceInfo, PresenceWatcher } from "./engine/presence.js";
+import type { ResumableState } from "./engine/resumable.js";
 import type { HubSubscription } from "./hub/hub.js";
 import { OutboundEvent } from "./hub/outbound.js";
 import type { Transport } from "./transport/transport.js";
@@ -370,6 +371,92 @@ export class Session implements PresenceWatcher {
     for (const out of pending) {
       if ((pattern ? out.event.offset : out.event.seq) > last) this.deliver(out, pattern);
     }
+  }
+
+  /**
+   * Prepares resuming a session its transport recovered (Socket.IO connection state recovery):
+   * binds the principal, re-creates the implicit subscriptions and the saved ones (holding
+   * their live events), and reads every event after stream offset `after` (and after where each
+   * subscription started) on them. Resolves to a function that delivers those events in stream
+   * order, each once, then goes live; or to `undefined`, with nothing sent, when any part
+   * cannot be recovered exactly (never a partial list: the caller discards this session).
+   */
+  async prepareResume(state: ResumableState, after: number): Promise<(() => void) | undefined> {
+    const principal = state.principal;
+    this.bindPrincipal(principal);
+    if (this.authTimer) clearTimeout(this.authTimer);
+    this.scheduleExpiry();
+    this.streamEpoch = state.streamEpoch;
+    // Each held subscription: from which stream offset to read, and which read events are its own.
+    const held: Array<{ sub: Subscription; from: number; keep: (e: HeraldEvent) => boolean | undefined }> = [];
+    const start = Math.max(after, state.implicitFrom);
+    for (const s of state.subscriptions) {
+      if (this.subs.has(s.name) || !this.core.acl.canSubscribe(principal, s.name)) return undefined;
+      const sub = new Subscription(this, s.name, s.pattern);
+      this.subs.set(s.name, sub);
+      this.core.hub.add(sub);
+      this.core.metrics.subscriptions.inc();
+      // An exact topic started after a seq of its epoch; another epoch means its history was lost.
+      const keep = s.pattern ? () => true : (e: HeraldEvent) => (e.epoch === s.epoch ? e.seq > s.from : undefined);
+      held.push({ sub, from: s.pattern ? Math.max(after, s.from) : start, keep });
+      if (s.presence === true) {
+        sub.watching = true;
+        this.core.engine.presence.watch(s.name, this);
+      }
+    }
+    const implicit: Array<[string, number]> = [[BROADCAST_TOPIC, start]];
+    if (!principal.anonymous) implicit.push([personalTopic(principal.user), Math.max(after, state.personalFrom ?? 0)]);
+    for (const [name, from] of implicit) {
+      if (this.subs.has(name)) continue; // an explicit subscription replaced the implicit one
+      const sub = new Subscription(this, name, false);
+      sub.internal = true;
+      this.internal.set(name, sub);
+      this.core.hub.add(sub);
+      held.push({ sub, from, keep: () => true });
+    }
+    const max = this.core.config.recovery.maxEvents;
+    let results: Array<{ events: HeraldEvent[]; recovered: boolean; position: StreamPosition }>;
+    try {
+      results = await Promise.all(
+        held.map((h) => this.core.broker.recoverPattern(h.sub.name, { epoch: state.streamEpoch, offset: h.from }, max)),
+      );
+      for (const s of state.subscriptions) {
+        if (!isPattern(s.name) && this.core.namespaces.of(s.name).presence) {
+          const sub = this.subs.get(s.name) as Subscription;
+          sub.member = true;
+          await this.core.engine.presence.join(s.name, this.presenceInfo(s.meta));
+        }
+      }
+    } catch (err) {
+      this.core.log.warn({ err, session: this.id }, "session resume failed");
+      return undefined;
+    }
+    if (this.closed) return undefined;
+    const missed = new Map<number, { out: OutboundEvent; pattern: boolean }>();
+    for (const [i, h] of held.entries()) {
+      const r = results[i] as (typeof results)[number];
+      if (!r.recovered) return undefined;
+      for (const e of r.events) {
+        const keep = h.keep(e);
+        if (keep === undefined) return undefined;
+        if (keep && !missed.has(e.offset))
+          missed.set(e.offset, { out: new OutboundEvent(e, eventFrame(e)), pattern: h.sub.pattern });
+      }
+    }
+    return () => {
+      for (const [i, h] of held.entries()) {
+        const position = (results[i] as (typeof results)[number]).position.offset;
+        for (const out of h.sub.pending ?? []) {
+          if (out.event.offset > position && !missed.has(out.event.offset))
+            missed.set(out.event.offset, { out, pattern: h.sub.pattern });
+        }
+        h.sub.pending = undefined;
+      }
+      for (const offset of [...missed.keys()].sort((a, b) => a - b)) {
+        const m = missed.get(offset) as { out: OutboundEvent; pattern: boolean };
+        this.deliver(m.out, m.pattern);
+      }
+    };
   }
 
   private dropSubscription(sub: Subscription): void {

@@ -6,9 +6,10 @@
  * Events arrive as Socket.IO events named by the Herald event type, with the event's `data` as
  * the first argument and its position `{topic, id, seq, epoch, offset, timestamp}` as the
  * second, so a legacy handler `socket.on("new_notification", (n) => …)` works unchanged and a
- * Herald-aware one can resume with `since`. Recovery is Herald's own (a `since` in the
- * `subscribe` payload), not Socket.IO's connection-state recovery: it works across nodes and
- * after the server's session is gone.
+ * Herald-aware one can resume with `since`. With `socketio.recovery` (the default) the event's
+ * stream offset follows as a last string argument, which is what Socket.IO's own connection
+ * state recovery makes an unchanged client echo when it reconnects (`socketio-recovery.ts`).
+ * `socketio.eventNames` renames event types (`notification` → `new_notification`).
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
@@ -32,11 +33,10 @@ import { valueDepth } from "../json.js";
 import { InboundRate } from "../limits/inbound-rate.js";
 import { OriginPolicy } from "../limits/origin.js";
 import { Session, toHeraldError } from "../session.js";
+import { socketIoEventName } from "./socketio-names.js";
+import { newPid, ResumeTracker, type ResyncReason, SocketIoRecovery } from "./socketio-recovery.js";
 import type { Transport } from "./transport.js";
 import { upgradeToken } from "./ws.js";
-
-/** Socket.IO event names a server may not emit; events of these types arrive as `herald_<name>`. */
-const RESERVED = new Set(["connect", "connect_error", "disconnect", "disconnecting", "newListener", "removeListener"]);
 
 /** Herald requests a Socket.IO client may emit, each answered through its ack callback. */
 const REQUESTS = ["subscribe", "unsubscribe", "publish", "history", "presence", "refresh", "auth"] as const;
@@ -56,8 +56,15 @@ interface EncodedEvent {
   options: { wsPreEncodedFrame?: Buffer[] };
 }
 
+/** How events are named and whether they carry their stream offset (one setting per endpoint). */
+interface EventEncoding {
+  names: Readonly<Record<string, string>>;
+  /** Append the stream offset as the last argument (connection state recovery). */
+  offset: boolean;
+}
+
 /** The Socket.IO event name and encoded packet of one Herald event (built once per event). */
-function encodeEvent(e: HeraldEvent): EncodedEvent {
+function encodeEvent(e: HeraldEvent, how: EventEncoding): EncodedEvent {
   const meta: Record<string, unknown> = {
     topic: e.topic,
     id: e.id,
@@ -68,8 +75,9 @@ function encodeEvent(e: HeraldEvent): EncodedEvent {
   };
   if (e.source !== undefined) meta.source = e.source;
   if (e.sig !== undefined) meta.sig = e.sig;
-  const name = RESERVED.has(e.event) ? `herald_${e.event}` : e.event;
-  const packets = encoder.encode({ type: PacketType.EVENT, nsp: "/", data: [name, e.data ?? null, meta] }) as string[];
+  const name = socketIoEventName(e.event, how.names);
+  const data = how.offset ? [name, e.data ?? null, meta, String(e.offset)] : [name, e.data ?? null, meta];
+  const packets = encoder.encode({ type: PacketType.EVENT, nsp: "/", data }) as string[];
   const options: EncodedEvent["options"] = {};
   if (frameOf !== undefined && packets.length === 1 && typeof packets[0] === "string") {
     // "4" is engine.io's message packet type; the frame is unmasked text, as a server sends it.
@@ -102,14 +110,19 @@ class SocketIoTransport implements Transport {
   readonly rate: InboundRate;
   /** Resolves once the session is open; requests that arrive earlier wait for it, in order. */
   opening: Promise<void> | undefined;
+  /** What a resume of this session needs (connection state recovery on). */
+  tracker: ResumeTracker | undefined;
   private queued = 0;
   private overflowed = false;
 
   constructor(
     readonly socket: Socket,
-    private readonly maxOutbound: number,
-    limits: GatewayCore["config"]["limits"],
+    private readonly core: GatewayCore,
+    private readonly encoding: EventEncoding,
+    private readonly recovery: SocketIoRecovery | undefined,
   ) {
+    const limits = core.config.limits;
+    this.maxOutbound = limits.maxOutboundBytes;
     this.rate = new InboundRate(limits);
     // Bytes we wrote that still sit in engine.io's write buffer; `flush` hands them to the wire.
     socket.conn.on("flush", (packets: Array<{ type: string; data?: unknown }>) => {
@@ -119,19 +132,33 @@ class SocketIoTransport implements Transport {
     });
   }
 
+  private readonly maxOutbound: number;
+
+  /** The stream offset every event up to which this session has been sent (its resume cursor). */
+  get cursor(): string {
+    return String(this.core.hub.lastOffset);
+  }
+
   get buffered(): number {
     const wire = this.socket.conn.transport as unknown as { socket?: { bufferedAmount?: number } };
     return this.queued + (wire.socket?.bufferedAmount ?? 0);
   }
 
-  /** Emits a Socket.IO event (control traffic: serialised per call, rare). */
-  emit(name: string, data: unknown): void {
+  /**
+   * Emits a Socket.IO event (control traffic: serialised per call, rare). A `cursor` goes last,
+   * where an unchanged client takes its recovery offset from.
+   */
+  emit(name: string, data: unknown, cursor?: string): void {
     if (!this.socket.connected || this.overflowed) return;
     this.queued += 64;
-    this.socket.emit(name, data);
+    if (cursor === undefined) this.socket.emit(name, data);
+    else this.socket.emit(name, data, cursor);
   }
 
   send(frame: ServerFrame): void {
+    if (this.tracker?.follow(frame, this.session.user, this.core.hub.lastOffset)) {
+      this.recovery?.save(this.tracker, this.session);
+    }
     switch (frame.type) {
       case "welcome": {
         if (this.established) return;
@@ -143,7 +170,7 @@ class SocketIoTransport implements Transport {
           heartbeat: frame.heartbeat,
         };
         if (frame.user !== undefined) info.user_id = frame.user;
-        this.emit("connection_established", info);
+        this.emit("connection_established", info, this.tracker && this.cursor);
         if (frame.user !== undefined) this.emit("authenticated", { user_id: frame.user, session_id: frame.client });
         return;
       }
@@ -192,14 +219,15 @@ class SocketIoTransport implements Transport {
     }
     // Encoded once per event and shared by every Socket.IO socket it reaches; written straight
     // to engine.io like Socket.IO's own broadcast does (`client.writeToEngine`).
-    const encoded = out.memo("socketio", encodeEvent);
+    const encoded = out.memo("socketio", (e) => encodeEvent(e, this.encoding));
     for (const packet of encoded.packets) {
       this.queued += packet.length;
       this.socket.conn.write(packet, encoded.options as never);
     }
   }
 
-  close(_code: number, _reason: string): void {
+  close(code: number, _reason: string): void {
+    if (this.tracker !== undefined) SocketIoRecovery.closedWith(this.tracker, code);
     if (this.socket.connected) this.socket.disconnect(true);
   }
 }
@@ -233,6 +261,13 @@ export class SocketIoEndpoint {
   private readonly prefix: string;
   private readonly transports = new Set<SocketIoTransport>();
   private readonly idleTimer: NodeJS.Timeout | undefined;
+  private readonly encoding: EventEncoding;
+  /** Connection state recovery (config `socketio.recovery`); undefined when disabled. */
+  private readonly recovery: SocketIoRecovery | undefined;
+  /** Sockets resumed during their handshake, waiting for `connection`. */
+  private readonly resumed = new WeakMap<Socket, { transport: SocketIoTransport; deliver: () => void }>();
+  /** Sockets that asked to resume and could not, with the reason (for the `resyncEvent`). */
+  private readonly refused = new WeakMap<Socket, ResyncReason>();
   private nextRequest = 0;
 
   constructor(
@@ -268,6 +303,12 @@ export class SocketIoEndpoint {
         },
       );
     });
+    const { recovery, eventNames } = core.config.socketio;
+    this.encoding = { names: eventNames, offset: recovery.enabled };
+    this.recovery = recovery.enabled ? new SocketIoRecovery(core) : undefined;
+    // After the token check: the CONNECT answer carries the session id (`pid`) and tells the
+    // client whether it resumed, so the resume is decided before it is sent.
+    if (this.recovery !== undefined) this.io.use((socket, next) => this.handshake(socket).finally(() => next()));
     this.io.on("connection", (socket) => this.accept(socket));
     if (timeouts.idleMs > 0) {
       this.idleTimer = setInterval(() => this.reapIdle(), Math.min(timeouts.idleMs, timeouts.heartbeatMs));
@@ -298,13 +339,63 @@ export class SocketIoEndpoint {
     return true;
   }
 
+  private newTransport(socket: Socket): SocketIoTransport {
+    const transport = new SocketIoTransport(socket, this.core, this.encoding, this.recovery);
+    transport.session = new Session(this.core, transport);
+    return transport;
+  }
+
+  /**
+   * Connection state recovery, during the handshake: a client that sends a `pid` asks to resume.
+   * A resumed session is built here (subscriptions held, missed events read); `accept` delivers.
+   */
+  private async handshake(socket: Socket): Promise<void> {
+    const recovery = this.recovery as SocketIoRecovery;
+    const auth = socket.handshake.auth as Record<string, unknown> | undefined;
+    const pid = auth?.pid;
+    const own = socket as unknown as { pid?: string; recovered: boolean };
+    if (typeof pid !== "string" || pid.length === 0 || pid.length > 64) {
+      own.pid = newPid();
+      return;
+    }
+    const transport = this.newTransport(socket);
+    const session = transport.session;
+    let outcome: Awaited<ReturnType<SocketIoRecovery["resume"]>> = { refused: "not_recoverable" };
+    try {
+      const token = handshakeToken(socket);
+      const principal = token === undefined ? undefined : await this.core.authenticator.authenticate(token);
+      outcome = await recovery.resume(pid, auth?.offset, session, principal);
+    } catch (err) {
+      this.core.log.warn({ err }, "socket.io resume failed");
+    }
+    if ("refused" in outcome) {
+      session.cleanup();
+      own.pid = newPid();
+      this.refused.set(socket, outcome.refused);
+      return;
+    }
+    // The client may be gone before `connection`; then nothing else releases the held session.
+    socket.conn.once("close", () => {
+      if (!this.transports.has(transport)) session.cleanup();
+    });
+    transport.tracker = new ResumeTracker(pid, outcome.state);
+    own.pid = pid;
+    own.recovered = true;
+    this.resumed.set(socket, { transport, deliver: outcome.deliver });
+  }
+
   private accept(socket: Socket): void {
-    const transport = new SocketIoTransport(socket, this.core.config.limits.maxOutboundBytes, this.core.config.limits);
-    const session = new Session(this.core, transport);
-    transport.session = session;
+    const resumed = this.resumed.get(socket);
+    this.resumed.delete(socket);
+    const transport = resumed?.transport ?? this.newTransport(socket);
+    const session = transport.session;
+    if (this.recovery !== undefined && transport.tracker === undefined) {
+      transport.tracker = new ResumeTracker((socket as unknown as { pid: string }).pid);
+    }
     this.transports.add(transport);
-    socket.on("disconnect", () => {
+    socket.on("disconnect", (reason: string) => {
       this.transports.delete(transport);
+      if (transport.tracker !== undefined) this.recovery?.disconnected(transport.tracker, session, reason);
       session.cleanup();
     });
     if (this.core.sessions.size > this.core.config.limits.maxConnections) {
@@ -348,6 +439,13 @@ export class SocketIoEndpoint {
       transport.emit("status", status);
       if (typeof cb === "function") (cb as Ack)(status);
     });
+    if (resumed !== undefined) {
+      this.resumeLive(transport, resumed.deliver);
+      return;
+    }
+    const refused = this.refused.get(socket);
+    const resync = this.core.config.socketio.recovery.resyncEvent;
+    if (refused !== undefined && resync !== "") transport.emit(resync, { reason: refused });
     transport.opening = session
       .open(handshakeToken(socket))
       .then(() => {
@@ -355,7 +453,8 @@ export class SocketIoEndpoint {
         // the client still learns its session id at once.
         if (!transport.established && !session.isClosed) {
           transport.established = true;
-          transport.emit("connection_established", { session_id: session.id, server_version: this.core.version });
+          const info = { session_id: session.id, server_version: this.core.version };
+          transport.emit("connection_established", info, transport.tracker && transport.cursor);
         }
       })
       .catch((err) => {
@@ -365,6 +464,24 @@ export class SocketIoEndpoint {
       .finally(() => {
         transport.opening = undefined;
       });
+  }
+
+  /** A resumed session goes live: missed events first, in stream order, then the usual welcome. */
+  private resumeLive(transport: SocketIoTransport, deliver: () => void): void {
+    const session = transport.session;
+    if (session.isClosed) return;
+    deliver();
+    transport.established = true;
+    const info: Record<string, unknown> = {
+      session_id: session.id,
+      server_version: this.core.version,
+      recovered: true,
+    };
+    if (session.user !== undefined) info.user_id = session.user;
+    // Sent after the missed events, so the cursor it carries covers them all.
+    transport.emit("connection_established", info, transport.cursor);
+    if (session.user !== undefined) transport.emit("authenticated", { user_id: session.user, session_id: session.id });
+    this.recovery?.save(transport.tracker as ResumeTracker, session);
   }
 
   /** A Herald request (`subscribe`, `publish`, …) with an optional ack callback. */
@@ -441,6 +558,7 @@ export class SocketIoEndpoint {
       reply(frame.code, frame.error);
       return;
     }
+    transport.tracker?.request(frame as ClientFrame);
     if (typeof ack === "function") {
       if (transport.pending.size >= this.core.config.limits.maxSubscriptionsPerConnection + 100) {
         reply("rate_limited", "too many requests waiting for an answer");
@@ -465,6 +583,7 @@ export class SocketIoEndpoint {
   /** Closes every connection with `code` (shutdown). */
   closeAll(code: number, reason: string): void {
     if (this.idleTimer) clearInterval(this.idleTimer);
+    this.recovery?.close();
     for (const t of this.transports) t.session.close(code, reason);
     this.engine.close();
   }
