@@ -112,6 +112,8 @@ class SocketIoTransport implements Transport {
   opening: Promise<void> | undefined;
   /** What a resume of this session needs (connection state recovery on). */
   tracker: ResumeTracker | undefined;
+  /** Subscriptions a resume restored that the client has not subscribed to again yet. */
+  readonly restored = new Set<string>();
   private queued = 0;
   private overflowed = false;
 
@@ -379,6 +381,7 @@ export class SocketIoEndpoint {
       if (!this.transports.has(transport)) session.cleanup();
     });
     transport.tracker = new ResumeTracker(pid, outcome.state);
+    for (const sub of outcome.state.subscriptions) transport.restored.add(sub.name);
     own.pid = pid;
     own.recovered = true;
     this.resumed.set(socket, { transport, deliver: outcome.deliver });
@@ -497,6 +500,13 @@ export class SocketIoEndpoint {
       body = payload as Record<string, unknown>;
     } else {
       body = {};
+    }
+    // A client that resubscribes after a resume (Herald-aware code, with or without `since`)
+    // finds its subscription already restored and its gap already replayed.
+    if (type === "subscribe" && typeof body.topic === "string" && transport.restored.delete(body.topic)) {
+      const answer = { ok: true, topic: body.topic, recovered: true, replayed: 0, resumed: true };
+      if (typeof ack === "function") (ack as Ack)(answer);
+      return;
     }
     this.dispatch(transport, { ...body, type }, ack);
   }
