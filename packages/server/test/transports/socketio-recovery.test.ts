@@ -3,13 +3,18 @@
 // `socket.recovered === true`; a gap older than the window gives a fresh session, nothing partial.
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, it } from "node:test";
 import type { Socket as ServerSocket } from "socket.io";
 import { mintToken } from "../../src/auth/jwt.js";
-import { type Running, startGateway } from "../helpers.js";
-import { engineClose, LegacyClient, serverSocket, tcpDrop } from "./socketio-recovery-client.js";
+import { resolveConfig } from "../../src/config.js";
+import { postJson, type Running, startGateway } from "../helpers.js";
+import { engineClose, LegacyClient, serverSocket, tcpDrop, until } from "./socketio-recovery-client.js";
 
 const secret = "socketio-recovery-secret-0123456789";
+const KEY = "socketio-recovery-api-key-0123456789";
 const NAMES = ["new_notification", "update"];
 
 /** Expected order: the publishes alternate, one notification then one topic event. */
@@ -96,5 +101,59 @@ describe("Socket.IO connection state recovery (unchanged socket.io-client)", () 
       client.close();
       await g.close();
     }
+  });
+});
+
+describe("Socket.IO event names (socketio.eventNames)", () => {
+  it("delivers stored inbox pushes under the names an unchanged client listens to", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "herald-sio-names-"));
+    const g = await startGateway({
+      auth: { anonymous: false, jwtSecret: secret, apiKeys: [KEY] },
+      store: { path: join(dir, "herald.db") },
+      socketio: {
+        enabled: true,
+        path: "/socket.io",
+        recovery: { enabled: true, windowMs: 120_000, resyncEvent: "" },
+        eventNames: { notification: "new_notification", unread_count: "unread_count_update" },
+      },
+    });
+    const client = new LegacyClient(g.url, await mintToken(secret, "dora"), []);
+    const got: Array<[string, unknown]> = [];
+    client.socket.on("new_notification", (n: { title: string }) => got.push(["new_notification", n.title]));
+    client.socket.on("unread_count_update", (c: { unread: number }) => got.push(["unread_count_update", c.unread]));
+    client.socket.on("notification", () => got.push(["notification", "under the old name"]));
+    try {
+      await client.connected();
+      const res = await postJson(
+        `${g.url}/api/users/dora/notifications`,
+        { title: "Claim validated", message: "3 of 3" },
+        { "x-api-key": KEY },
+      );
+      assert.equal(res.status, 201, JSON.stringify(res.body));
+      await until(client.socket, "the notification and the count", () => got.length >= 2);
+      assert.deepEqual(got, [
+        ["new_notification", "Claim validated"],
+        ["unread_count_update", 1],
+      ]);
+    } finally {
+      client.close();
+      await g.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("refuses a configured name that Socket.IO reserves", () => {
+    assert.throws(
+      () =>
+        resolveConfig({
+          socketio: {
+            enabled: true,
+            path: "/socket.io",
+            recovery: { enabled: true, windowMs: 1000, resyncEvent: "" },
+            eventNames: { notification: "disconnect" },
+          },
+        }),
+      /config\.socketio\.eventNames\.notification: "disconnect" is reserved by Socket\.IO/,
+    );
   });
 });
