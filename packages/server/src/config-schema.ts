@@ -282,6 +282,11 @@ export const configSchema = {
           path: { type: "string", minLength: 2, maxLength: 1024 },
           subscribe: { type: "array", maxItems: 100, items: { type: "string", minLength: 1, maxLength: 255 } },
           envelope: { enum: ["native", "typed"] },
+          eventNames: {
+            type: "object",
+            maxProperties: 1000,
+            additionalProperties: { type: "string", minLength: 1, maxLength: 255 },
+          },
         },
       },
     },

@@ -15,6 +15,11 @@ export interface EndpointConfig {
   subscribe: string[];
   /** `native` frames, or `typed` `{type, data, timestamp}` messages. @default "native" */
   envelope?: "native" | "typed";
+  /**
+   * Event type names for this endpoint's clients, e.g. `{"notification": "new_notification"}`:
+   * the `event` field of an event frame carries the new name. @default {}
+   */
+  eventNames?: Record<string, string>;
 }
 
 export const PARAM = /^:([A-Za-z_][A-Za-z0-9_]*)$/;
