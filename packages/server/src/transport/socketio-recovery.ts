@@ -84,21 +84,30 @@ export class ResumeTracker {
    * Returns true when what a resume needs changed (the caller saves it).
    */
   follow(frame: ServerFrame, user: string | undefined, dispatched: number): boolean {
-    if (frame.type === "welcome") {
-      this.epoch = frame.epoch;
-      this.implicitFrom = dispatched;
-      return this.followUser(user, dispatched) || true;
+    switch (frame.type) {
+      case "welcome":
+        this.epoch = frame.epoch;
+        this.implicitFrom = dispatched;
+        this.followUser(user, dispatched);
+        return true;
+      case "error":
+        if (frame.id !== undefined) this.requests.delete(frame.id);
+        return false;
+      case "ack":
+        break;
+      default:
+        return false;
     }
-    if (frame.type === "error") {
-      if (frame.id !== undefined) this.requests.delete(frame.id);
-      return false;
-    }
-    if (frame.type !== "ack") return false;
     const request = frame.id === undefined ? undefined : this.requests.get(frame.id);
-    if (request === undefined) return this.followUser(user, dispatched) || (frame.user !== undefined && true);
+    if (request === undefined) {
+      // An `auth` / `refresh` answer: the principal (user, expiry) may have changed.
+      const userChanged = this.followUser(user, dispatched);
+      return userChanged || frame.user !== undefined;
+    }
     this.requests.delete(frame.id as string);
     if (request.type === "unsubscribe") return this.subs.delete(request.topic);
     if (request.type !== "subscribe") return false;
+    // The answer's position is where the subscription started: `seq` of a topic, `offset` of a pattern.
     const pattern = typeof frame.offset === "number";
     const sub: ResumableSubscription = {
       name: request.topic,

@@ -303,6 +303,7 @@ export class SocketIoEndpoint {
     }
     // A client that resubscribes after a resume (Herald-aware code, with or without `since`)
     // finds its subscription already restored and its gap already replayed.
+    if (type === "unsubscribe" && typeof body.topic === "string") transport.restored.delete(body.topic);
     if (type === "subscribe" && typeof body.topic === "string" && transport.restored.delete(body.topic)) {
       const answer = { ok: true, topic: body.topic, recovered: true, replayed: 0, resumed: true };
       if (typeof ack === "function") (ack as Ack)(answer);
