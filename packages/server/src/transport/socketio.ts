@@ -23,6 +23,7 @@ import {
 } from "@herald/protocol";
 import { Server as EngineServer } from "engine.io";
 import { Server as IoServer, type Socket } from "socket.io";
+import type { Principal } from "../auth/principal.js";
 import type { GatewayCore } from "../core.js";
 import { valueDepth } from "../json.js";
 import { OriginPolicy } from "../limits/origin.js";
@@ -68,6 +69,8 @@ export class SocketIoEndpoint {
   private readonly recovery: SocketIoRecovery | undefined;
   /** Sockets resumed during their handshake, waiting for `connection`. */
   private readonly resumed = new WeakMap<Socket, { transport: SocketIoTransport; deliver: () => void }>();
+  /** Principals of handshake tokens verified by the first middleware. */
+  private readonly verified = new WeakMap<Socket, Principal>();
   /** Sockets that asked to resume and could not, with the reason (for the `resyncEvent`). */
   private readonly refused = new WeakMap<Socket, ResyncReason>();
   private nextRequest = 0;
@@ -96,7 +99,10 @@ export class SocketIoEndpoint {
       const token = handshakeToken(socket);
       if (token === undefined) return next();
       core.authenticator.authenticate(token).then(
-        () => next(),
+        (principal) => {
+          this.verified.set(socket, principal);
+          next();
+        },
         (err) => {
           const e = toHeraldError(err);
           const refused = new Error(e.message) as Error & { data?: unknown };
@@ -164,8 +170,8 @@ export class SocketIoEndpoint {
     const session = transport.session;
     let outcome: Awaited<ReturnType<SocketIoRecovery["resume"]>> = { refused: "not_recoverable" };
     try {
-      const token = handshakeToken(socket);
-      const principal = token === undefined ? undefined : await this.core.authenticator.authenticate(token);
+      // The handshake token was verified by the first middleware; a resume reuses that result.
+      const principal = this.verified.get(socket);
       outcome = await recovery.resume(pid, auth?.offset, session, principal);
     } catch (err) {
       this.core.log.warn({ err }, "socket.io resume failed");
