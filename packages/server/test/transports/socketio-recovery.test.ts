@@ -104,6 +104,38 @@ describe("Socket.IO connection state recovery (unchanged socket.io-client)", () 
   });
 });
 
+describe("Socket.IO recovery refusals", () => {
+  it("never resumes another user's session: a handshake token for someone else gets a fresh session", async () => {
+    const g = await startGateway({
+      auth: { anonymous: false, jwtSecret: secret },
+      socketio: {
+        enabled: true,
+        path: "/socket.io",
+        eventNames: {},
+        recovery: { enabled: true, windowMs: 120_000, resyncEvent: "resync" },
+      },
+    });
+    const { client, topic } = await connected(g, "erin");
+    const resyncs: unknown[] = [];
+    client.socket.on("resync", (r: unknown) => resyncs.push(r));
+    try {
+      // The same socket (same pid) reconnects with a token for another user.
+      client.socket.auth = { token: await mintToken(secret, "frank") };
+      engineClose(serverSocket(g));
+      await publishBoth(g, "erin", topic, 1, 2);
+      await client.connected(2);
+      assert.equal(client.socket.recovered, false);
+      await g.gateway.sendToUser("frank", "new_notification", { i: 7 });
+      await client.received(3);
+      assert.deepEqual(client.seen, [...expected(0, 1), "new_notification:7"]);
+      assert.deepEqual(resyncs, [{ reason: "user_changed" }]);
+    } finally {
+      client.close();
+      await g.close();
+    }
+  });
+});
+
 describe("Socket.IO event names (socketio.eventNames)", () => {
   it("delivers stored inbox pushes under the names an unchanged client listens to", async () => {
     const dir = mkdtempSync(join(tmpdir(), "herald-sio-names-"));
