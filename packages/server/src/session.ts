@@ -405,7 +405,8 @@ export class Session implements PresenceWatcher {
       }
     }
     const implicit: Array<[string, number]> = [[BROADCAST_TOPIC, start]];
-    if (!principal.anonymous) implicit.push([personalTopic(principal.user), Math.max(after, state.personalFrom ?? 0)]);
+    if (!principal.anonymous)
+      implicit.push([personalTopic(principal.user), Math.max(after, state.personalFrom ?? state.implicitFrom)]);
     for (const [name, from] of implicit) {
       if (this.subs.has(name)) continue; // an explicit subscription replaced the implicit one
       const sub = new Subscription(this, name, false);
