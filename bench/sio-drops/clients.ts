@@ -78,6 +78,8 @@ process.on("message", async (cmd: WorkerCommand) => {
     expected: 0,
     delivered: 0,
     lost: 0,
+    missing: 0,
+    behind: 0,
     duplicated: 0,
     reconnects: 0,
     recovered: 0,
@@ -86,7 +88,10 @@ process.on("message", async (cmd: WorkerCommand) => {
     const notes = p.users[t.user] ?? 0;
     tally.expected += p.room + notes;
     tally.delivered += t.delivered;
-    tally.lost += t.lost + (p.room - t.room) + (notes - t.notes);
+    tally.lost += t.lost;
+    const missing = p.room - t.room + (notes - t.notes);
+    tally.missing += missing;
+    if (missing > 0 || !t.socket.connected) tally.behind++;
     tally.duplicated += t.duplicated;
     tally.reconnects += t.connects - 1;
     tally.recovered += t.recovered;

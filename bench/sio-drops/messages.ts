@@ -22,7 +22,12 @@ export interface ClientTally {
   /** Events expected (every event published to a stream the client had joined). */
   expected: number;
   delivered: number;
+  /** Events skipped for good: a later event of the same stream arrived first and they never did. */
   lost: number;
+  /** Events not arrived when the drain deadline passed (the client still behind or reconnecting). */
+  missing: number;
+  /** Clients not connected, or not caught up, at the deadline. */
+  behind: number;
   duplicated: number;
   /** Reconnects, and how many of them came back with `socket.recovered === true`. */
   reconnects: number;
