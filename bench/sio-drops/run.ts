@@ -8,6 +8,7 @@
  *
  *   npx tsx bench/sio-drops/run.ts --clients 1000 --seconds 60 --rate 20 --cut-ms 2000 \
  *     [--server herald,socketio] [--workers 2] [--transports websocket] [--runs 1] [--json FILE]
+ *     [--cpu-prof DIR]   (a V8 CPU profile of each server process)
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
@@ -27,6 +28,7 @@ const { values } = parseArgs({
     transports: { type: "string" },
     runs: { type: "string", default: "1" },
     json: { type: "string" },
+    "cpu-prof": { type: "string" },
   },
 });
 const N = Number(values.clients);
@@ -40,8 +42,9 @@ const servers = (values.server as string).split(",");
 const TSX = import.meta.resolve("tsx");
 const taskset = spawnSync("sh", ["-c", "command -v taskset"], { stdio: "ignore" }).status === 0;
 
-function launch(file: string, args: string[], core: number): ChildProcess {
-  const node = [process.execPath, "--import", TSX, fileURLToPath(new URL(file, import.meta.url)), ...args];
+function launch(file: string, args: string[], core: number, prof?: string): ChildProcess {
+  const profile = prof === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${prof}`];
+  const node = [process.execPath, ...profile, "--import", TSX, fileURLToPath(new URL(file, import.meta.url)), ...args];
   const cmd = taskset ? ["taskset", "-c", String(core), ...node] : node;
   return spawn(cmd[0] as string, cmd.slice(1), { stdio: ["ignore", "inherit", "inherit", "ipc"] });
 }
@@ -67,7 +70,7 @@ interface Result extends ClientTally {
 }
 
 async function runOnce(kind: string): Promise<Result> {
-  const server = launch("./server.ts", [kind], 0);
+  const server = launch("./server.ts", [kind], 0, values["cpu-prof"]);
   const procs: ChildProcess[] = [server];
   try {
     const { port } = await next<Extract<ServerMessage, { type: "listening" }>>(server, "listening", 60_000);

@@ -105,4 +105,6 @@ process.on("message", async (cmd: ServerCommand) => {
   const cpu = process.cpuUsage(cpu0);
   send({ type: "done", published, cpuUs: cpu.user + cpu.system, cuts });
 });
+// Exit normally (not killed) so a `--cpu-prof` profile is written.
 process.on("disconnect", () => process.exit(0));
+process.on("SIGTERM", () => process.exit(0));
