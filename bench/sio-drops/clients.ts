@@ -23,6 +23,7 @@ interface Tracked {
 }
 
 const clients: Tracked[] = [];
+const refusals: Record<string, number> = {};
 
 function take(t: Tracked, stream: "room" | "notes", n: number): void {
   const last = t[stream];
@@ -51,6 +52,9 @@ function open(url: string, user: string, token: string, transports: string[] | u
   clients.push(t);
   socket.on("update", (d: { n: number }) => take(t, "room", d.n));
   socket.on("new_notification", (d: { n: number }) => take(t, "notes", d.n));
+  socket.on("resync", (r: { reason: string }) => {
+    refusals[r.reason] = (refusals[r.reason] ?? 0) + 1;
+  });
   return new Promise((ready) => {
     socket.on("connect", () => {
       t.connects++;
@@ -83,6 +87,8 @@ process.on("message", async (cmd: WorkerCommand) => {
     duplicated: 0,
     reconnects: 0,
     recovered: 0,
+    disconnected: 0,
+    refusals,
   };
   for (const t of clients) {
     const notes = p.users[t.user] ?? 0;
@@ -92,6 +98,7 @@ process.on("message", async (cmd: WorkerCommand) => {
     const missing = p.room - t.room + (notes - t.notes);
     tally.missing += missing;
     if (missing > 0 || !t.socket.connected) tally.behind++;
+    if (!t.socket.connected) tally.disconnected++;
     tally.duplicated += t.duplicated;
     tally.reconnects += t.connects - 1;
     tally.recovered += t.recovered;

@@ -32,6 +32,10 @@ export interface ClientTally {
   /** Reconnects, and how many of them came back with `socket.recovered === true`. */
   reconnects: number;
   recovered: number;
+  /** Clients not connected at the deadline. */
+  disconnected: number;
+  /** Why resumes were refused (Herald's `resync` event), by reason. */
+  refusals: Record<string, number>;
 }
 
 export type WorkerMessage = { type: "ready" } | { type: "tally"; tally: ClientTally };

@@ -111,6 +111,8 @@ async function runOnce(kind: string): Promise<Result> {
       duplicated: 0,
       reconnects: 0,
       recovered: 0,
+      disconnected: 0,
+      refusals: {},
     };
     for (const { tally } of tallies) {
       for (const k of [
@@ -126,6 +128,7 @@ async function runOnce(kind: string): Promise<Result> {
       ] as const) {
         sum[k] += tally[k];
       }
+      for (const [reason, n] of Object.entries(tally.refusals)) sum.refusals[reason] = (sum.refusals[reason] ?? 0) + n;
     }
     return sum;
   } finally {
@@ -148,6 +151,12 @@ console.log("|---|---|---|---|---|---|---|---|---|---|");
 for (const r of results) {
   console.log(
     `| ${r.server} | ${r.published} | ${r.expected} | ${r.delivered} (${pct(r.delivered, r.expected)}) | ${r.lost} | ${r.missing} (${r.behind}) | ${r.duplicated} | ${r.reconnects} | ${r.recovered} (${pct(r.recovered, r.reconnects)}) | ${r.serverCpuMs} ms |`,
+  );
+}
+for (const r of results) {
+  const refused = Object.entries(r.refusals).map(([k, v]) => `${k} ${v}`);
+  console.log(
+    `${r.server}: ${r.cuts} cuts, ${r.disconnected} clients disconnected at the deadline${refused.length > 0 ? `, resumes refused: ${refused.join(", ")}` : ""}`,
   );
 }
 if (values.json) writeFileSync(values.json, JSON.stringify({ N, seconds, rate, cutMs, transports, results }, null, 2));

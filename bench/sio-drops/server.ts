@@ -25,6 +25,13 @@ async function herald(): Promise<Target> {
     config: {
       log: { level: "silent" },
       auth: { anonymous: false, jwtSecret: SECRET },
+      // Tells a client why a resume was refused (the bench counts the reasons).
+      socketio: {
+        enabled: true,
+        path: "/socket.io",
+        eventNames: {},
+        recovery: { enabled: true, windowMs: 120_000, resyncEvent: "resync" },
+      },
       limits: { maxConnections: 50_000, connectionsPerIpPerSecond: 0, httpRequestsPerSecond: 0 },
       // A 60 s run at 10 room events/s: the room's history covers any gap of the run.
       namespaces: [{ prefix: "" }, { prefix: "room", history: { size: 2000, ttlSeconds: 600 } }],

@@ -168,6 +168,11 @@ export class SocketIoEndpoint {
     }
     const transport = this.newTransport(socket);
     const session = transport.session;
+    // The client may go before `connection` (during the resume or just after): then nothing
+    // else releases the held session.
+    socket.conn.once("close", () => {
+      if (!this.transports.has(transport)) session.cleanup();
+    });
     let outcome: Awaited<ReturnType<SocketIoRecovery["resume"]>> = { refused: "not_recoverable" };
     try {
       // The handshake token was verified by the first middleware; a resume reuses that result.
@@ -178,14 +183,12 @@ export class SocketIoEndpoint {
     }
     if ("refused" in outcome) {
       session.cleanup();
+      // A claimed record that cannot be resumed is of no further use (owner-checked: only ours).
+      this.core.engine.resumable.remove(pid, session.id).catch(() => {});
       own.pid = newPid();
       this.refused.set(socket, outcome.refused);
       return;
     }
-    // The client may be gone before `connection`; then nothing else releases the held session.
-    socket.conn.once("close", () => {
-      if (!this.transports.has(transport)) session.cleanup();
-    });
     transport.tracker = new ResumeTracker(pid, outcome.state);
     for (const sub of outcome.state.subscriptions) transport.restored.add(sub.name);
     own.pid = pid;
