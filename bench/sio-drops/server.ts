@@ -15,8 +15,8 @@ const send = (m: ServerMessage) => process.send?.(m);
 
 interface Target {
   sockets(): Iterable<Socket>;
-  room(n: number): Promise<unknown> | void;
-  notify(user: string, n: number): Promise<unknown> | void;
+  room(n: number): Promise<unknown> | undefined;
+  notify(user: string, n: number): Promise<unknown> | undefined;
 }
 
 async function herald(): Promise<Target> {
@@ -64,9 +64,11 @@ async function socketio(): Promise<Target> {
     sockets: () => io.sockets.sockets.values(),
     room: (n) => {
       io.to(ROOM).emit("update", { n });
+      return undefined;
     },
     notify: (user, n) => {
       io.to(`user:${user}`).emit("new_notification", { n });
+      return undefined;
     },
   };
 }

@@ -25,6 +25,14 @@ export const ErrorCodes = {
   unavailable: { status: 503, message: "A backing service (broker or store) is unavailable" },
   shutting_down: { status: 503, message: "The server is shutting down" },
   internal: { status: 500, message: "An unexpected server error" },
+  invalid_filter: { status: 400, message: "The filter is not valid in the filter language" },
+  already_exists: { status: 409, message: "A resource with this name or id already exists" },
+  quota_exceeded: {
+    status: 429,
+    message: "A configured count limit (aggregations, rules, sessions, chunks) is reached",
+  },
+  stream_closed: { status: 409, message: "The analysis session is no longer active" },
+  headers_too_large: { status: 431, message: "The request has more or larger headers than allowed" },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ErrorCodes;

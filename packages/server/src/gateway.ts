@@ -9,7 +9,7 @@ import { BROADCAST_TOPIC, CloseCode, HeraldError, type HeraldEvent, personalTopi
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import { requireApiKey } from "./api/auth.js";
 import { registerErrorHandling } from "./api/errors.js";
-import { registerHealthRoutes } from "./api/health.js";
+import { type HealthState, registerHealthRoutes } from "./api/health.js";
 import { registerPresenceRoutes } from "./api/presence.js";
 import { registerPublishRoutes } from "./api/publish.js";
 import { registerTopicRoutes } from "./api/topics.js";
@@ -20,6 +20,7 @@ import { ApiKeys } from "./auth/api-key.js";
 import type { Authenticator } from "./auth/authenticator.js";
 import { authenticatorFromConfig } from "./auth/from-config.js";
 import { ANONYMOUS } from "./auth/principal.js";
+import { Compute, type ComputeOptions } from "./compute/compute.js";
 import { type HeraldConfig, type HeraldConfigInput, resolveConfig } from "./config.js";
 import { GatewayCore } from "./core.js";
 import type { Broker, PublishOutcome } from "./engine/broker.js";
@@ -27,13 +28,14 @@ import { Engine } from "./engine/engine.js";
 import { Hub } from "./hub/hub.js";
 import { Namespaces } from "./hub/namespaces.js";
 import { parseJson } from "./json.js";
-import { httpServerOptions, registerHttpRateLimit } from "./limits/http.js";
+import { answerClientErrors, httpServerOptions, registerHeaderLimits, registerHttpRateLimit } from "./limits/http.js";
 import { UpgradeGuard } from "./limits/upgrade-guard.js";
 import { createLogger, type Logger } from "./log.js";
 import { Metrics } from "./metrics.js";
 import { Sessions } from "./sessions.js";
 import { Storage } from "./store/storage.js";
 import type { Store } from "./store/store.js";
+import { StreamAcl } from "./streams/stream-acl.js";
 import { type InstalledTransports, installTransports } from "./transport/install.js";
 import { WsEndpoint } from "./transport/ws.js";
 import { VERSION } from "./version.js";
@@ -51,6 +53,8 @@ export interface GatewayOptions {
   acl?: Acl;
   /** Collect Node process metrics in /metrics. @default true */
   defaultMetrics?: boolean;
+  /** Aggregations, alerts and analysis sessions: their store, clock, dead-letter store. */
+  compute?: ComputeOptions;
 }
 
 /** Handles a WebSocket upgrade when its path is served; returns false otherwise. */
@@ -74,10 +78,16 @@ export class Gateway {
   readonly storage: Storage;
   /** Socket.IO, SSE and configured endpoints, as configured. */
   readonly transports: InstalledTransports;
+  /** Aggregations, alert rules and analysis sessions (`compute`, `alerts`, `streams`). */
+  readonly compute: Compute;
   private readonly upgradeRoutes: UpgradeRoute[] = [];
   private readonly requestRoutes: RequestRoute[] = [];
   private readonly shutdownHooks: Array<() => void> = [];
-  private readonly health = { draining: false, startedAt: Date.now() };
+  private readonly health: HealthState = {
+    draining: false,
+    startedAt: Date.now(),
+    storeReady: () => this.storage.ready,
+  };
   /** Origin allow-list and per-IP connection rate, checked before any upgrade is taken. */
   readonly upgradeGuard: UpgradeGuard;
   private server: Server | undefined;
@@ -99,6 +109,10 @@ export class Gateway {
     const broker = engine.broker;
     const authenticator = options.authenticator ?? authenticatorFromConfig(config.auth) ?? new NoTokens();
     const hub = new Hub();
+    this.compute = new Compute(config, log, options.compute);
+    let acl = options.acl ?? new NamespaceAcl(namespaces, config.auth);
+    if (config.streams.enabled)
+      acl = new StreamAcl(acl, config.streams.topicPrefix, this.compute.sessionOwner, config.auth);
     this.upgradeGuard = new UpgradeGuard(config);
     this.core = new GatewayCore(
       config,
@@ -106,7 +120,7 @@ export class Gateway {
       namespaces,
       hub,
       broker,
-      options.acl ?? new NamespaceAcl(namespaces, config.auth),
+      acl,
       authenticator,
       ANONYMOUS,
       new Sessions(),
@@ -125,6 +139,8 @@ export class Gateway {
     this.http = Fastify({
       loggerInstance: log as FastifyBaseLogger,
       logController: new LogController({ disableRequestLogging: true }),
+      // Requests during a drain are refused by Herald (api/health.ts) with `{code, error}`.
+      return503OnClosing: false,
       bodyLimit: config.limits.maxBodyBytes,
       // Unknown fields are refused (a typo like "evnt" must not vanish silently).
       ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
@@ -134,6 +150,7 @@ export class Gateway {
           this.server = createServer(httpServerOptions(config), (req, res) => {
             if (!this.routeRequest(req, res)) handler(req, res);
           });
+          answerClientErrors(this.server, config);
           this.ownServer = true;
         }
         return this.server;
@@ -148,12 +165,14 @@ export class Gateway {
       }
     });
     registerHttpRateLimit(this.http, config);
+    registerHeaderLimits(this.http, config);
     registerErrorHandling(this.http, this.core);
     const guard = requireApiKey(new ApiKeys(config.auth.apiKeys, config.auth.scopedApiKeys));
     registerPublishRoutes(this.http, this.core, guard);
     registerTopicRoutes(this.http, this.core, guard);
     registerHealthRoutes(this.http, this.core, this.health, guard);
     this.storage.attach(this.core, this.http, guard);
+    this.compute.attach(this.core, this.http, guard, () => this.storage.inbox);
     registerPresenceRoutes(this.http, this.core, guard);
     registerUserRoutes(this.http, this.core, guard);
 
@@ -223,6 +242,7 @@ export class Gateway {
     if (server !== undefined) this.server = server;
     await this.core.engine.start(this.core, { disconnectUser: (user, reason) => this.disconnectUser(user, reason) });
     await this.storage.start(this.core);
+    await this.compute.start();
     await this.http.ready();
     (this.server as Server).on("upgrade", this.onUpgrade);
     this.health.startedAt = Date.now();
@@ -310,6 +330,7 @@ export class Gateway {
     while (this.ws.connections > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     this.ws.terminateAll();
     if (this.started) await this.http.close();
+    await this.compute.close(); // checkpoints windows; publishes nothing after the broker closes
     await this.core.engine.close();
     await this.storage.close();
     this.log.info("herald stopped");

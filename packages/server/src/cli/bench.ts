@@ -35,6 +35,19 @@ export async function bench(options: BenchCliOptions): Promise<number> {
   const scenarios = options.scenarios.length > 0 ? options.scenarios : ["list"];
   if (scenarios[0] === "list") {
     for (const s of allScenarios()) process.stdout.write(`${s.name.padEnd(20)} ${s.description}\n`);
+    process.stdout.write(
+      `${"alerts".padEnd(20)} 10,000 alert rules over 10,000 events/s, in process (bench/alerts.ts)\n`,
+    );
+    return 0;
+  }
+  if (scenarios[0] === "alerts") {
+    // Rule evaluation runs in process (no servers, no clients): its own harness.
+    const { runAlertsBench } = await import("../../../../bench/alerts.js");
+    const table = await runAlertsBench({
+      runs: positive("runs", options.runs) ?? 5,
+      progress: (line) => process.stderr.write(`${line}\n`),
+    });
+    process.stdout.write(table);
     return 0;
   }
   const servers = options.servers?.flatMap((s) => s.split(",")) as Kind[] | undefined;

@@ -68,7 +68,10 @@ function typedFrame(frame: ServerFrame): string {
 
 /** The typed form of an event, built once per event and shared by every connection. */
 function typedEvent(out: OutboundEvent): Buffer {
-  return out.memo("typed", (e, json) => Buffer.from(`{"type":"update","data":${json},"timestamp":${e.timestamp}}`));
+  // `update_type` is the event's type (e.g. `analysis_progress`), as the verification product's clients switch on it.
+  return out.memo("typed", (e, json) =>
+    Buffer.from(`{"type":"update","update_type":${JSON.stringify(e.event)},"data":${json},"timestamp":${e.timestamp}}`),
+  );
 }
 
 /**

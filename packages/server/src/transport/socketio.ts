@@ -150,6 +150,7 @@ export class SocketIoEndpoint {
   private newTransport(socket: Socket): SocketIoTransport {
     const transport = new SocketIoTransport(socket, this.core, this.encoding, this.recovery);
     transport.session = new Session(this.core, transport);
+    transport.session.ip = socket.conn.remoteAddress;
     return transport;
   }
 
@@ -218,7 +219,8 @@ export class SocketIoEndpoint {
     socket.use((packet, next) => {
       const verdict = transport.rate.admit();
       if (verdict === "ok") return next();
-      if (verdict === "close") return session.close(CloseCode.rateLimited, "inbound request rate exceeded repeatedly");
+      if (verdict === "close")
+        return session.closeWhenSettled(CloseCode.rateLimited, "inbound request rate exceeded repeatedly");
       this.core.metrics.errors.inc({ code: "rate_limited" });
       const rate = this.core.config.limits.inboundFramesPerSecond;
       const answer = {

@@ -35,6 +35,8 @@ export class LegacyClient {
   readonly socket: Socket;
   readonly seen: string[] = [];
   connects = 0;
+  /** `connection_established` events: the session is open (and its implicit topics bound). */
+  established = 0;
 
   constructor(url: string, token: string, names: string[], extra: Record<string, unknown> = {}) {
     this.socket = io(url, { auth: { token }, ...extra });
@@ -42,11 +44,17 @@ export class LegacyClient {
       this.socket.on(name, (data: { i?: unknown } | null) => this.seen.push(`${name}:${String(data?.i)}`));
     }
     this.socket.on("connect", () => this.connects++);
+    this.socket.on("connection_established", () => this.established++);
   }
 
   /** Waits for the (next) connection. */
   connected(n = 1): Promise<void> {
     return until(this.socket, `connection #${n}`, () => this.connects >= n && this.socket.connected);
+  }
+
+  /** Waits for the `n`th `connection_established`: a fresh session is then subscribed to its user's topic. */
+  sessionOpen(n: number): Promise<void> {
+    return until(this.socket, `connection_established #${n}`, () => this.established >= n);
   }
 
   /** Waits until `n` events were handled. */

@@ -92,6 +92,7 @@ describe("Socket.IO connection state recovery (unchanged socket.io-client)", () 
       await publishBoth(g, "bob", topic, 1, 6);
       await client.connected(2);
       assert.equal(client.socket.recovered, false);
+      await client.sessionOpen(2);
       // The fresh session has the user's implicit subscription again, but not the lost events.
       await g.gateway.sendToUser("bob", "new_notification", { i: 9 });
       await client.received(3);
@@ -125,6 +126,7 @@ describe("Socket.IO recovery refusals", () => {
       await publishBoth(g, "erin", topic, 1, 2);
       await client.connected(2);
       assert.equal(client.socket.recovered, false);
+      await client.sessionOpen(2);
       await g.gateway.sendToUser("frank", "new_notification", { i: 7 });
       await client.received(3);
       assert.deepEqual(client.seen, [...expected(0, 1), "new_notification:7"]);
