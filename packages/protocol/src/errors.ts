@@ -33,6 +33,11 @@ export const ErrorCodes = {
   },
   stream_closed: { status: 409, message: "The analysis session is no longer active" },
   headers_too_large: { status: 431, message: "The request has more or larger headers than allowed" },
+  invalid_signature: {
+    status: 401,
+    message: "The webhook signature or timestamp is missing, invalid, or outside the tolerance",
+  },
+  replayed: { status: 409, message: "This signed webhook request was already accepted" },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ErrorCodes;

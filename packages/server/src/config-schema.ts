@@ -1,5 +1,6 @@
 /** JSON schema of the effective configuration (after defaults). See docs/configuration.md. */
 import { computeSchemas } from "./compute/compute-config.js";
+import { connectorSchema } from "./connectors/connector-config.js";
 
 const int = (minimum: number, maximum = Number.MAX_SAFE_INTEGER) => ({ type: "integer", minimum, maximum }) as const;
 
@@ -350,5 +351,6 @@ export const configSchema = {
       properties: { level: { enum: ["fatal", "error", "warn", "info", "debug", "trace", "silent"] } },
     },
     ...computeSchemas,
+    connectors: { type: "array", items: connectorSchema },
   },
 } as const;

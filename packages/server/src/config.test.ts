@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import { ConfigError, DEFAULTS, ENV_OVERRIDES, resolveConfig } from "./config.js";
+import { CONNECTOR_DEFAULTS } from "./connectors/connector-config.js";
 
 const doc = readFileSync(new URL("../../../docs/configuration.md", import.meta.url), "utf8");
 
@@ -23,6 +24,9 @@ describe("configuration", () => {
       ]),
     );
     const defaults = leaves(DEFAULTS, "", new Map());
+    // The defaults every connectors[] entry is merged over (its required fields have none).
+    leaves(CONNECTOR_DEFAULTS, "connectors[]", defaults);
+    defaults.set("connectors[].options", {});
     for (const [path, value] of defaults) {
       assert.ok(rows.has(path), `docs/configuration.md misses ${path}`);
       assert.equal(rows.get(path), JSON.stringify(value), `documented default of ${path}`);

@@ -18,6 +18,7 @@ import {
 } from "./compute/compute-config.js";
 import { computeConfigProblems } from "./compute/config-check.js";
 import { configSchema } from "./config-schema.js";
+import { type ConnectorConfig, connectorProblems, withConnectorDefaults } from "./connectors/connector-config.js";
 import { type EndpointConfig, endpointProblems } from "./transport/endpoint-config.js";
 import { socketIoNameProblems } from "./transport/socketio-names.js";
 
@@ -378,15 +379,19 @@ export interface HeraldConfig {
   alerts: AlertsConfig;
   /** Streaming analysis sessions (docs/streams.md). */
   streams: StreamsConfig;
+  /** Sources events flow in from (docs/connectors.md). @default [] */
+  connectors: ConnectorConfig[];
 }
 
 /** A partial configuration as written in a file or passed to `createGateway`. */
 export type HeraldConfigInput = {
   [K in keyof HeraldConfig]?: K extends "endpoints"
     ? EndpointConfig[]
-    : HeraldConfig[K] extends Array<infer U>
-      ? Array<Partial<U> & { prefix: string; history?: Partial<HistoryOptions>; acl?: Partial<NamespaceAclConfig> }>
-      : Partial<HeraldConfig[K]>;
+    : K extends "connectors"
+      ? Array<Partial<ConnectorConfig> & { type: string; name: string }>
+      : HeraldConfig[K] extends Array<infer U>
+        ? Array<Partial<U> & { prefix: string; history?: Partial<HistoryOptions>; acl?: Partial<NamespaceAclConfig> }>
+        : Partial<HeraldConfig[K]>;
 };
 
 export const DEFAULT_NAMESPACE: NamespaceConfig = {
@@ -472,6 +477,7 @@ export const DEFAULTS: HeraldConfig = {
   compute: COMPUTE_DEFAULTS,
   alerts: ALERTS_DEFAULTS,
   streams: STREAMS_DEFAULTS,
+  connectors: [],
 };
 
 /** Configuration that cannot be used; `problems` lists each reason with its path. */
@@ -616,6 +622,7 @@ export function resolveConfig(input: unknown = {}, env: Record<string, string | 
     declared,
   );
   merged.namespaces = [defaultNs, ...others, ...added];
+  if (Array.isArray(merged.connectors)) merged.connectors = merged.connectors.map(withConnectorDefaults);
   if (!validate(merged)) throw new ConfigError((validate.errors ?? []).map(describe));
   const config = merged as unknown as HeraldConfig;
   const problems: string[] = [];
@@ -644,6 +651,7 @@ export function resolveConfig(input: unknown = {}, env: Record<string, string | 
     if (!p.startsWith("/")) problems.push(`transport path "${p}" must start with "/"`);
   }
   problems.push(...socketIoNameProblems(config.socketio));
+  problems.push(...connectorProblems(config.connectors));
   problems.push(...endpointProblems(config.endpoints, [config.server.wsPath, config.socketio.path, config.sse.path]));
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(structuredClone(config));

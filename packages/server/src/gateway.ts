@@ -10,6 +10,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import { requireApiKey } from "./api/auth.js";
 import { registerErrorHandling } from "./api/errors.js";
 import { type HealthState, registerHealthRoutes } from "./api/health.js";
+import { registerIngestRoutes } from "./api/ingest.js";
 import { registerPresenceRoutes } from "./api/presence.js";
 import { registerPublishRoutes } from "./api/publish.js";
 import { registerTopicRoutes } from "./api/topics.js";
@@ -22,6 +23,7 @@ import { authenticatorFromConfig } from "./auth/from-config.js";
 import { ANONYMOUS } from "./auth/principal.js";
 import { Compute, type ComputeOptions } from "./compute/compute.js";
 import { type HeraldConfig, type HeraldConfigInput, resolveConfig } from "./config.js";
+import { Connectors, checkpointStoreFor } from "./connectors/connectors.js";
 import { GatewayCore } from "./core.js";
 import type { Broker, PublishOutcome } from "./engine/broker.js";
 import { Engine } from "./engine/engine.js";
@@ -87,7 +89,10 @@ export class Gateway {
     draining: false,
     startedAt: Date.now(),
     storeReady: () => this.storage.ready,
+    parts: [],
   };
+  /** The configured connectors (`connectors[]`), started and stopped with the gateway. */
+  readonly connectors: Connectors;
   /** Origin allow-list and per-IP connection rate, checked before any upgrade is taken. */
   readonly upgradeGuard: UpgradeGuard;
   private server: Server | undefined;
@@ -170,6 +175,13 @@ export class Gateway {
     const guard = requireApiKey(new ApiKeys(config.auth.apiKeys, config.auth.scopedApiKeys));
     registerPublishRoutes(this.http, this.core, guard);
     registerTopicRoutes(this.http, this.core, guard);
+    this.connectors = new Connectors(this.core, log, checkpointStoreFor(config.store, options.store !== undefined));
+    registerIngestRoutes(this.http, this.connectors);
+    this.health.parts.push({
+      name: "connectors",
+      ready: () => this.connectors.ready,
+      detail: () => this.connectors.status(),
+    });
     registerHealthRoutes(this.http, this.core, this.health, guard);
     this.storage.attach(this.core, this.http, guard);
     this.compute.attach(this.core, this.http, guard, () => this.storage.inbox);
@@ -244,6 +256,7 @@ export class Gateway {
     await this.storage.start(this.core);
     await this.compute.start();
     await this.http.ready();
+    await this.connectors.start();
     (this.server as Server).on("upgrade", this.onUpgrade);
     this.health.startedAt = Date.now();
   }
@@ -330,6 +343,7 @@ export class Gateway {
     while (this.ws.connections > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     this.ws.terminateAll();
     if (this.started) await this.http.close();
+    await this.connectors.stop(); // pending offers finish while the broker still runs
     await this.compute.close(); // checkpoints windows; publishes nothing after the broker closes
     await this.core.engine.close();
     await this.storage.close();

@@ -49,6 +49,13 @@ class Subscription implements HubSubscription {
    * every matching event, so another subscription's replay skips those: sent once per connection.
    */
   firstSent = Number.POSITIVE_INFINITY;
+  /**
+   * After a replay: the seq (offset for a pattern) it ended at, in the topic's epoch. A live
+   * event at or below it was replayed already — on the Redis engine the pub/sub copy of an event
+   * can arrive after the history read that included it — and is dropped; the first live event
+   * above it (or of another epoch) clears it.
+   */
+  floor: { value: number; epoch: string | undefined } | undefined;
 
   constructor(
     readonly session: Session,
@@ -63,6 +70,16 @@ class Subscription implements HubSubscription {
         this.session.close(CloseCode.slowConsumer, "too many events arrived during recovery");
       }
       return;
+    }
+    if (this.floor !== undefined) {
+      const e = out.event;
+      if (
+        (this.floor.epoch === undefined || this.floor.epoch === e.epoch) &&
+        (this.pattern ? e.offset : e.seq) <= this.floor.value
+      ) {
+        return;
+      }
+      this.floor = undefined;
     }
     if (out.event.offset < this.firstSent) this.firstSent = out.event.offset;
     this.session.deliver(out, this.pattern);
@@ -435,12 +452,18 @@ export class Session implements PresenceWatcher {
     if (events[0] !== undefined) sub.firstSent = events[0].offset;
     const pending = sub.pending ?? [];
     sub.pending = undefined;
-    const last = pattern ? (position as StreamPosition).offset : (position as TopicPosition).seq;
+    // Live events up to what was replayed (or up to the position, for a fresh subscription) are
+    // already sent or before this subscription; the later of the position and the replay's end counts.
+    let last = pattern ? (position as StreamPosition).offset : (position as TopicPosition).seq;
+    const tail = events[events.length - 1];
+    if (tail !== undefined) last = Math.max(last, pattern ? tail.offset : tail.seq);
     for (const out of pending) {
       if ((pattern ? out.event.offset : out.event.seq) <= last) continue;
       if (out.event.offset < sub.firstSent) sub.firstSent = out.event.offset;
       if (!this.sentElsewhere(sub, out.event)) this.deliver(out, pattern);
     }
+    // Live copies of replayed events that are still on their way are dropped when they arrive.
+    if (last > 0) sub.floor = { value: last, epoch: pattern ? undefined : (position as TopicPosition).epoch };
   }
 
   /**
