@@ -97,6 +97,7 @@ export const configSchema = {
     "socketio",
     "sse",
     "endpoints",
+    "dashboard",
     "log",
   ],
   properties: {
@@ -316,6 +317,20 @@ export const configSchema = {
       type: "object",
       additionalProperties: false,
       properties: { maxPerUser: int(0), ttlDays: int(0, 36_500) },
+    },
+    dashboard: {
+      type: "object",
+      additionalProperties: false,
+      required: ["enabled", "path", "statsTopic", "statsIntervalMs", "statsTopTopics", "devLogin"],
+      properties: {
+        enabled: { type: "boolean" },
+        path: { type: "string", minLength: 1, maxLength: 1024 },
+        root: { type: "string", minLength: 1 },
+        statsTopic: { ...prefix, maxLength: 128 },
+        statsIntervalMs: int(100, 3_600_000),
+        statsTopTopics: int(0, 1000),
+        devLogin: { type: "boolean" },
+      },
     },
     publishBudget: {
       type: "object",

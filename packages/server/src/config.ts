@@ -19,6 +19,7 @@ import {
 import { computeConfigProblems } from "./compute/config-check.js";
 import { configSchema } from "./config-schema.js";
 import { type ConnectorConfig, connectorProblems, withConnectorDefaults } from "./connectors/connector-config.js";
+import { dashboardProblems } from "./dashboard/dashboard-config.js";
 import { type EndpointConfig, endpointProblems } from "./transport/endpoint-config.js";
 import { socketIoNameProblems } from "./transport/socketio-names.js";
 
@@ -337,6 +338,30 @@ export interface HeadersConfig {
   maxLastEventIdBytes: number;
 }
 
+/** The web dashboard and the per-node stats it charts. See docs/dashboard.md. */
+export interface DashboardConfig {
+  /** Serve the dashboard's built assets from the gateway's own port. @default true */
+  enabled: boolean;
+  /** Path the dashboard is served at (a trailing "/" is added). @default "/" */
+  path: string;
+  /** Directory of the built dashboard. @default the `dist` folder of the @herald/dashboard package */
+  root?: string;
+  /**
+   * Topic each node publishes its stats sample to (admin-only, read-only for clients); `""` turns
+   * the stats off. @default "herald.stats"
+   */
+  statsTopic: string;
+  /** Interval between two stats samples of a node. @default 1000 */
+  statsIntervalMs: number;
+  /** Busiest topics listed in each stats sample. @default 20 */
+  statsTopTopics: number;
+  /**
+   * Development only: the sign-in page offers a button that mints a one-hour admin token, for
+   * requests from this machine (loopback) only. @default false
+   */
+  devLogin: boolean;
+}
+
 export interface HeraldConfig {
   server: {
     /** @default "0.0.0.0" */
@@ -366,6 +391,7 @@ export interface HeraldConfig {
   sse: SseConfig;
   /** Configured WebSocket endpoints that auto-subscribe their connections. @default [] */
   endpoints: EndpointConfig[];
+  dashboard: DashboardConfig;
   publishBudget: PublishBudgetConfig;
   metricsAccess: MetricsAccessConfig;
   headers: HeadersConfig;
@@ -470,6 +496,14 @@ export const DEFAULTS: HeraldConfig = {
   },
   sse: { enabled: true, path: "/sse", retryMs: 2000 },
   endpoints: [],
+  dashboard: {
+    enabled: true,
+    path: "/",
+    statsTopic: "herald.stats",
+    statsIntervalMs: 1000,
+    statsTopTopics: 20,
+    devLogin: false,
+  },
   publishBudget: { perIpPerSecond: 1000, perIpBurst: 2000, perUserPerSecond: 200, perUserBurst: 400 },
   metricsAccess: { requireApiKey: false },
   headers: { maxCount: 100, maxBytes: 32_768, maxLastEventIdBytes: 8192 },
@@ -505,6 +539,7 @@ export const ENV_OVERRIDES: Record<string, { path: string[]; kind: "string" | "i
   HERALD_STORE: { path: ["store", "type"], kind: "string" },
   HERALD_STORE_PATH: { path: ["store", "path"], kind: "string" },
   HERALD_STORE_URL: { path: ["store", "url"], kind: "string" },
+  HERALD_DASHBOARD_DEV_LOGIN: { path: ["dashboard", "devLogin"], kind: "bool" },
 };
 
 function envValue(name: string, raw: string, kind: "string" | "int" | "bool" | "list"): unknown {
@@ -653,6 +688,7 @@ export function resolveConfig(input: unknown = {}, env: Record<string, string | 
   problems.push(...socketIoNameProblems(config.socketio));
   problems.push(...connectorProblems(config.connectors));
   problems.push(...endpointProblems(config.endpoints, [config.server.wsPath, config.socketio.path, config.sse.path]));
+  problems.push(...dashboardProblems(config));
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(structuredClone(config));
 }

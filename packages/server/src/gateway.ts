@@ -8,6 +8,7 @@ import type { Duplex } from "node:stream";
 import { BROADCAST_TOPIC, CloseCode, HeraldError, type HeraldEvent, personalTopic } from "@herald/protocol";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import { requireApiKey } from "./api/auth.js";
+import { registerDashboardRoutes } from "./api/dashboard.js";
 import { registerErrorHandling } from "./api/errors.js";
 import { type HealthState, registerHealthRoutes } from "./api/health.js";
 import { registerIngestRoutes } from "./api/ingest.js";
@@ -25,8 +26,13 @@ import { Compute, type ComputeOptions } from "./compute/compute.js";
 import { type HeraldConfig, type HeraldConfigInput, resolveConfig } from "./config.js";
 import { Connectors, checkpointStoreFor } from "./connectors/connectors.js";
 import { GatewayCore } from "./core.js";
+import { registerDashboard } from "./dashboard/assets.js";
+import { statsNamespaces } from "./dashboard/dashboard-config.js";
+import { DevLogin } from "./dashboard/dev-login.js";
+import { NodeStats } from "./dashboard/node-stats.js";
 import type { Broker, PublishOutcome } from "./engine/broker.js";
 import { Engine } from "./engine/engine.js";
+import { Features } from "./features.js";
 import { Hub } from "./hub/hub.js";
 import { Namespaces } from "./hub/namespaces.js";
 import { parseJson } from "./json.js";
@@ -95,6 +101,13 @@ export class Gateway {
   readonly connectors: Connectors;
   /** Origin allow-list and per-IP connection rate, checked before any upgrade is taken. */
   readonly upgradeGuard: UpgradeGuard;
+  /**
+   * Features this gateway serves, as `GET /api/dashboard/info` lists them (the dashboard shows
+   * a view per listed feature). A module that adds one calls `features.add(name)` when wired.
+   */
+  readonly features: Features;
+  /** The per-node stats sample published to `dashboard.statsTopic`. */
+  readonly stats: NodeStats;
   private server: Server | undefined;
   private requestHandler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
   private started = false;
@@ -104,7 +117,7 @@ export class Gateway {
   constructor(options: GatewayOptions = {}) {
     const config = resolveConfig(options.config ?? {});
     const log = options.logger ?? createLogger(config.log.level);
-    const namespaces = new Namespaces(config.namespaces);
+    const namespaces = new Namespaces([...config.namespaces, ...statsNamespaces(config)]);
     const metrics = new Metrics({ defaultMetrics: options.defaultMetrics !== false });
     this.storage = new Storage(config, namespaces, log, options.store);
     // On the Redis engine the history of every namespace (durable ones too) lives in Redis.
@@ -112,7 +125,9 @@ export class Gateway {
     if (durableBroker !== undefined) options = { ...options, broker: durableBroker };
     const engine = new Engine(config, namespaces, options.broker);
     const broker = engine.broker;
-    const authenticator = options.authenticator ?? authenticatorFromConfig(config.auth) ?? new NoTokens();
+    const devLogin = config.dashboard.devLogin ? new DevLogin(config) : undefined;
+    const configured = options.authenticator ?? authenticatorFromConfig(config.auth) ?? devLogin?.authenticator();
+    const authenticator = configured ?? new NoTokens();
     const hub = new Hub();
     this.compute = new Compute(config, log, options.compute);
     let acl = options.acl ?? new NamespaceAcl(namespaces, config.auth);
@@ -187,6 +202,17 @@ export class Gateway {
     this.compute.attach(this.core, this.http, guard, () => this.storage.inbox);
     registerPresenceRoutes(this.http, this.core, guard);
     registerUserRoutes(this.http, this.core, guard);
+    this.features = new Features(["topics", "history", "inbox"]);
+    if (namespaces.all.some((ns) => ns.presence)) this.features.add("presence");
+    if (config.dashboard.statsTopic !== "") this.features.add("stats");
+    registerDashboardRoutes(this.http, this.core, {
+      features: this.features,
+      tokens: configured !== undefined,
+      devLogin,
+    });
+    if (devLogin !== undefined)
+      log.warn("dashboard.devLogin is on: this machine can mint admin tokens (development only)");
+    this.stats = new NodeStats(this.core);
 
     this.ws = new WsEndpoint(this.core, { path: config.server.wsPath });
     this.upgradeRoutes.push((req, socket, head, url) => this.ws.handleUpgrade(req, socket, head, url));
@@ -255,8 +281,10 @@ export class Gateway {
     await this.core.engine.start(this.core, { disconnectUser: (user, reason) => this.disconnectUser(user, reason) });
     await this.storage.start(this.core);
     await this.compute.start();
+    await registerDashboard(this.http, this.config, this.log);
     await this.http.ready();
     await this.connectors.start();
+    await this.stats.start();
     (this.server as Server).on("upgrade", this.onUpgrade);
     this.health.startedAt = Date.now();
   }
@@ -336,6 +364,7 @@ export class Gateway {
 
   private async shutdown(): Promise<void> {
     this.health.draining = true;
+    this.stats.stop();
     this.server?.off("upgrade", this.onUpgrade);
     this.ws.closeAll(CloseCode.goingAway, "server shutting down");
     for (const hook of this.shutdownHooks) hook();
