@@ -33,6 +33,8 @@ export const ErrorCodes = {
   },
   stream_closed: { status: 409, message: "The analysis session is no longer active" },
   headers_too_large: { status: 431, message: "The request has more or larger headers than allowed" },
+  content_unavailable: { status: 502, message: "Announced content could not be fetched from its source" },
+  content_mismatch: { status: 422, message: "The fetched content does not match its content identifier" },
   invalid_signature: {
     status: 401,
     message: "The webhook signature or timestamp is missing, invalid, or outside the tolerance",
