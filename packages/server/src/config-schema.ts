@@ -255,8 +255,26 @@ export const configSchema = {
     socketio: {
       type: "object",
       additionalProperties: false,
-      required: ["enabled", "path"],
-      properties: { enabled: { type: "boolean" }, path: { type: "string", minLength: 2 } },
+      required: ["enabled", "path", "recovery", "eventNames"],
+      properties: {
+        enabled: { type: "boolean" },
+        path: { type: "string", minLength: 2 },
+        recovery: {
+          type: "object",
+          additionalProperties: false,
+          required: ["enabled", "windowMs", "resyncEvent"],
+          properties: {
+            enabled: { type: "boolean" },
+            windowMs: int(1, 86_400_000),
+            resyncEvent: { type: "string", maxLength: 255 },
+          },
+        },
+        eventNames: {
+          type: "object",
+          maxProperties: 1000,
+          additionalProperties: { type: "string", minLength: 1, maxLength: 255 },
+        },
+      },
     },
     sse: {
       type: "object",
@@ -279,6 +297,11 @@ export const configSchema = {
             type: "object",
             additionalProperties: false,
             properties: { filter: { type: "object" }, rate: { type: "object" } },
+          },
+          eventNames: {
+            type: "object",
+            maxProperties: 1000,
+            additionalProperties: { type: "string", minLength: 1, maxLength: 255 },
           },
         },
       },

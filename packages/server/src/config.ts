@@ -31,6 +31,7 @@ import {
 } from "./pipeline/options.js";
 import { KeyRegistry, readKeyFile } from "./pipeline/publisher-keys.js";
 import { type EndpointConfig, endpointProblems } from "./transport/endpoint-config.js";
+import { socketIoNameProblems } from "./transport/socketio-names.js";
 
 export interface HistoryOptions {
   /** Events kept per topic; 0 disables history. @default 100 */
@@ -260,6 +261,22 @@ export interface SocketIoConfig {
   enabled: boolean;
   /** Path of the Socket.IO endpoint. @default "/socket.io" */
   path: string;
+  /** Socket.IO connection state recovery on Herald's history. See docs/transports.md. */
+  recovery: SocketIoRecoveryConfig;
+  /**
+   * Socket.IO event names for Herald event types, e.g. `{"notification": "new_notification"}`
+   * so inbox pushes reach a client under the names it already listens to. @default {}
+   */
+  eventNames: Record<string, string>;
+}
+
+export interface SocketIoRecoveryConfig {
+  /** Let an unchanged `socket.io-client` (≥ 4.6) resume its session and receive what it missed. @default true */
+  enabled: boolean;
+  /** How long after a drop a session can be resumed, ms (Socket.IO's `maxDisconnectionDuration`). @default 120000 */
+  windowMs: number;
+  /** Event emitted (with `{reason}`) when a client asked to resume and could not; `""` sends none. @default "" */
+  resyncEvent: string;
 }
 
 export interface SseConfig {
@@ -510,7 +527,12 @@ export const DEFAULTS: HeraldConfig = {
     healthCheckMs: 1000,
   },
   presence: { ttlSeconds: 30, maxMembers: 1000 },
-  socketio: { enabled: true, path: "/socket.io" },
+  socketio: {
+    enabled: true,
+    path: "/socket.io",
+    recovery: { enabled: true, windowMs: 120_000, resyncEvent: "" },
+    eventNames: {},
+  },
   sse: { enabled: true, path: "/sse", retryMs: 2000 },
   endpoints: [],
   dashboard: {
@@ -713,6 +735,7 @@ export function resolveConfig(input: unknown = {}, env: Record<string, string | 
   for (const p of [config.socketio.path, config.sse.path]) {
     if (!p.startsWith("/")) problems.push(`transport path "${p}" must start with "/"`);
   }
+  problems.push(...socketIoNameProblems(config.socketio));
   problems.push(...connectorProblems(config.connectors));
   problems.push(...endpointProblems(config.endpoints, [config.server.wsPath, config.socketio.path, config.sse.path]));
   problems.push(...dashboardProblems(config));

@@ -28,10 +28,12 @@ import type { Principal } from "./auth/principal.js";
 import type { GatewayCore } from "./core.js";
 import { eventFrame } from "./engine/broker.js";
 import type { PresenceInfo, PresenceWatcher } from "./engine/presence.js";
+import type { ResumableState } from "./engine/resumable.js";
 import type { SharedFilter } from "./hub/filters.js";
 import type { HubSubscription } from "./hub/hub.js";
 import { OutboundEvent } from "./hub/outbound.js";
 import { RateGate } from "./hub/rate-gate.js";
+import { type GapRead, goLive, type HeldSubscription, missedEvents, resumePlan } from "./session-resume.js";
 import type { Transport } from "./transport/transport.js";
 
 let nextId = 0;
@@ -525,6 +527,59 @@ export class Session implements PresenceWatcher {
     }
     // Live copies of replayed events that are still on their way are dropped when they arrive.
     if (last > 0) sub.floor = { value: last, epoch: pattern ? undefined : (position as TopicPosition).epoch };
+  }
+
+  /**
+   * Prepares resuming a session its transport recovered (Socket.IO connection state recovery):
+   * binds the principal, re-creates the implicit subscriptions and the saved ones (holding
+   * their live events), and reads every event after stream offset `after` (and after where each
+   * subscription started) on them. Resolves to a function that delivers those events in stream
+   * order, each once, then goes live; or to `undefined`, with nothing sent, when any part
+   * cannot be recovered exactly (never a partial list: the caller discards this session).
+   */
+  async prepareResume(state: ResumableState, after: number): Promise<(() => void) | undefined> {
+    const principal = state.principal;
+    this.bindPrincipal(principal);
+    if (this.authTimer) clearTimeout(this.authTimer);
+    this.scheduleExpiry();
+    this.streamEpoch = state.streamEpoch;
+    const held: Array<HeldSubscription & { sub: Subscription }> = [];
+    for (const p of resumePlan(state, after)) {
+      if (!p.internal && (this.subs.has(p.name) || !this.core.acl.canSubscribe(principal, p.name))) return undefined;
+      const sub = new Subscription(this, p.name, p.pattern);
+      sub.internal = p.internal;
+      (p.internal ? this.internal : this.subs).set(p.name, sub);
+      this.core.hub.add(sub);
+      if (!p.internal) this.core.metrics.subscriptions.inc();
+      if (p.presence === true) {
+        sub.watching = true;
+        this.core.engine.presence.watch(p.name, this);
+      }
+      held.push({ sub, from: p.from, keep: p.keep });
+    }
+    const max = this.core.config.recovery.maxEvents;
+    let results: GapRead[];
+    try {
+      results = await Promise.all(
+        held.map((h) => this.core.broker.recoverPattern(h.sub.name, { epoch: state.streamEpoch, offset: h.from }, max)),
+      );
+      for (const s of state.subscriptions) {
+        if (!isPattern(s.name) && this.core.namespaces.of(s.name).presence) {
+          const sub = this.subs.get(s.name) as Subscription;
+          sub.member = true;
+          await this.core.engine.presence.join(s.name, this.presenceInfo(s.meta));
+        }
+      }
+    } catch (err) {
+      this.core.log.warn({ err, session: this.id }, "session resume failed");
+      return undefined;
+    }
+    if (this.closed) return undefined;
+    const missed = missedEvents(held, results);
+    if (missed === undefined) return undefined;
+    return () => {
+      for (const m of goLive(held, results, missed)) this.deliver(m.out, m.pattern);
+    };
   }
 
   /** Whether another subscription of this connection already sent `event`. */

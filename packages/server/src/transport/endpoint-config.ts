@@ -17,6 +17,11 @@ export interface EndpointConfig {
   envelope?: "native" | "typed";
   /** Filter and delivery rate of the auto-subscriptions (as in a `subscribe` frame). @default {} */
   subscription?: { filter?: Filter; rate?: SubscriptionRate };
+  /**
+   * Event type names for this endpoint's clients, e.g. `{"notification": "new_notification"}`:
+   * the `event` field of an event frame carries the new name. @default {}
+   */
+  eventNames?: Record<string, string>;
 }
 
 export const PARAM = /^:([A-Za-z_][A-Za-z0-9_]*)$/;
