@@ -8,7 +8,8 @@ const doc = readFileSync(new URL("../../../docs/configuration.md", import.meta.u
 
 function leaves(value: unknown, path: string, out: Map<string, unknown>): Map<string, unknown> {
   if (Array.isArray(value) && path === "namespaces") return leaves(value[0], "namespaces[]", out);
-  if (typeof value === "object" && value !== null && !Array.isArray(value)) {
+  // An empty map (`socketio.eventNames`) is one documented option, not a section.
+  if (typeof value === "object" && value !== null && !Array.isArray(value) && Object.keys(value).length > 0) {
     for (const [k, v] of Object.entries(value)) leaves(v, path ? `${path}.${k}` : k, out);
   } else out.set(path, value);
   return out;

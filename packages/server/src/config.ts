@@ -20,7 +20,18 @@ import { computeConfigProblems } from "./compute/config-check.js";
 import { configSchema } from "./config-schema.js";
 import { type ConnectorConfig, connectorProblems, withConnectorDefaults } from "./connectors/connector-config.js";
 import { dashboardProblems } from "./dashboard/dashboard-config.js";
+import { type PipelineNamespace, pipelineBuildProblems } from "./pipeline/build.js";
+import { MemoryDeadLetterStore } from "./pipeline/dead-letter-memory.js";
+import {
+  type DeadLettersConfig,
+  longestDedupSeconds,
+  type PublisherKeysConfig,
+  pipelineConfigProblems,
+  type StageOptions,
+} from "./pipeline/options.js";
+import { KeyRegistry, readKeyFile } from "./pipeline/publisher-keys.js";
 import { type EndpointConfig, endpointProblems } from "./transport/endpoint-config.js";
+import { socketIoNameProblems } from "./transport/socketio-names.js";
 
 export interface HistoryOptions {
   /** Events kept per topic; 0 disables history. @default 100 */
@@ -43,6 +54,8 @@ export interface NamespaceConfig {
   state: boolean;
   /** Who may subscribe, publish, read history and see presence here. See docs/security.md. */
   acl: NamespaceAclConfig;
+  /** The ingest pipeline of this namespace: stages run in order on every publish (docs/pipeline.md). @default [] */
+  pipeline: StageOptions[];
 }
 
 /**
@@ -248,6 +261,22 @@ export interface SocketIoConfig {
   enabled: boolean;
   /** Path of the Socket.IO endpoint. @default "/socket.io" */
   path: string;
+  /** Socket.IO connection state recovery on Herald's history. See docs/transports.md. */
+  recovery: SocketIoRecoveryConfig;
+  /**
+   * Socket.IO event names for Herald event types, e.g. `{"notification": "new_notification"}`
+   * so inbox pushes reach a client under the names it already listens to. @default {}
+   */
+  eventNames: Record<string, string>;
+}
+
+export interface SocketIoRecoveryConfig {
+  /** Let an unchanged `socket.io-client` (≥ 4.6) resume its session and receive what it missed. @default true */
+  enabled: boolean;
+  /** How long after a drop a session can be resumed, ms (Socket.IO's `maxDisconnectionDuration`). @default 120000 */
+  windowMs: number;
+  /** Event emitted (with `{reason}`) when a client asked to resume and could not; `""` sends none. @default "" */
+  resyncEvent: string;
 }
 
 export interface SseConfig {
@@ -345,6 +374,26 @@ export interface DashboardConfig {
   devLogin: boolean;
 }
 
+/** Server-side subscription filters and delivery rates (docs/protocol.md, "Filters", "Delivery rate"). */
+export interface SubscriptionsConfig {
+  filter: {
+    /** Most conditions (operator uses) in one filter. @default 32 */
+    maxConditions: number;
+    /** Most values in one `in` / `nin` list. @default 256 */
+    maxListSize: number;
+    /** Deepest nesting of `$and` / `$or` / `$not`. @default 4 */
+    maxDepth: number;
+  };
+  rate: {
+    /** Shortest `rate.intervalMs` a subscription may ask for. @default 10 */
+    minIntervalMs: number;
+    /** Longest `rate.intervalMs` a subscription may ask for. @default 3600000 */
+    maxIntervalMs: number;
+    /** Most events (batch) or keys (conflate) held per subscription between deliveries; more flush early. @default 1000 */
+    maxHeld: number;
+  };
+}
+
 export interface HeraldConfig {
   server: {
     /** @default "0.0.0.0" */
@@ -392,6 +441,12 @@ export interface HeraldConfig {
   streams: StreamsConfig;
   /** Sources events flow in from (docs/connectors.md). @default [] */
   connectors: ConnectorConfig[];
+  /** Subscription filters and delivery rates. */
+  subscriptions: SubscriptionsConfig;
+  /** Where events refused by a pipeline stage after a source handed them in are kept. */
+  deadLetters: DeadLettersConfig;
+  /** Keys of signing publishers, for the `verify` stage. */
+  publisherKeys: PublisherKeysConfig;
 }
 
 /** A partial configuration as written in a file or passed to `createGateway`. */
@@ -413,6 +468,7 @@ export const DEFAULT_NAMESPACE: NamespaceConfig = {
   clientPublish: true,
   state: false,
   acl: { subscribe: "anyone", publish: "anyone", history: "anyone", presence: "anyone" },
+  pipeline: [],
 };
 
 export const DEFAULTS: HeraldConfig = {
@@ -473,7 +529,12 @@ export const DEFAULTS: HeraldConfig = {
     healthCheckMs: 1000,
   },
   presence: { ttlSeconds: 30, maxMembers: 1000 },
-  socketio: { enabled: true, path: "/socket.io" },
+  socketio: {
+    enabled: true,
+    path: "/socket.io",
+    recovery: { enabled: true, windowMs: 120_000, resyncEvent: "" },
+    eventNames: {},
+  },
   sse: { enabled: true, path: "/sse", retryMs: 2000 },
   endpoints: [],
   dashboard: {
@@ -492,6 +553,12 @@ export const DEFAULTS: HeraldConfig = {
   alerts: ALERTS_DEFAULTS,
   streams: STREAMS_DEFAULTS,
   connectors: [],
+  subscriptions: {
+    filter: { maxConditions: 32, maxListSize: 256, maxDepth: 4 },
+    rate: { minIntervalMs: 10, maxIntervalMs: 3_600_000, maxHeld: 1000 },
+  },
+  deadLetters: { store: "memory", path: "./data/dead-letters.db", maxEntries: 10_000, retentionDays: 30 },
+  publisherKeys: { keys: [] },
 };
 
 /** Configuration that cannot be used; `problems` lists each reason with its path. */
@@ -667,7 +734,11 @@ export function resolveConfig(input: unknown = {}, env: Record<string, string | 
     };
     throw new ConfigError((validate.errors ?? []).map((e) => describe(renumber(e))));
   }
-
+  // A dedup window longer than the broker's idempotency window raises it, unless it was set.
+  const idempotencySet = isPlainObject(raw.idempotency) && raw.idempotency.ttlSeconds !== undefined;
+  const dedupSeconds = longestDedupSeconds(merged as unknown as HeraldConfig);
+  const idempotency = merged.idempotency as IdempotencyConfig;
+  if (!idempotencySet && dedupSeconds > idempotency.ttlSeconds) idempotency.ttlSeconds = dedupSeconds;
   const config = merged as unknown as HeraldConfig;
   const problems: string[] = [];
   const seen = new Set<string>();
@@ -694,11 +765,28 @@ export function resolveConfig(input: unknown = {}, env: Record<string, string | 
   for (const p of [config.socketio.path, config.sse.path]) {
     if (!p.startsWith("/")) problems.push(`transport path "${p}" must start with "/"`);
   }
+  problems.push(...socketIoNameProblems(config.socketio));
   problems.push(...connectorProblems(config.connectors));
   problems.push(...endpointProblems(config.endpoints, [config.server.wsPath, config.socketio.path, config.sse.path]));
   problems.push(...dashboardProblems(config));
+  problems.push(...pipelineProblems(config));
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(structuredClone(config));
+}
+
+/** Pipeline options, then (when they are well-formed) whether every stage and key can be built. */
+function pipelineProblems(config: HeraldConfig): string[] {
+  const problems = pipelineConfigProblems(config);
+  if (problems.length > 0) return problems;
+  let keys: KeyRegistry;
+  try {
+    const file = config.publisherKeys.file;
+    keys = new KeyRegistry([...config.publisherKeys.keys, ...(file !== undefined ? readKeyFile(file) : [])]);
+  } catch (err) {
+    return [`config.publisherKeys: ${(err as Error).message}`];
+  }
+  const namespaces = config.namespaces as readonly PipelineNamespace[];
+  return pipelineBuildProblems(namespaces, { keys, deadLetters: new MemoryDeadLetterStore(1) });
 }
 
 /** `resolveConfig` over a file (when given) and `process.env`. */

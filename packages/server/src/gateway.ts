@@ -10,6 +10,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import { requireApiKey } from "./api/auth.js";
 import { registerCors } from "./api/cors.js";
 import { registerDashboardRoutes } from "./api/dashboard.js";
+import { registerDeadLetterRoutes } from "./api/dead-letters.js";
 import { registerErrorHandling } from "./api/errors.js";
 import { type HealthState, registerHealthRoutes } from "./api/health.js";
 import { registerIngestRoutes } from "./api/ingest.js";
@@ -17,6 +18,7 @@ import { registerRequestObservers } from "./api/observe.js";
 import { registerOpenApi } from "./api/openapi.js";
 import { registerPresenceRoutes } from "./api/presence.js";
 import { registerPublishRoutes } from "./api/publish.js";
+import { registerPublisherKeyRoutes } from "./api/publisher-keys.js";
 import { registerTopicRoutes } from "./api/topics.js";
 import { registerUserRoutes } from "./api/users.js";
 import type { Acl } from "./auth/acl.js";
@@ -43,6 +45,9 @@ import { answerClientErrors, httpServerOptions, registerHeaderLimits, registerHt
 import { UpgradeGuard } from "./limits/upgrade-guard.js";
 import { createLogger, type Logger } from "./log.js";
 import { Metrics } from "./metrics.js";
+import type { DeadLetterStore } from "./pipeline/dead-letter.js";
+import type { Ingest } from "./pipeline/ingest.js";
+import { PipelineRuntime } from "./pipeline/runtime.js";
 import { Sessions } from "./sessions.js";
 import { Storage } from "./store/storage.js";
 import type { Store } from "./store/store.js";
@@ -66,6 +71,8 @@ export interface GatewayOptions {
   defaultMetrics?: boolean;
   /** Aggregations, alerts and analysis sessions: their store, clock, dead-letter store. */
   compute?: ComputeOptions;
+  /** Dead-letter store; built from `config.deadLetters` when absent. */
+  deadLetters?: DeadLetterStore;
 }
 
 /** Handles a WebSocket upgrade when its path is served; returns false otherwise. */
@@ -91,6 +98,10 @@ export class Gateway {
   readonly transports: InstalledTransports;
   /** Aggregations, alert rules and analysis sessions (`compute`, `alerts`, `streams`). */
   readonly compute: Compute;
+  /** Namespace pipelines, dead letters and publisher keys (docs/pipeline.md). */
+  readonly pipeline: PipelineRuntime;
+  /** Where sources (connectors) hand in events: the publish path, refusals dead-lettered. */
+  readonly ingest: Ingest;
   private readonly upgradeRoutes: UpgradeRoute[] = [];
   private readonly requestRoutes: RequestRoute[] = [];
   private readonly shutdownHooks: Array<() => void> = [];
@@ -138,6 +149,7 @@ export class Gateway {
     let acl = options.acl ?? new NamespaceAcl(namespaces, config.auth);
     if (config.streams.enabled)
       acl = new StreamAcl(acl, config.streams.topicPrefix, this.compute.sessionOwner, config.auth);
+    this.pipeline = new PipelineRuntime(config, namespaces, log, options.deadLetters);
     this.upgradeGuard = new UpgradeGuard(config, log);
     this.core = new GatewayCore(
       config,
@@ -151,8 +163,10 @@ export class Gateway {
       new Sessions(),
       metrics,
       log,
+      this.pipeline.resolver,
     );
     this.core.engine = engine;
+    this.ingest = this.pipeline.ingest((request, context) => this.core.publish(request, context));
     broker.onEvent((event, json) => {
       const n = hub.dispatch(event, json);
       if (n > 0) {
@@ -221,6 +235,8 @@ export class Gateway {
     if (devLogin !== undefined)
       log.warn("dashboard.devLogin is on: this machine can mint admin tokens (development only)");
     this.stats = new NodeStats(this.core);
+    registerDeadLetterRoutes(this.http, this.core, this.pipeline.deadLetters, guard);
+    registerPublisherKeyRoutes(this.http, this.pipeline.keys, guard);
 
     this.ws = new WsEndpoint(this.core, { path: config.server.wsPath });
     this.upgradeRoutes.push((req, socket, head, url) => this.ws.handleUpgrade(req, socket, head, url));
@@ -290,6 +306,7 @@ export class Gateway {
     await this.storage.start(this.core);
     await this.compute.start();
     await registerDashboard(this.http, this.config, this.log);
+    await this.pipeline.start();
     await this.http.ready();
     await this.connectors.start();
     await this.stats.start();
@@ -384,6 +401,7 @@ export class Gateway {
     await this.compute.close(); // checkpoints windows; publishes nothing after the broker closes
     await this.core.engine.close();
     await this.storage.close();
+    await this.pipeline.close();
     this.log.info("herald stopped");
   }
 }

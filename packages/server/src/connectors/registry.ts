@@ -15,4 +15,6 @@ export const CONNECTOR_TYPES: Record<string, () => Promise<ConnectorFactory>> = 
   "pg-logical": async () => (await import("./pg-logical.js")).createPgLogicalConnector,
   "pg-listen": async () => (await import("./pg-listen.js")).createPgListenConnector,
   "redis-pubsub": async () => (await import("./redis-pubsub.js")).createRedisPubSubConnector,
+  cometbft: async () => (await import("./cometbft/cometbft.js")).createCometBftConnector,
+  ipfs: async () => (await import("./ipfs/ipfs.js")).createIpfsConnector,
 };

@@ -8,7 +8,7 @@ import { randomUUID } from "node:crypto";
 import { HeraldError } from "@herald/protocol";
 import { ConfigError } from "../config.js";
 import type { Logger } from "../log.js";
-import type { IngestRequest, IngestResult } from "../pipeline/ingest.js";
+import type { IngestRequest, IngestResult, Refusal } from "../pipeline/ingest.js";
 import { backoffDelay, pause } from "./backoff.js";
 import type { Connector, ConnectorContext, ConnectorHealth, ConnectorState } from "./connector.js";
 import type { ConnectorConfig } from "./connector-config.js";
@@ -30,6 +30,8 @@ export interface SourceMessage {
   data: unknown;
   /** Fields the topic, event and id templates read (besides `data` and `name`). */
   fields: Record<string, unknown>;
+  /** Who signed the message, for the verify stage (e.g. a crawler's signed document). */
+  provenance?: { publisher?: string; kid?: string; sig?: string };
 }
 
 /** What the gateway hands every connector when it builds it. */
@@ -174,6 +176,19 @@ export abstract class SourceConnector implements Connector {
     this.log.warn({ reason }, "message dropped");
   }
 
+  /**
+   * Keeps a message the connector itself could not complete (its content is missing, too large,
+   * not what it claims) as a dead letter: counted as received and rejected, never published.
+   */
+  protected async deadLetter(message: SourceMessage, refusal: Refusal): Promise<void> {
+    this.counts.received++;
+    this.counts.rejected++;
+    this.deps.metrics.received.inc({ connector: this.name });
+    this.deps.metrics.rejected.inc({ connector: this.name });
+    this.log.warn({ code: refusal.code, reason: refusal.reason }, "message dead-lettered by the connector");
+    await this.context.sink.reject(this.request(message), refusal);
+  }
+
   /** The publish request for a message (exposed for connectors that answer synchronously). */
   protected request(message: SourceMessage): IngestRequest {
     const fields = { ...message.fields, data: message.data, name: this.name };
@@ -183,6 +198,7 @@ export abstract class SourceConnector implements Connector {
       data: message.data,
       source: this.name,
     };
+    if (message.provenance) Object.assign(request, message.provenance);
     const id =
       this.id?.render(fields) ?? (message.sourceId === undefined ? undefined : `${this.name}:${message.sourceId}`);
     // Without a source identity the id is fixed here, so this connector's own retries of the

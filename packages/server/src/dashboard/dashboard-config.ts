@@ -51,6 +51,7 @@ export function statsNamespaces(config: HeraldConfig): NamespaceConfig[] {
       presence: false,
       clientPublish: false,
       state: false,
+      pipeline: [],
       acl: { subscribe: "admin", publish: "nobody", history: "admin", presence: "nobody" },
     },
   ];

@@ -12,7 +12,7 @@ import type { ConnectorConfig } from "../../src/connectors/connector-config.js";
 import { ConnectorMetrics } from "../../src/connectors/metrics.js";
 import { CONNECTOR_TYPES } from "../../src/connectors/registry.js";
 import type { Gateway } from "../../src/gateway.js";
-import type { IngestRequest, IngestResult, IngestSink } from "../../src/pipeline/ingest.js";
+import type { IngestRequest, IngestResult, IngestSink, Refusal } from "../../src/pipeline/ingest.js";
 
 /** Polls `check` until it holds; fails naming `what` after `timeoutMs`. */
 export async function waitUntil(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
@@ -87,6 +87,10 @@ export class FaultSink implements IngestSink {
     } finally {
       this.running--;
     }
+  }
+
+  reject(request: IngestRequest, refusal: Refusal): Promise<IngestResult> {
+    return this.inner.reject(request, refusal);
   }
 }
 
