@@ -212,7 +212,13 @@ export class Gateway {
     const guard = requireApiKey(new ApiKeys(config.auth.apiKeys, config.auth.scopedApiKeys));
     registerPublishRoutes(this.http, this.core, guard);
     registerTopicRoutes(this.http, this.core, guard);
-    this.connectors = new Connectors(this.core, log, checkpointStoreFor(config.store, options.store !== undefined));
+    // Connectors dead-letter into the pipeline's store, so /api/dead-letters lists and replays them too.
+    this.connectors = new Connectors(
+      this.core,
+      log,
+      checkpointStoreFor(config.store, options.store !== undefined),
+      this.pipeline.deadLetters,
+    );
     registerIngestRoutes(this.http, this.connectors);
     this.health.parts.push({
       name: "connectors",

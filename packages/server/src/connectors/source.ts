@@ -204,6 +204,7 @@ export abstract class SourceConnector implements Connector {
     // Without a source identity the id is fixed here, so this connector's own retries of the
     // offer are duplicates rather than new events.
     request.id = id !== undefined && id !== "" ? id : `${this.name}:${randomUUID()}`;
+    request.idFromSource = true; // not the publisher's: a signature does not cover it
     return request;
   }
 

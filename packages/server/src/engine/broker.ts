@@ -31,6 +31,11 @@ export interface PublishRequest {
   source?: string;
   /** The publisher's signature (base64) over the canonical JSON of the event (docs/pipeline.md, verify). */
   sig?: string;
+  /**
+   * The id was assigned by a connector from the source's identity of the message (a stream id,
+   * a CID), not chosen by the publisher: the verify stage leaves it out of the signed form.
+   */
+  idFromSource?: boolean;
   /** Publisher id whose key signed it; the key registry is looked up by it. */
   publisher?: string;
   /** Id of the publisher's key that signed it (keys rotate by kid). */

@@ -32,7 +32,7 @@ export function signedPayload(request: PublishRequest): Uint8Array {
     data: request.data ?? null,
     publisher: request.publisher ?? null,
   };
-  if (request.id !== undefined) body.id = request.id;
+  if (request.id !== undefined && request.idFromSource !== true) body.id = request.id;
   if (request.kid !== undefined) body.kid = request.kid;
   return new TextEncoder().encode(canonicalize(body) as string);
 }
