@@ -5,7 +5,8 @@
  * exactly what the README's command runs.
  */
 import { readdirSync, readFileSync } from "node:fs";
-import { extname, join } from "node:path";
+import { createRequire } from "node:module";
+import { dirname, extname, join } from "node:path";
 import { createGateway, type Gateway, type HeraldConfigInput } from "@herald/server";
 import { parse as parseYaml } from "yaml";
 
@@ -69,4 +70,14 @@ export async function startExample(options: ExampleOptions): Promise<RunningExam
   });
   const { url } = await gateway.listen({ port: options.port ?? 0, host: options.host ?? "127.0.0.1" });
   return { gateway, url, pageUrl: `${url}/app/`, close: () => gateway.close() };
+}
+
+/**
+ * The browser build of socket.io-client as `{"socket.io.esm.min.js": …}`, for a page's import
+ * map (the package exports no path to it, so it is found beside the package's entry point).
+ */
+export function socketIoBrowserClient(): Record<string, string> {
+  const entry = createRequire(import.meta.url).resolve("socket.io-client");
+  const file = join(dirname(entry), "..", "..", "dist", "socket.io.esm.min.js");
+  return { "socket.io.esm.min.js": readFileSync(file, "utf8") };
 }
