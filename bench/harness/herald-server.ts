@@ -2,7 +2,8 @@
  * Herald as a bench server process: the real gateway (`createGateway`, in-memory broker,
  * anonymous clients). Default limits, except those a load test trips by design: the connection
  * cap, the per-IP connection and HTTP rates (every client comes from a few loopback addresses)
- * and the inbound frame rate (one publisher connection sends every event).
+ * the inbound frame rate and the per-IP publish budget (one publisher connection sends every
+ * event).
  *
  * With `durable` as the second argument, the `bench` namespace (every bench topic) is durable:
  * each event is committed to a fresh SQLite store before it is delivered.
@@ -24,6 +25,7 @@ const config: HeraldConfigInput = {
     httpRequestsPerSecond: 0,
     inboundFramesPerSecond: 0,
   },
+  publishBudget: { perIpPerSecond: 0, perIpBurst: 1, perUserPerSecond: 0, perUserBurst: 1 },
   timeouts: { shutdownMs: 200 },
 };
 if (dir !== undefined) {

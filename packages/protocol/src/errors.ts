@@ -32,6 +32,7 @@ export const ErrorCodes = {
     message: "A configured count limit (aggregations, rules, sessions, chunks) is reached",
   },
   stream_closed: { status: 409, message: "The analysis session is no longer active" },
+  headers_too_large: { status: 431, message: "The request has more or larger headers than allowed" },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ErrorCodes;

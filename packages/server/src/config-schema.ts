@@ -235,6 +235,8 @@ export const configSchema = {
         type: { enum: ["memory", "redis"] },
         redisUrl: { type: "string", pattern: "^rediss?://" },
         keyPrefix: { type: "string", minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9_\\-.]+$" },
+        commandTimeoutMs: int(100, 600_000),
+        healthCheckMs: int(50, 60_000),
       },
     },
     presence: {
@@ -282,12 +284,41 @@ export const configSchema = {
         batchDelayMs: int(0, 10_000),
         retentionSweepMs: int(100),
         snapshotEvery: int(1),
+        timeoutMs: int(10, 600_000),
+        retryMaxMs: int(10, 600_000),
       },
     },
     inbox: {
       type: "object",
       additionalProperties: false,
       properties: { maxPerUser: int(0), ttlDays: int(0, 36_500) },
+    },
+    publishBudget: {
+      type: "object",
+      additionalProperties: false,
+      required: ["perIpPerSecond", "perIpBurst", "perUserPerSecond", "perUserBurst"],
+      properties: {
+        perIpPerSecond: int(0),
+        perIpBurst: int(1),
+        perUserPerSecond: int(0),
+        perUserBurst: int(1),
+      },
+    },
+    metricsAccess: {
+      type: "object",
+      additionalProperties: false,
+      required: ["requireApiKey"],
+      properties: { requireApiKey: { type: "boolean" } },
+    },
+    headers: {
+      type: "object",
+      additionalProperties: false,
+      required: ["maxCount", "maxBytes", "maxLastEventIdBytes"],
+      properties: {
+        maxCount: int(8, 2000),
+        maxBytes: int(1024, 1024 * 1024),
+        maxLastEventIdBytes: int(16, 1024 * 1024),
+      },
     },
     log: {
       type: "object",

@@ -217,6 +217,13 @@ export interface EngineConfig {
   redisUrl: string;
   /** Prefix of every Redis key and channel; nodes that act as one share it. @default "herald" */
   keyPrefix: string;
+  /**
+   * Longest a Redis command may take before the request fails with `unavailable` (503); a
+   * publish refused this way is never executed later (the script checks this deadline). @default 5000
+   */
+  commandTimeoutMs: number;
+  /** Interval and timeout of the Redis health probe; a node whose probe fails is not ready. @default 1000 */
+  healthCheckMs: number;
 }
 
 /** Inbox retention, enforced by a background sweep every `store.retentionSweepMs`. See docs/storage.md. */
@@ -270,6 +277,46 @@ export interface StoreConfig {
   retentionSweepMs: number;
   /** A state topic's snapshot is checkpointed every this many events. @default 100 */
   snapshotEvery: number;
+  /**
+   * Longest one store call may wait before it fails with `unavailable` (503, nothing accepted):
+   * SQLite retries a lock held by another process off the event loop for this long; Postgres
+   * bounds connecting and each query by it. Live (non-durable) events published meanwhile wait
+   * behind a pending durable commit at most this long, once per outage. @default 2000
+   */
+  timeoutMs: number;
+  /** Longest pause between attempts to reach a failed store again (backoff from 50 ms). @default 5000 */
+  retryMaxMs: number;
+}
+
+/**
+ * Publish budget shared by every connection of one client IP and of one user, so that the
+ * per-connection frame rate cannot be multiplied by reconnecting. See docs/security.md.
+ */
+export interface PublishBudgetConfig {
+  /** Client publishes per second from one IP, all its connections together; 0 disables. @default 1000 */
+  perIpPerSecond: number;
+  /** Client publishes one IP may send in a burst. @default 2000 */
+  perIpBurst: number;
+  /** Client publishes per second by one authenticated user, all connections together; 0 disables. @default 200 */
+  perUserPerSecond: number;
+  /** Client publishes one user may send in a burst. @default 400 */
+  perUserBurst: number;
+}
+
+/** Who may read `/metrics`. See docs/security.md. */
+export interface MetricsAccessConfig {
+  /** Require an API key (`auth.apiKeys`) for `/metrics`. @default false */
+  requireApiKey: boolean;
+}
+
+/** Request header limits (HTTP requests and WebSocket upgrades). */
+export interface HeadersConfig {
+  /** Most header lines in one request; more get 431 `headers_too_large`. @default 100 */
+  maxCount: number;
+  /** Largest total header size in bytes; larger gets 431 `headers_too_large`. @default 32768 */
+  maxBytes: number;
+  /** Longest SSE `Last-Event-ID` (header or `lastEventId` query); longer gets 400 `invalid_position`. @default 8192 */
+  maxLastEventIdBytes: number;
 }
 
 export interface HeraldConfig {
@@ -301,6 +348,9 @@ export interface HeraldConfig {
   sse: SseConfig;
   /** Configured WebSocket endpoints that auto-subscribe their connections. @default [] */
   endpoints: EndpointConfig[];
+  publishBudget: PublishBudgetConfig;
+  metricsAccess: MetricsAccessConfig;
+  headers: HeadersConfig;
   log: {
     /** pino level: fatal, error, warn, info, debug, trace, silent. @default "info" */
     level: string;
@@ -378,13 +428,24 @@ export const DEFAULTS: HeraldConfig = {
     batchDelayMs: 0,
     retentionSweepMs: 30_000,
     snapshotEvery: 100,
+    timeoutMs: 2000,
+    retryMaxMs: 5000,
   },
   inbox: { maxPerUser: 1000, ttlDays: 90 },
-  engine: { type: "memory", redisUrl: "redis://127.0.0.1:6379", keyPrefix: "herald" },
+  engine: {
+    type: "memory",
+    redisUrl: "redis://127.0.0.1:6379",
+    keyPrefix: "herald",
+    commandTimeoutMs: 5000,
+    healthCheckMs: 1000,
+  },
   presence: { ttlSeconds: 30, maxMembers: 1000 },
   socketio: { enabled: true, path: "/socket.io" },
   sse: { enabled: true, path: "/sse", retryMs: 2000 },
   endpoints: [],
+  publishBudget: { perIpPerSecond: 1000, perIpBurst: 2000, perUserPerSecond: 200, perUserBurst: 400 },
+  metricsAccess: { requireApiKey: false },
+  headers: { maxCount: 100, maxBytes: 32_768, maxLastEventIdBytes: 8192 },
   log: { level: "info" },
   compute: COMPUTE_DEFAULTS,
   alerts: ALERTS_DEFAULTS,
@@ -554,6 +615,9 @@ export function resolveConfig(input: unknown = {}, env: Record<string, string | 
   }
   problems.push(...authConfigProblems(config));
   problems.push(...computeConfigProblems(config));
+  if (config.metricsAccess.requireApiKey && config.auth.apiKeys.length === 0) {
+    problems.push("config.metricsAccess.requireApiKey needs at least one key in config.auth.apiKeys");
+  }
   for (const p of [config.socketio.path, config.sse.path]) {
     if (!p.startsWith("/")) problems.push(`transport path "${p}" must start with "/"`);
   }

@@ -12,6 +12,7 @@ import type { Broker, PublishOutcome, PublishRequest } from "./engine/broker.js"
 import type { Engine } from "./engine/engine.js";
 import type { Hub } from "./hub/hub.js";
 import type { Namespaces } from "./hub/namespaces.js";
+import { PublishBudget } from "./limits/publish-budget.js";
 import type { Logger } from "./log.js";
 import type { Metrics } from "./metrics.js";
 import type { Sessions } from "./sessions.js";
@@ -37,7 +38,12 @@ export class GatewayCore {
     readonly sessions: Sessions,
     readonly metrics: Metrics,
     readonly log: Logger,
-  ) {}
+  ) {
+    this.publishBudget = new PublishBudget(config.publishBudget);
+  }
+
+  /** Client publishes per IP and per user, across connections (`publishBudget`). */
+  readonly publishBudget: PublishBudget;
 
   /** State topics (set by the gateway): stamps publishes, answers subscribe snapshots. */
   state: StateTopics | undefined;
@@ -80,7 +86,8 @@ export class GatewayCore {
     if (context.principal !== undefined && !this.acl.canPublish(context.principal, request.topic)) {
       throw new HeraldError("forbidden", `not allowed to publish to "${request.topic}"`);
     }
-    if (!this.broker.ready) throw new HeraldError("unavailable", "the broker is not ready");
+    // The broker refuses with `unavailable` by itself when it cannot take this publish: a node
+    // that is not fully ready (pub/sub reconnecting, one store down) still takes the others.
     const outcome = await this.broker.publish(this.state?.prepare(request) ?? request);
     if (!outcome.duplicate) this.metrics.published.inc({ origin: context.origin });
     return outcome;

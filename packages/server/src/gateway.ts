@@ -9,7 +9,7 @@ import { BROADCAST_TOPIC, CloseCode, HeraldError, type HeraldEvent, personalTopi
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import { requireApiKey } from "./api/auth.js";
 import { registerErrorHandling } from "./api/errors.js";
-import { registerHealthRoutes } from "./api/health.js";
+import { type HealthState, registerHealthRoutes } from "./api/health.js";
 import { registerPresenceRoutes } from "./api/presence.js";
 import { registerPublishRoutes } from "./api/publish.js";
 import { registerTopicRoutes } from "./api/topics.js";
@@ -28,7 +28,7 @@ import { Engine } from "./engine/engine.js";
 import { Hub } from "./hub/hub.js";
 import { Namespaces } from "./hub/namespaces.js";
 import { parseJson } from "./json.js";
-import { httpServerOptions, registerHttpRateLimit } from "./limits/http.js";
+import { answerClientErrors, httpServerOptions, registerHeaderLimits, registerHttpRateLimit } from "./limits/http.js";
 import { UpgradeGuard } from "./limits/upgrade-guard.js";
 import { createLogger, type Logger } from "./log.js";
 import { Metrics } from "./metrics.js";
@@ -83,7 +83,11 @@ export class Gateway {
   private readonly upgradeRoutes: UpgradeRoute[] = [];
   private readonly requestRoutes: RequestRoute[] = [];
   private readonly shutdownHooks: Array<() => void> = [];
-  private readonly health = { draining: false, startedAt: Date.now() };
+  private readonly health: HealthState = {
+    draining: false,
+    startedAt: Date.now(),
+    storeReady: () => this.storage.ready,
+  };
   /** Origin allow-list and per-IP connection rate, checked before any upgrade is taken. */
   readonly upgradeGuard: UpgradeGuard;
   private server: Server | undefined;
@@ -135,6 +139,8 @@ export class Gateway {
     this.http = Fastify({
       loggerInstance: log as FastifyBaseLogger,
       logController: new LogController({ disableRequestLogging: true }),
+      // Requests during a drain are refused by Herald (api/health.ts) with `{code, error}`.
+      return503OnClosing: false,
       bodyLimit: config.limits.maxBodyBytes,
       // Unknown fields are refused (a typo like "evnt" must not vanish silently).
       ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
@@ -144,6 +150,7 @@ export class Gateway {
           this.server = createServer(httpServerOptions(config), (req, res) => {
             if (!this.routeRequest(req, res)) handler(req, res);
           });
+          answerClientErrors(this.server, config);
           this.ownServer = true;
         }
         return this.server;
@@ -158,6 +165,7 @@ export class Gateway {
       }
     });
     registerHttpRateLimit(this.http, config);
+    registerHeaderLimits(this.http, config);
     registerErrorHandling(this.http, this.core);
     const guard = requireApiKey(new ApiKeys(config.auth.apiKeys, config.auth.scopedApiKeys));
     registerPublishRoutes(this.http, this.core, guard);

@@ -19,6 +19,7 @@ import {
   type SubscribeFrame,
   shouldReconnect,
   type TopicPosition,
+  topicMatches,
 } from "@herald/protocol";
 import { checkPresenceEnabled } from "./api/presence.js";
 import { closeCodeForAuthError, isExpired } from "./auth/expiry.js";
@@ -41,6 +42,11 @@ class Subscription implements HubSubscription {
   watching = false;
   /** A server-side subscription (`broadcast`, the personal topic): not counted, not acknowledged. */
   internal = false;
+  /**
+   * Offset of the first event this subscription sent (live or replayed). From there on it sends
+   * every matching event, so another subscription's replay skips those: sent once per connection.
+   */
+  firstSent = Number.POSITIVE_INFINITY;
 
   constructor(
     readonly session: Session,
@@ -56,19 +62,32 @@ class Subscription implements HubSubscription {
       }
       return;
     }
+    if (out.event.offset < this.firstSent) this.firstSent = out.event.offset;
     this.session.deliver(out, this.pattern);
+  }
+
+  /** Whether `event` matches this subscription and was sent through it (or is at/after its first send). */
+  covers(event: HeraldEvent): boolean {
+    if (event.offset < this.firstSent) return false;
+    return this.pattern ? topicMatches(this.name, event.topic) : this.name === event.topic;
   }
 }
 
 export class Session implements PresenceWatcher {
   readonly id = `${NODE_TAG}-${(++nextId).toString(36)}`;
   principal: Principal | undefined;
+  /** The client's address (set by the transport), for the per-IP publish budget. */
+  ip: string | undefined;
   private readonly subs = new Map<string, Subscription>();
   /** Server-side subscriptions every session has: `broadcast` and the user's personal topic. */
   private readonly internal = new Map<string, Subscription>();
   /** Offset of the last live event delivered: overlapping subscriptions deliver it once. */
   private lastOffset = -1;
   private closed = false;
+  /** Frames being handled (awaiting the broker or store): their answers go out before a close. */
+  private inflight = 0;
+  /** Set once a close waits for in-flight frames: later frames are ignored. */
+  private closing: { code: number; reason: string; timer: NodeJS.Timeout } | undefined;
   lastActivity = Date.now();
   /** Stream epoch announced in `welcome`; pongs carry it with the node's dispatched offset. */
   private streamEpoch: string | undefined;
@@ -103,7 +122,7 @@ export class Session implements PresenceWatcher {
     }
     if (this.core.config.auth.anonymous) {
       this.bindPrincipal(this.core.anonymous);
-      await this.welcome();
+      if (!(await this.welcome())) return;
       this.bindImplicit(undefined);
       return;
     }
@@ -113,8 +132,23 @@ export class Session implements PresenceWatcher {
     this.authTimer.unref();
   }
 
-  private async welcome(): Promise<void> {
-    const stream = await this.core.broker.streamPosition();
+  /**
+   * Sends `welcome`; false when the broker could not be asked for the stream position: the
+   * session is then closed with 4008 (`unavailable`, reconnect after backoff) — or 1011 for
+   * anything unexpected — and must not go on.
+   */
+  private async welcome(): Promise<boolean> {
+    let stream: StreamPosition;
+    try {
+      stream = await this.core.broker.streamPosition();
+    } catch (err) {
+      const e = toHeraldError(err);
+      if (e.code === "internal") this.core.log.error({ err, session: this.id }, "welcome failed");
+      const outage = e.code === "unavailable" || e.code === "shutting_down";
+      this.close(outage ? CloseCode.unavailable : CloseCode.internalError, outage ? e.message : "internal error");
+      return false;
+    }
+    if (this.closed) return false;
     this.streamEpoch = stream.epoch;
     const frame: ServerFrame = {
       type: "welcome",
@@ -125,6 +159,7 @@ export class Session implements PresenceWatcher {
     };
     if (this.user !== undefined) frame.user = this.user;
     this.send(frame);
+    return true;
   }
 
   private addInternal(name: string): void {
@@ -186,7 +221,7 @@ export class Session implements PresenceWatcher {
     const before = this.bindPrincipal(principal);
     if (this.authTimer) clearTimeout(this.authTimer);
     this.scheduleExpiry();
-    if (first) await this.welcome();
+    if (first && !(await this.welcome())) return;
     this.bindImplicit(before);
     if (!first || requestId !== undefined) this.ack(requestId, { user: principal.user });
   }
@@ -208,7 +243,34 @@ export class Session implements PresenceWatcher {
   /** Handles one parsed client frame. */
   async handle(frame: ClientFrame): Promise<void> {
     this.lastActivity = Date.now();
-    if (this.closed) return;
+    if (this.closed || this.closing !== undefined) return;
+    this.inflight++;
+    try {
+      await this.handleFrame(frame);
+    } finally {
+      this.inflight--;
+      const closing = this.closing as Session["closing"]; // set meanwhile by closeWhenSettled
+      if (this.inflight === 0 && closing !== undefined) this.close(closing.code, closing.reason);
+    }
+  }
+
+  /**
+   * Closes once every frame already accepted was answered, so an accepted publish is never left
+   * without its ack by a close (4003 after a burst); frames arriving meanwhile are ignored.
+   * Closes anyway after `timeouts.shutdownMs` (default 5000).
+   */
+  closeWhenSettled(code: number, reason: string): void {
+    if (this.closed || this.closing !== undefined) return;
+    if (this.inflight === 0) {
+      this.close(code, reason);
+      return;
+    }
+    const timer = setTimeout(() => this.close(code, reason), this.core.config.timeouts.shutdownMs);
+    timer.unref();
+    this.closing = { code, reason, timer };
+  }
+
+  private async handleFrame(frame: ClientFrame): Promise<void> {
     if (this.principal === undefined && frame.type !== "auth" && frame.type !== "ping") {
       this.error("unauthorized", "send an auth frame first", frame.id);
       return;
@@ -239,6 +301,7 @@ export class Session implements PresenceWatcher {
           this.unsubscribe(frame.topic, frame.id);
           return;
         case "publish": {
+          this.core.publishBudget.spend(this.ip, this.user);
           const req: Parameters<GatewayCore["publish"]>[0] = { topic: frame.topic, data: frame.data };
           if (frame.event !== undefined) req.event = frame.event;
           if (frame.eventId !== undefined) req.id = frame.eventId;
@@ -360,16 +423,29 @@ export class Session implements PresenceWatcher {
     if (recovered) ack.replayed = events.length;
     if (snap !== undefined) Object.assign(ack, { state: snap.state, clocks: snap.clocks });
     this.ack(frame.id, ack);
+    // Recovery follows the rule of live delivery: an event this connection already got through
+    // another (overlapping) subscription is not sent again.
     for (const e of events) {
+      if (this.sentElsewhere(sub, e)) continue;
       if (!pattern || this.core.acl.canRead(principal, e.topic))
         this.transport.sendEvent(new OutboundEvent(e, eventFrame(e)));
     }
+    if (events[0] !== undefined) sub.firstSent = events[0].offset;
     const pending = sub.pending ?? [];
     sub.pending = undefined;
     const last = pattern ? (position as StreamPosition).offset : (position as TopicPosition).seq;
     for (const out of pending) {
-      if ((pattern ? out.event.offset : out.event.seq) > last) this.deliver(out, pattern);
+      if ((pattern ? out.event.offset : out.event.seq) <= last) continue;
+      if (out.event.offset < sub.firstSent) sub.firstSent = out.event.offset;
+      if (!this.sentElsewhere(sub, out.event)) this.deliver(out, pattern);
     }
+  }
+
+  /** Whether another subscription of this connection already sent `event`. */
+  private sentElsewhere(sub: Subscription, event: HeraldEvent): boolean {
+    for (const other of this.subs.values()) if (other !== sub && other.covers(event)) return true;
+    for (const other of this.internal.values()) if (other.covers(event)) return true;
+    return false;
   }
 
   private dropSubscription(sub: Subscription): void {
@@ -445,6 +521,7 @@ export class Session implements PresenceWatcher {
     this.closed = true;
     if (this.authTimer) clearTimeout(this.authTimer);
     if (this.expiryTimer) clearTimeout(this.expiryTimer);
+    if (this.closing !== undefined) clearTimeout(this.closing.timer);
     for (const sub of this.subs.values()) this.dropSubscription(sub);
     for (const name of [...this.internal.keys()]) this.dropInternal(name);
     this.core.sessions.delete(this);

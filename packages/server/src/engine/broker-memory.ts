@@ -14,6 +14,7 @@ import { LRUCache } from "lru-cache";
 import type { IdempotencyConfig, RecoveryConfig } from "../config.js";
 import type { Namespaces } from "../hub/namespaces.js";
 import type { Persistence } from "../store/persistence.js";
+import type { TopicMeta } from "../store/store.js";
 import {
   type Broker,
   type EventListener,
@@ -79,6 +80,7 @@ export class MemoryBroker implements Broker {
   private outboxHead = 0;
   /** Ids of events still waiting for their commit, so a duplicate waits too. */
   private readonly inflight = new Map<string, Promise<PublishOutcome>>();
+  /** A durable commit failed: durable publishes are refused until the store recovered. */
   private failed = false;
   private readonly seen: LRUCache<string, HeraldEvent> | undefined;
   private readonly listeners: EventListener[] = [];
@@ -92,6 +94,36 @@ export class MemoryBroker implements Broker {
     if (options.idempotency.size > 0) {
       this.seen = new LRUCache({ max: options.idempotency.size, ttl: options.idempotency.ttlSeconds * 1000 });
     }
+    options.persistence?.onRecovered((topics, read) => this.reconcile(topics, read));
+  }
+
+  /**
+   * After a store outage, takes the store's committed positions as the truth. A commit that
+   * failed may have been written after all (a connection lost during COMMIT): those events are
+   * loaded into history (and their ids remembered, so a retry is a duplicate), and pattern
+   * recovery from before now is no longer exact. Then durable publishes resume.
+   */
+  private async reconcile(
+    stored: TopicMeta[],
+    read: (topic: string, afterSeq: number, limit: number) => Promise<HeraldEvent[]>,
+  ): Promise<void> {
+    let ahead = false;
+    for (const meta of stored) {
+      const known = this.topics.get(meta.topic);
+      const t = known ?? this.topic(meta.topic);
+      if (known === undefined) t.epoch = meta.epoch;
+      if (meta.seq > t.committed && meta.epoch === t.epoch) {
+        for (const e of await read(meta.topic, t.committed, meta.seq - t.committed)) {
+          t.events.push(e);
+          this.seen?.set(e.id, e);
+        }
+        t.committed = meta.seq;
+        ahead = true;
+      }
+      t.seq = Math.max(t.seq, t.committed);
+    }
+    if (ahead) this.streamFloor = Math.max(this.streamFloor, this.applied);
+    this.failed = false;
   }
 
   async start(): Promise<void> {
@@ -187,6 +219,7 @@ export class MemoryBroker implements Broker {
   }
 
   async publish(request: PublishRequest): Promise<PublishOutcome> {
+    if (!this.ready) throw new HeraldError("unavailable", "the broker is not started");
     const p = this.options.persistence;
     if (p === undefined) return this.publishSync(request);
     const prior = this.duplicateOf(request);
@@ -212,7 +245,6 @@ export class MemoryBroker implements Broker {
             entry.status = 2;
             entry.error = err;
             this.failed = true;
-            this.ready = false;
             this.drain();
           },
         );
@@ -324,8 +356,9 @@ export class MemoryBroker implements Broker {
     const first = t.events.first();
     const position = { epoch: t.epoch, seq: t.committed };
     if (first === undefined) return { events: [], position, truncated: t.committed > since };
+    // Events after `since` that were trimmed are gone: the page starts at the oldest kept one.
     const from = since + 1 - first.seq;
-    return { events: t.events.slice(from, query.limit), position, truncated: from < 0 };
+    return { events: t.events.slice(Math.max(0, from), query.limit), position, truncated: from < 0 };
   }
 
   async recoverTopic(topic: string, since: TopicPosition, maxEvents: number): Promise<Recovery<TopicPosition>> {

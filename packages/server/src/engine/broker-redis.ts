@@ -14,6 +14,13 @@
  * - Redis down: the command connection has no offline queue and no retries, so a publish fails
  *   at once with `unavailable` (never acknowledged, then lost); `ready` is false until both
  *   connections are back and the node has caught up.
+ * - Redis stalled (connections open, nothing answered): a health probe (`TIME`, every
+ *   `healthCheckMs / 2`) that gets no answer within `healthCheckMs` marks the node not ready, and
+ *   requests fail at once with `unavailable`. A publish already sent carries a deadline (in
+ *   Redis time, from the clock offset the probe measures): a script that runs after it does
+ *   nothing, so a publish answered `unavailable` never happens later.
+ * - Publishing needs only the command connection: while the pub/sub connection reconnects,
+ *   publishes are accepted and this node's own subscribers get them from the log on catch-up.
  */
 import { randomUUID } from "node:crypto";
 import { HeraldError, type HeraldEvent, type StreamPosition, type TopicPosition, topicMatches } from "@herald/protocol";
@@ -42,6 +49,8 @@ export interface RedisBrokerOptions {
   keyPrefix?: string;
   /** Milliseconds a Redis command may take before it fails with `unavailable`. @default 5000 */
   commandTimeoutMs?: number;
+  /** Interval and timeout of the health probe: no answer within it marks the node not ready. @default 1000 */
+  healthCheckMs?: number;
   /** How long `start` keeps trying to reach Redis. @default 10000 */
   startTimeoutMs?: number;
 }
@@ -88,11 +97,22 @@ export class RedisBroker implements Broker {
   private catching: Promise<void> | undefined;
   private buffered: string[] | undefined;
   private closed = false;
+  /** Whether the last health probe was answered in time. */
+  private healthy = true;
+  /** When the probe in flight was sent (undefined: none in flight). */
+  private probeSentAt: number | undefined;
+  private probeTimer: NodeJS.Timeout | undefined;
+  /** Redis clock minus this node's clock, ms (measured by the probe): publish deadlines are in Redis time. */
+  private clockOffset = 0;
+  private readonly commandTimeoutMs: number;
+  private readonly healthCheckMs: number;
 
   constructor(private readonly options: RedisBrokerOptions) {
     this.prefix = options.keyPrefix ?? "herald";
     this.eventsChannel = `${this.prefix}:events`;
     const url = options.url ?? "redis://127.0.0.1:6379";
+    this.commandTimeoutMs = options.commandTimeoutMs ?? 5000;
+    this.healthCheckMs = options.healthCheckMs ?? 1000;
     const common: RedisOptions = {
       lazyConnect: true,
       connectTimeout: 2000,
@@ -102,7 +122,7 @@ export class RedisBroker implements Broker {
       ...common,
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
-      commandTimeout: options.commandTimeoutMs ?? 5000,
+      commandTimeout: this.commandTimeoutMs,
     });
     this.sub = new Redis(url, { ...common, maxRetriesPerRequest: null, autoResubscribe: true });
     // ioredis emits "error" on every failed (re)connection; the state is reported by `ready`.
@@ -121,11 +141,52 @@ export class RedisBroker implements Broker {
     });
     this.redis.on("ready", () => {
       if (!this.closed && this.epoch !== "" && !this.synced) this.resync();
+      this.probe();
     });
   }
 
+  /** Both connections up, the probe answered in time, and this node caught up with the stream. */
   get ready(): boolean {
-    return this.synced && this.redis.status === "ready" && this.sub.status === "ready";
+    return this.synced && this.healthy && this.redis.status === "ready" && this.sub.status === "ready";
+  }
+
+  /** Whether commands can be sent now: the command connection is up and the probe answers. */
+  private get reachable(): boolean {
+    return this.healthy && this.redis.status === "ready" && this.epoch !== "";
+  }
+
+  /** Fails at once with `unavailable` when a command would only wait on a dead or stalled Redis. */
+  private checkReachable(): void {
+    if (!this.reachable) throw new HeraldError("unavailable", "redis is not reachable");
+  }
+
+  /**
+   * One health probe: `TIME` on the command connection. A probe unanswered after
+   * `healthCheckMs` marks the node unhealthy; an answer in time marks it healthy again and
+   * refreshes the clock offset (midpoint of the round trip).
+   */
+  private probe(): void {
+    if (this.closed) return;
+    const sentAt = this.probeSentAt;
+    if (sentAt !== undefined) {
+      if (Date.now() - sentAt > this.healthCheckMs) this.healthy = false;
+      return;
+    }
+    if (this.redis.status !== "ready") return;
+    const t0 = Date.now();
+    this.probeSentAt = t0;
+    this.redis.time().then(
+      ([sec, usec]) => {
+        const t1 = Date.now();
+        this.probeSentAt = undefined;
+        this.clockOffset = Number(sec) * 1000 + Math.floor(Number(usec) / 1000) - (t0 + t1) / 2;
+        this.healthy = t1 - t0 <= this.healthCheckMs;
+      },
+      () => {
+        this.probeSentAt = undefined;
+        this.healthy = false;
+      },
+    );
   }
 
   /** Registers a listener called when the stream epoch changed (Redis lost the data). */
@@ -173,6 +234,9 @@ export class RedisBroker implements Broker {
     this.epoch = epoch;
     this.lastOffset = offset;
     this.synced = true;
+    this.probe();
+    this.probeTimer = setInterval(() => this.probe(), Math.max(25, Math.floor(this.healthCheckMs / 2)));
+    this.probeTimer.unref();
   }
 
   /** Connects a lazy connection, or waits for it when ioredis is already (re)connecting. */
@@ -198,6 +262,7 @@ export class RedisBroker implements Broker {
   async close(): Promise<void> {
     this.closed = true;
     this.synced = false;
+    if (this.probeTimer !== undefined) clearInterval(this.probeTimer);
     this.redis.disconnect();
     this.sub.disconnect();
   }
@@ -216,7 +281,7 @@ export class RedisBroker implements Broker {
   }
 
   async publish(request: PublishRequest): Promise<PublishOutcome> {
-    if (!this.ready) throw new HeraldError("unavailable", "redis is not reachable");
+    this.checkReachable();
     const id = request.id ?? randomUUID();
     const ns = this.options.namespaces.of(request.topic);
     const [head, tail] = frameParts(request, id);
@@ -246,17 +311,28 @@ export class RedisBroker implements Broker {
           this.options.recovery.streamTtlSeconds * 1000,
           idTtl,
           this.eventsChannel,
+          this.deadline(),
         ],
       )) as [number, string];
     } catch (err) {
       throw unavailable(err);
     }
     if (result[0] === 0) return { event: frameToEvent(result[1]), duplicate: false };
+    if (result[0] === 2) throw new HeraldError("unavailable", "redis answered too late; the publish was not executed");
     const nl = result[1].indexOf("\n");
     if (result[1].slice(0, nl) !== request.topic) {
       throw new HeraldError("conflict", `event id "${id}" was already used on another topic`);
     }
     return { event: frameToEvent(result[1].slice(nl + 1)), duplicate: true };
+  }
+
+  /**
+   * The Redis time after which a publish sent now must not run: before this node gives up on
+   * it (`commandTimeoutMs`), with a margin for the reply's way back and the offset's error.
+   */
+  private deadline(): number {
+    const margin = Math.min(500, Math.floor(this.commandTimeoutMs / 4));
+    return Math.floor(Date.now() + this.clockOffset + this.commandTimeoutMs - margin);
   }
 
   // ---- live fan-out: contiguous offsets, gaps filled from the log ----
@@ -384,15 +460,18 @@ export class RedisBroker implements Broker {
   }
 
   async position(topic: string): Promise<TopicPosition> {
+    this.checkReachable();
     return (await this.readTopic(topic, 0, 0))[0];
   }
 
   async streamPosition(): Promise<StreamPosition> {
+    this.checkReachable();
     const [epoch, offset] = await this.readStream(0, 0, 0);
     return { epoch, offset };
   }
 
   async topicCount(): Promise<number> {
+    this.checkReachable();
     try {
       return await this.redis.zcard(`${this.prefix}:topics`);
     } catch (err) {
@@ -401,6 +480,7 @@ export class RedisBroker implements Broker {
   }
 
   async history(topic: string, query: HistoryQuery): Promise<HistoryPage> {
+    this.checkReachable();
     const since = query.since ?? 0;
     const [position, events] = await this.readTopic(topic, since, query.limit);
     const first = events[0];
@@ -409,6 +489,7 @@ export class RedisBroker implements Broker {
   }
 
   async recoverTopic(topic: string, since: TopicPosition, maxEvents: number): Promise<Recovery<TopicPosition>> {
+    this.checkReachable();
     // One atomic read: the position and every kept event after `since` (at most maxEvents).
     const [position, events] = await this.readTopic(topic, since.seq, maxEvents);
     const fail = { events: [], recovered: false, position };
@@ -420,6 +501,7 @@ export class RedisBroker implements Broker {
   }
 
   async recoverPattern(pattern: string, since: StreamPosition, maxEvents: number): Promise<Recovery<StreamPosition>> {
+    this.checkReachable();
     const [epoch, offset, firstRows] = await this.readStream(since.offset, CHUNK, 0);
     const position = { epoch, offset };
     const fail = { events: [], recovered: false, position };

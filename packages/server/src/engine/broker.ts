@@ -69,8 +69,13 @@ export interface Broker {
   start(): Promise<void>;
   /** Stops listening and releases connections. */
   close(): Promise<void>;
-  /** Whether publishes can currently be accepted (for /readyz). */
+  /** Whether the node is fully ready (for /readyz). */
   readonly ready: boolean;
+  /**
+   * Publishes one event. Refuses by itself with `unavailable` (nothing happened) when it cannot
+   * take this publish now: callers do not gate on `ready`, because a node that is not fully
+   * ready (pub/sub reconnecting, a store down) may still take some publishes.
+   */
   publish(request: PublishRequest): Promise<PublishOutcome>;
   onEvent(listener: EventListener): void;
   /** The topic's current position (seq 0 for a topic with no events yet). */

@@ -40,6 +40,8 @@ export class Engine {
         idempotency: config.idempotency,
         url: config.engine.redisUrl,
         keyPrefix: config.engine.keyPrefix,
+        commandTimeoutMs: config.engine.commandTimeoutMs,
+        healthCheckMs: config.engine.healthCheckMs,
       });
       this.broker = redis;
       this.presence = new Presence(new RedisPresence(redis, config.presence.ttlSeconds), presenceOptions);

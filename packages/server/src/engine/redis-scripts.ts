@@ -62,10 +62,15 @@ end
  * (sorted set of topics by last publish, for counting).
  * ARGV: frame head (up to `"seq":`), frame tail (from `,"source"`/`,"data"`), topic,
  * candidate topic epoch, candidate stream epoch, history size, history ttl ms, topic key ttl ms,
- * stream size, stream ttl ms, idempotency ttl ms (0 = off), events channel.
- * Returns {0, frame} for a new event, {1, "topic\\nframe"} for a duplicate id.
+ * stream size, stream ttl ms, idempotency ttl ms (0 = off), events channel, deadline (Redis
+ * time in ms; 0 = none).
+ * Returns {0, frame} for a new event, {1, "topic\\nframe"} for a duplicate id, {2, ""} when the
+ * script ran after its deadline and did nothing: the caller has answered `unavailable` by then,
+ * so a publish that waited in a stalled Redis must not happen late.
  */
 export const PUBLISH = new Script(`${COMMON}
+local deadline = tonumber(ARGV[13])
+if deadline > 0 and now_ms() > deadline then return {2, ''} end
 local idttl = tonumber(ARGV[11])
 if idttl > 0 then
   local prior = redis.call('GET', KEYS[5])

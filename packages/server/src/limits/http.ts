@@ -2,16 +2,19 @@
  * HTTP-level limits: server timeouts against slow clients (slowloris, including upgrade
  * requests that never finish their headers) and a per-IP request rate on the HTTP API.
  */
-import type { ServerOptions } from "node:http";
+import type { IncomingMessage, Server, ServerOptions } from "node:http";
+import type { Duplex } from "node:stream";
 import rateLimit from "@fastify/rate-limit";
 import { HeraldError } from "@herald/protocol";
 import type { FastifyInstance } from "fastify";
 import type { HeraldConfig } from "../config.js";
 
-/** Options for `http.createServer`: header and request deadlines, checked often enough to matter. */
-export function httpServerOptions(config: Pick<HeraldConfig, "timeouts">): ServerOptions {
+/** Options for `http.createServer`: header and request deadlines, checked often enough to matter; header size. */
+export function httpServerOptions(config: Pick<HeraldConfig, "timeouts" | "headers">): ServerOptions {
   const { httpHeadersMs, httpRequestMs } = config.timeouts;
   return {
+    // Room for a long SSE Last-Event-ID: one over `headers.maxLastEventIdBytes` gets a Herald 400.
+    maxHeaderSize: config.headers.maxBytes,
     headersTimeout: httpHeadersMs,
     // Node requires requestTimeout >= headersTimeout unless it is 0 (disabled).
     requestTimeout: httpRequestMs === 0 ? 0 : Math.max(httpRequestMs, httpHeadersMs),
@@ -65,5 +68,50 @@ export function registerHttpRateLimit(app: FastifyInstance, config: Pick<HeraldC
   });
   app.after(() => {
     app.addHook("onRequest", app.rateLimit());
+  });
+}
+
+/** The raw HTTP answer `431 headers_too_large` (before any route: the request was not parsed or is refused unread). */
+export function headersTooLarge(detail: string): string {
+  const body = JSON.stringify({ code: "headers_too_large", error: detail });
+  return (
+    "HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\nContent-Type: application/json\r\n" +
+    `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`
+  );
+}
+
+/** Whether `req` has more header lines than `headers.maxCount`. */
+export function tooManyHeaders(req: IncomingMessage, config: Pick<HeraldConfig, "headers">): boolean {
+  return req.rawHeaders.length / 2 > config.headers.maxCount;
+}
+
+/**
+ * Answers requests Node's parser refused as Node would (408 for a header/request deadline, 400
+ * for a malformed request), except that headers over `headers.maxBytes` get 431 with the
+ * documented body `{code: "headers_too_large", error}` instead of Node's bodiless 431.
+ */
+export function answerClientErrors(server: Server, config: Pick<HeraldConfig, "headers">): void {
+  server.on("clientError", (err: NodeJS.ErrnoException, socket: Duplex) => {
+    const started = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent;
+    if (!socket.writable || started === true || err.code === "ECONNRESET") {
+      socket.destroy();
+      return;
+    }
+    if (err.code === "HPE_HEADER_OVERFLOW") {
+      socket.end(headersTooLarge(`request headers are larger than ${config.headers.maxBytes} bytes`));
+    } else if (err.code === "ERR_HTTP_REQUEST_TIMEOUT") {
+      socket.end("HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n");
+    } else {
+      socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");
+    }
+  });
+}
+
+/** Refuses HTTP API requests with more header lines than `headers.maxCount` (431 `headers_too_large`). */
+export function registerHeaderLimits(app: FastifyInstance, config: Pick<HeraldConfig, "headers">): void {
+  app.addHook("onRequest", async (req) => {
+    if (tooManyHeaders(req.raw, config)) {
+      throw new HeraldError("headers_too_large", `more than ${config.headers.maxCount} header lines`);
+    }
   });
 }

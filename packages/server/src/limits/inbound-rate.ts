@@ -12,6 +12,8 @@ import { TokenBucket } from "./token-bucket.js";
 export interface RateLimitedPeer {
   error(code: "rate_limited", message: string, id?: string): void;
   close(code: number, reason: string): void;
+  /** Closes after the frames already admitted were answered (a session); `close` when absent. */
+  closeWhenSettled?(code: number, reason: string): void;
 }
 
 export class InboundRate {
@@ -44,8 +46,12 @@ export class InboundRate {
   admitFrom(peer: RateLimitedPeer, idOf?: () => string | undefined): boolean {
     const verdict = this.admit();
     if (verdict === "ok") return true;
-    if (verdict === "close") peer.close(CloseCode.rateLimited, "inbound frame rate exceeded repeatedly");
-    else {
+    if (verdict === "close") {
+      // Frames admitted before this one are still being handled: their acks go out first.
+      const reason = "inbound frame rate exceeded repeatedly";
+      if (peer.closeWhenSettled !== undefined) peer.closeWhenSettled(CloseCode.rateLimited, reason);
+      else peer.close(CloseCode.rateLimited, reason);
+    } else {
       const rate = this.limits.inboundFramesPerSecond;
       peer.error(
         "rate_limited",

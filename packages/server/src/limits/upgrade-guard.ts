@@ -1,11 +1,12 @@
 /**
- * Checks every WebSocket upgrade before any transport sees it: the Origin allow-list, then the
- * per-IP connection rate. A refused upgrade gets a plain HTTP answer (403 or 429 with
+ * Checks every WebSocket upgrade before any transport sees it: the header count, the Origin
+ * allow-list, then the per-IP connection rate. A refused upgrade gets a plain HTTP answer (403 or 429 with
  * `Retry-After`) and no WebSocket is ever created, so a refusal costs no session state.
  */
 import type { IncomingMessage } from "node:http";
 import type { HeraldConfig } from "../config.js";
 import { ConnectionRate } from "./connection-rate.js";
+import { headersTooLarge, tooManyHeaders } from "./http.js";
 import { OriginPolicy } from "./origin.js";
 
 export class UpgradeGuard {
@@ -14,13 +15,16 @@ export class UpgradeGuard {
   /** Refusals by reason, for metrics and tests. */
   readonly refused = { origin: 0, rate: 0 };
 
-  constructor(config: Pick<HeraldConfig, "server" | "limits">) {
+  constructor(private readonly config: Pick<HeraldConfig, "server" | "limits" | "headers">) {
     this.origins = new OriginPolicy(config.server.allowedOrigins);
     this.rate = new ConnectionRate(config.limits.connectionsPerIpPerSecond, config.limits.connectionBurstPerIp);
   }
 
   /** The raw HTTP response refusing this upgrade, or undefined to let it through. */
   check(req: IncomingMessage): string | undefined {
+    if (tooManyHeaders(req, this.config)) {
+      return headersTooLarge(`more than ${this.config.headers.maxCount} header lines`);
+    }
     const origin = req.headers.origin;
     if (!this.origins.allows(typeof origin === "string" ? origin : undefined, req.headers.host)) {
       this.refused.origin++;

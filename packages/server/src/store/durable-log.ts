@@ -8,7 +8,8 @@ import { HeraldError, type HeraldEvent, type StreamPosition } from "@herald/prot
 import type { Namespaces } from "../hub/namespaces.js";
 import type { Logger } from "../log.js";
 import type { LazyStore } from "./lazy-store.js";
-import type { Persistence, RestoredHistory, RestoredTopic } from "./persistence.js";
+import type { Persistence, RecoveryListener, RestoredHistory, RestoredTopic } from "./persistence.js";
+import { storeError } from "./store-errors.js";
 
 export interface DurableLogOptions {
   store: LazyStore;
@@ -35,7 +36,7 @@ export class DurableLog implements Persistence {
   private flushing: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private sweeper: NodeJS.Timeout | undefined;
-  private failure: HeraldError | undefined;
+  private readonly recoveryListeners: RecoveryListener[] = [];
   /** Last seq of every durable topic, for the retention sweep. */
   private readonly known = new Map<string, number>();
   private readonly now: () => number;
@@ -43,6 +44,20 @@ export class DurableLog implements Persistence {
 
   constructor(private readonly options: DurableLogOptions) {
     this.now = options.now ?? Date.now;
+    options.store.health.onRecovered(() => this.recover());
+  }
+
+  onRecovered(listener: RecoveryListener): void {
+    this.recoveryListeners.push(listener);
+  }
+
+  /** After an outage: re-reads every durable topic's committed position for the listeners. */
+  private async recover(): Promise<void> {
+    const store = await this.options.store.raw();
+    const topics = (await store.topics()).filter((t) => this.durable(t.topic));
+    for (const t of topics) this.known.set(t.topic, t.seq);
+    const read = (topic: string, afterSeq: number, limit: number) => store.events(topic, afterSeq, limit);
+    for (const l of this.recoveryListeners) await l(topics, read);
   }
 
   durable(topic: string): boolean {
@@ -50,7 +65,8 @@ export class DurableLog implements Persistence {
   }
 
   commit(event: HeraldEvent, stream: StreamPosition): Promise<void> {
-    if (this.failure !== undefined) return Promise.reject(this.failure);
+    const down = this.options.store.health.down;
+    if (down !== undefined) return Promise.reject(down);
     if (this.closed) return Promise.reject(new HeraldError("shutting_down", "the store is closing"));
     if (this.stream === undefined || stream.offset > this.stream.offset) this.stream = stream;
     return new Promise<void>((resolve, reject) => {
@@ -84,7 +100,7 @@ export class DurableLog implements Persistence {
     });
     if (store === undefined) return;
     const max = this.options.maxBatch ?? 1000;
-    while (this.queue.length > 0 && this.failure === undefined) {
+    while (this.queue.length > 0) {
       const batch = this.queue.length <= max ? this.queue : this.queue.slice(0, max);
       this.queue = this.queue.length <= max ? [] : this.queue.slice(max);
       try {
@@ -104,15 +120,20 @@ export class DurableLog implements Persistence {
     }
   }
 
-  /** Fail-stop: the failed batch and everything after it is rejected, now and later. */
+  /**
+   * The failed batch and everything queued after it is rejected (`unavailable`: nothing was
+   * accepted), and so is every commit until the store answers again and positions were re-read.
+   */
   private fail(err: unknown): void {
-    this.failure = new HeraldError("unavailable", "the store failed to commit; durable publishes are stopped", {
-      cause: err,
-    });
-    this.options.log?.error({ err }, "store commit failed; durable publishing stopped");
+    const mapped = storeError(err);
+    const failure =
+      mapped instanceof HeraldError && mapped.code === "unavailable"
+        ? mapped
+        : new HeraldError("unavailable", "the store failed to commit; nothing was accepted, retry", { cause: err });
+    this.options.store.health.fail(failure);
     const queue = this.queue;
     this.queue = [];
-    for (const p of queue) p.reject(this.failure);
+    for (const p of queue) p.reject(failure);
   }
 
   async restore(streamSize: number): Promise<RestoredHistory> {
@@ -158,7 +179,14 @@ export class DurableLog implements Persistence {
 
   /** Deletes events beyond each topic's namespace retention (count, then age). */
   async sweep(): Promise<number> {
-    const store = await this.options.store.get();
+    if (!this.options.store.health.ready) return 0; // the next sweep after the outage does it
+    let store: Awaited<ReturnType<LazyStore["get"]>>;
+    try {
+      store = await this.options.store.get();
+    } catch (err) {
+      this.options.log?.warn({ err }, "retention sweep skipped: the store is unavailable");
+      return 0;
+    }
     const now = this.now();
     let removed = 0;
     for (const [topic, seq] of this.known) {

@@ -1,21 +1,48 @@
 /**
  * One store shared by durable history, state topics and the inbox, opened on first use: a
  * gateway with no durable namespace and no inbox traffic never creates a file.
+ *
+ * The store it hands out answers an outage with `unavailable` (never `internal`), marks the
+ * store down on the first one (`health`), and fails at once while it is down: nothing waits
+ * on a store that is known not to answer, and nothing is accepted that was not committed.
  */
+import { HeraldError } from "@herald/protocol";
+import type { Logger } from "../log.js";
 import type { Store } from "./store.js";
+import { storeError } from "./store-errors.js";
+import { StoreHealth } from "./store-health.js";
+
+export interface LazyStoreOptions {
+  /** Longest pause between probes of a failed store. @default 5000 */
+  retryMaxMs?: number;
+  log?: Logger;
+}
 
 export class LazyStore {
   private opening: Promise<Store> | undefined;
+  private guarded: Store | undefined;
+  /** Up or down, and the probe that brings it back. */
+  readonly health: StoreHealth;
 
-  constructor(readonly store: Store) {}
+  constructor(
+    readonly store: Store,
+    options: LazyStoreOptions = {},
+  ) {
+    this.health = new StoreHealth({
+      probe: async () => {
+        await (await this.open()).probe();
+      },
+      ...(options.retryMaxMs !== undefined && { retryMaxMs: options.retryMaxMs }),
+      ...(options.log !== undefined && { log: options.log }),
+    });
+  }
 
   /** True once the store was asked for (it is open or opening): background work checks this before touching it. */
   get opened(): boolean {
     return this.opening !== undefined;
   }
 
-  /** The open store (opens and migrates it the first time). */
-  get(): Promise<Store> {
+  private open(): Promise<Store> {
     this.opening ??= this.store.open().then(
       () => this.store,
       (err) => {
@@ -26,8 +53,53 @@ export class LazyStore {
     return this.opening;
   }
 
-  /** Closes the store if it was opened. */
+  /** The open store (opens and migrates it the first time); `unavailable` at once while it is down. */
+  async get(): Promise<Store> {
+    const down = this.health.down;
+    if (down !== undefined) throw down;
+    try {
+      await this.open();
+    } catch (err) {
+      throw this.failed(err);
+    }
+    this.guarded ??= this.guard(this.store);
+    return this.guarded;
+  }
+
+  /** The open store without the guard: for recovery, which reads while the store is marked down. */
+  raw(): Promise<Store> {
+    return this.open();
+  }
+
+  /** Maps an error of a store call; an outage marks the store down. */
+  failed(err: unknown): unknown {
+    const e = storeError(err);
+    if (e instanceof HeraldError && e.code === "unavailable") this.health.fail(e);
+    return e;
+  }
+
+  /** Every method of `store`, failing at once while it is down and mapping outage errors. */
+  private guard(store: Store): Store {
+    return new Proxy(store, {
+      get: (target, prop, receiver) => {
+        const value = Reflect.get(target, prop, receiver);
+        if (typeof value !== "function") return value;
+        return async (...args: unknown[]) => {
+          const down = this.health.down;
+          if (down !== undefined) throw down;
+          try {
+            return await value.apply(target, args);
+          } catch (err) {
+            throw this.failed(err);
+          }
+        };
+      },
+    });
+  }
+
+  /** Stops probing and closes the store if it was opened. */
   async close(): Promise<void> {
+    this.health.close();
     const opening = this.opening;
     this.opening = undefined;
     if (opening === undefined) return;

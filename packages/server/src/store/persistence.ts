@@ -3,10 +3,14 @@
  * every event of a durable topic to `commit` before it applies or delivers it. The memory
  * broker uses it today; any broker that sequences in-process can use it the same way.
  *
- * Contract: `commit` promises resolve in the order the calls were made; once one rejects,
- * every later one rejects too (fail-stop), so a broker never has a hole in a topic's history.
+ * Contract: `commit` promises resolve in the order the calls were made; once one rejects
+ * (`unavailable`), every later one rejects too until the store answers again, so a broker never
+ * has a hole in a topic's history. Before commits are taken again, the `onRecovered` listeners
+ * get every durable topic's committed position (a failed commit may have been written after
+ * all: the store has the last word).
  */
 import type { HeraldEvent, StreamPosition } from "@herald/protocol";
+import type { TopicMeta } from "./store.js";
 
 /** A durable topic as it was stored: its position and its newest events (ascending). */
 export interface RestoredTopic {
@@ -38,6 +42,18 @@ export interface Persistence {
   covers(pattern: string): boolean;
   /** Loads what a broker needs on start; `streamSize` bounds the stream events returned. */
   restore(streamSize: number): Promise<RestoredHistory>;
+  /**
+   * Registers what runs after a store outage, before commits are taken again: it gets every
+   * durable topic's committed position and a reader of committed events (seq > afterSeq,
+   * ascending, at most limit). A rejection keeps the store down (it is retried).
+   */
+  onRecovered(listener: RecoveryListener): void;
   /** Commits what is queued and stops background work (the store stays open). */
   close(): Promise<void>;
 }
+
+/** See `Persistence.onRecovered`. */
+export type RecoveryListener = (
+  topics: TopicMeta[],
+  read: (topic: string, afterSeq: number, limit: number) => Promise<HeraldEvent[]>,
+) => Promise<void>;

@@ -24,9 +24,14 @@ import { SqliteStore } from "./store-sqlite.js";
 /** Builds the configured store (not yet opened). */
 export function createStore(config: HeraldConfig["store"]): Store {
   if (config.type === "postgres") {
-    return new PostgresStore({ url: config.url as string, schema: config.schema, poolSize: config.poolSize });
+    return new PostgresStore({
+      url: config.url as string,
+      schema: config.schema,
+      poolSize: config.poolSize,
+      timeoutMs: config.timeoutMs,
+    });
   }
-  return new SqliteStore({ path: config.path });
+  return new SqliteStore({ path: config.path, timeoutMs: config.timeoutMs });
 }
 
 export class Storage {
@@ -43,7 +48,7 @@ export class Storage {
     private readonly log: Logger,
     store?: Store,
   ) {
-    this.store = new LazyStore(store ?? createStore(config.store));
+    this.store = new LazyStore(store ?? createStore(config.store), { retryMaxMs: config.store.retryMaxMs, log });
     if (config.namespaces.some((ns) => ns.durable)) {
       this.durable = new DurableLog({
         store: this.store,
@@ -93,6 +98,11 @@ export class Storage {
     );
     registerStateRoutes(app, core, guard, this.state);
     registerInboxRoutes(app, core, guard, this.inboxInstance);
+  }
+
+  /** False while the store is down (after an outage error, until it commits again). */
+  get ready(): boolean {
+    return this.store.health.ready;
   }
 
   /** The inbox (after `attach`). */

@@ -23,6 +23,7 @@ import {
   type Store,
   type TopicMeta,
 } from "./store.js";
+import { isStoreOutage } from "./store-errors.js";
 
 const MIGRATIONS: string[] = [
   `CREATE TABLE herald_events (
@@ -53,6 +54,8 @@ export interface PostgresStoreOptions {
   schema?: string;
   /** Pool size. @default 10 */
   poolSize?: number;
+  /** Longest wait for a connection and for each query before it fails (an outage). @default 2000 */
+  timeoutMs?: number;
 }
 
 const VISIBLE = `SELECT n.id, n.recipient, n.title, n.message, n.type, n.priority, n.action_url, n.data, n.created_at,
@@ -79,6 +82,9 @@ export class PostgresStore implements Store {
     const pool = new pg.Pool({
       connectionString: this.options.url,
       max: this.options.poolSize ?? 10,
+      // A stopped or stalled server must fail a call, not hang it (and the publishes behind it).
+      connectionTimeoutMillis: this.options.timeoutMs ?? 2000,
+      query_timeout: this.options.timeoutMs ?? 2000,
       options: `-c search_path=${this.schema}`,
     });
     pool.on("error", () => {}); // an idle client's error surfaces on the next query instead
@@ -128,17 +134,27 @@ export class PostgresStore implements Store {
 
   private async tx<T>(work: (c: pg.PoolClient) => Promise<T>): Promise<T> {
     const c = await this.db.connect();
+    let failed: unknown;
     try {
       await c.query("BEGIN");
       const out = await work(c);
       await c.query("COMMIT");
       return out;
     } catch (err) {
+      failed = err;
       await c.query("ROLLBACK").catch(() => {});
       throw err;
     } finally {
-      c.release();
+      // A connection that failed mid-transaction (timeout, reset) is not reused.
+      c.release(failed instanceof Error && isStoreOutage(failed) ? failed : undefined);
     }
+  }
+
+  async probe(): Promise<void> {
+    await this.db.query(
+      "INSERT INTO herald_meta (key, value) VALUES ('probe', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+      [String(Date.now())],
+    );
   }
 
   async append(events: readonly HeraldEvent[], stream: { epoch: string; offset: number }): Promise<void> {

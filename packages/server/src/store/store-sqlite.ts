@@ -2,6 +2,11 @@
  * The embedded store: one SQLite file through `better-sqlite3`, WAL mode, `synchronous=FULL`
  * so a committed batch survives power loss. Calls are synchronous underneath; group commit
  * (in `durable-log.ts`) keeps transactions few.
+ *
+ * SQLite never waits for a lock on the event loop (`busy_timeout = 0`): a call that finds the
+ * database locked by another process is retried with backoff through timers, for at most
+ * `timeoutMs`, so live delivery goes on meanwhile; then it fails with SQLITE_BUSY, which the
+ * gateway answers `unavailable`.
  */
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
@@ -49,6 +54,16 @@ const MIGRATIONS: string[] = [
 export interface SqliteStoreOptions {
   /** File path; `:memory:` for a throwaway store. */
   path: string;
+  /** Longest a call retries while another process holds the lock. @default 2000 */
+  timeoutMs?: number;
+}
+
+/** Longest pause between two attempts on a locked database. */
+const MAX_RETRY_PAUSE_MS = 50;
+
+function isBusy(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === "string" && (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED"));
 }
 
 const VISIBLE = `SELECT n.id, n.recipient, n.title, n.message, n.type, n.priority, n.action_url, n.data, n.created_at,
@@ -70,19 +85,57 @@ export class SqliteStore implements Store {
   async open(): Promise<void> {
     if (this.options.path !== ":memory:") mkdirSync(dirname(this.options.path), { recursive: true });
     const db = new Database(this.options.path);
-    db.pragma("journal_mode = WAL");
-    db.pragma("synchronous = FULL");
-    db.pragma("busy_timeout = 5000");
-    const version = db.pragma("user_version", { simple: true }) as number;
-    if (version > MIGRATIONS.length) {
+    try {
+      db.pragma("busy_timeout = 0");
+      await this.retry(() => db.pragma("journal_mode = WAL"));
+      db.pragma("synchronous = FULL");
+      await this.retry(() => {
+        const version = db.pragma("user_version", { simple: true }) as number;
+        if (version > MIGRATIONS.length) {
+          throw new Error(
+            `the store schema is version ${version}, newer than this Herald knows (${MIGRATIONS.length})`,
+          );
+        }
+        db.transaction(() => {
+          for (let v = version; v < MIGRATIONS.length; v++) db.exec(MIGRATIONS[v] as string);
+          db.pragma(`user_version = ${MIGRATIONS.length}`);
+        })();
+      });
+    } catch (err) {
       db.close();
-      throw new Error(`the store schema is version ${version}, newer than this Herald knows (${MIGRATIONS.length})`);
+      throw err;
     }
-    db.transaction(() => {
-      for (let v = version; v < MIGRATIONS.length; v++) db.exec(MIGRATIONS[v] as string);
-      db.pragma(`user_version = ${MIGRATIONS.length}`);
-    })();
     this.db = db;
+  }
+
+  /** Runs `work` on the open database; see `retry`. */
+  private run<T>(work: (db: Database.Database) => T): Promise<T> {
+    const db = this.conn;
+    return this.retry(() => work(db));
+  }
+
+  /**
+   * Runs `work` (synchronous; one transaction at most, so a retry never repeats half of one),
+   * retrying with backoff through timers while the database is locked, for at most `timeoutMs`.
+   */
+  private async retry<T>(work: () => T): Promise<T> {
+    const deadline = Date.now() + (this.options.timeoutMs ?? 2000);
+    for (let pause = 1; ; pause = Math.min(pause * 2, MAX_RETRY_PAUSE_MS)) {
+      try {
+        return work();
+      } catch (err) {
+        if (!isBusy(err) || Date.now() + pause > deadline) throw err;
+      }
+      await new Promise((resolve) => setTimeout(resolve, pause));
+    }
+  }
+
+  async probe(): Promise<void> {
+    // One attempt, no retry: the caller (the store's health) retries with its own backoff.
+    const db = this.conn;
+    db.prepare(
+      "INSERT INTO herald_meta (key, value) VALUES ('probe', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    ).run(String(Date.now()));
   }
 
   async close(): Promise<void> {
@@ -91,41 +144,48 @@ export class SqliteStore implements Store {
   }
 
   async append(events: readonly HeraldEvent[], stream: { epoch: string; offset: number }): Promise<void> {
-    const db = this.conn;
-    const insert = db.prepare(
-      "INSERT INTO herald_events (topic, seq, stream_offset, id, epoch, event, ts, data, source, sig) VALUES (?,?,?,?,?,?,?,?,?,?)",
-    );
-    const topic = db.prepare(
-      "INSERT INTO herald_topics (topic, epoch, seq) VALUES (?,?,?) ON CONFLICT (topic) DO UPDATE SET epoch = excluded.epoch, seq = MAX(seq, excluded.seq)",
-    );
-    const meta = db.prepare(
-      "INSERT INTO herald_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-    );
-    db.transaction(() => {
-      for (const e of events) {
-        insert.run(...eventValues(e));
-        topic.run(e.topic, e.epoch, e.seq);
-      }
-      meta.run("stream", JSON.stringify(stream));
-    })();
+    return this.run((db) => {
+      const insert = db.prepare(
+        "INSERT INTO herald_events (topic, seq, stream_offset, id, epoch, event, ts, data, source, sig) VALUES (?,?,?,?,?,?,?,?,?,?)",
+      );
+      const topic = db.prepare(
+        "INSERT INTO herald_topics (topic, epoch, seq) VALUES (?,?,?) ON CONFLICT (topic) DO UPDATE SET epoch = excluded.epoch, seq = MAX(seq, excluded.seq)",
+      );
+      const meta = db.prepare(
+        "INSERT INTO herald_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+      );
+      db.transaction(() => {
+        for (const e of events) {
+          insert.run(...eventValues(e));
+          topic.run(e.topic, e.epoch, e.seq);
+        }
+        meta.run("stream", JSON.stringify(stream));
+      })();
+    });
   }
 
   async topics(): Promise<TopicMeta[]> {
-    return this.conn.prepare("SELECT topic, epoch, seq FROM herald_topics").all() as TopicMeta[];
+    return this.run((db) => {
+      return db.prepare("SELECT topic, epoch, seq FROM herald_topics").all() as TopicMeta[];
+    });
   }
 
   async events(topic: string, afterSeq: number, limit: number): Promise<HeraldEvent[]> {
-    const rows = this.conn
-      .prepare("SELECT * FROM herald_events WHERE topic = ? AND seq > ? ORDER BY seq LIMIT ?")
-      .all(topic, afterSeq, limit) as EventRow[];
-    return rows.map(eventOf);
+    return this.run((db) => {
+      const rows = db
+        .prepare("SELECT * FROM herald_events WHERE topic = ? AND seq > ? ORDER BY seq LIMIT ?")
+        .all(topic, afterSeq, limit) as EventRow[];
+      return rows.map(eventOf);
+    });
   }
 
   async streamTail(limit: number): Promise<HeraldEvent[]> {
-    const rows = this.conn
-      .prepare("SELECT * FROM herald_events ORDER BY stream_offset DESC LIMIT ?")
-      .all(limit) as EventRow[];
-    return rows.reverse().map(eventOf);
+    return this.run((db) => {
+      const rows = db
+        .prepare("SELECT * FROM herald_events ORDER BY stream_offset DESC LIMIT ?")
+        .all(limit) as EventRow[];
+      return rows.reverse().map(eventOf);
+    });
   }
 
   async streamPosition(): Promise<{ epoch: string; offset: number } | undefined> {
@@ -136,124 +196,138 @@ export class SqliteStore implements Store {
   }
 
   async trim(topic: string, uptoSeq: number, before: number): Promise<number> {
-    const db = this.conn;
-    return db.transaction(() => {
-      const removed = db
-        .prepare("DELETE FROM herald_events WHERE topic = ? AND (seq <= ? OR ts < ?) RETURNING stream_offset")
-        .all(topic, uptoSeq, before) as Array<{ stream_offset: number }>;
-      if (removed.length > 0) {
-        const top = Math.max(...removed.map((r) => r.stream_offset));
-        db.prepare(
-          `INSERT INTO herald_meta (key, value) VALUES ('trimmed', ?)
-           ON CONFLICT (key) DO UPDATE SET value = MAX(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER))`,
-        ).run(String(top));
-      }
-      return removed.length;
-    })();
+    return this.run((db) => {
+      return db.transaction(() => {
+        const removed = db
+          .prepare("DELETE FROM herald_events WHERE topic = ? AND (seq <= ? OR ts < ?) RETURNING stream_offset")
+          .all(topic, uptoSeq, before) as Array<{ stream_offset: number }>;
+        if (removed.length > 0) {
+          const top = Math.max(...removed.map((r) => r.stream_offset));
+          db.prepare(
+            `INSERT INTO herald_meta (key, value) VALUES ('trimmed', ?)
+             ON CONFLICT (key) DO UPDATE SET value = MAX(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER))`,
+          ).run(String(top));
+        }
+        return removed.length;
+      })();
+    });
   }
 
   async trimmedOffset(): Promise<number> {
-    const row = this.conn.prepare("SELECT value FROM herald_meta WHERE key = 'trimmed'").get() as
-      | { value: string }
-      | undefined;
-    return row === undefined ? 0 : Number(row.value);
+    return this.run((db) => {
+      const row = db.prepare("SELECT value FROM herald_meta WHERE key = 'trimmed'").get() as
+        | { value: string }
+        | undefined;
+      return row === undefined ? 0 : Number(row.value);
+    });
   }
 
   async saveSnapshot(s: StateSnapshot): Promise<void> {
-    this.conn
-      .prepare(
+    return this.run((db) => {
+      db.prepare(
         `INSERT INTO herald_snapshots (topic, epoch, seq, state, clocks) VALUES (?,?,?,?,?)
-         ON CONFLICT (topic) DO UPDATE SET epoch = excluded.epoch, seq = excluded.seq, state = excluded.state, clocks = excluded.clocks`,
-      )
-      .run(s.topic, s.epoch, s.seq, JSON.stringify(s.state), JSON.stringify(s.clocks));
+           ON CONFLICT (topic) DO UPDATE SET epoch = excluded.epoch, seq = excluded.seq, state = excluded.state, clocks = excluded.clocks`,
+      ).run(s.topic, s.epoch, s.seq, JSON.stringify(s.state), JSON.stringify(s.clocks));
+    });
   }
 
   async loadSnapshot(topic: string): Promise<StateSnapshot | undefined> {
-    const r = this.conn.prepare("SELECT * FROM herald_snapshots WHERE topic = ?").get(topic) as
-      | { topic: string; epoch: string; seq: number; state: string; clocks: string }
-      | undefined;
-    if (r === undefined) return undefined;
-    return { topic: r.topic, epoch: r.epoch, seq: r.seq, state: JSON.parse(r.state), clocks: JSON.parse(r.clocks) };
+    return this.run((db) => {
+      const r = db.prepare("SELECT * FROM herald_snapshots WHERE topic = ?").get(topic) as
+        | { topic: string; epoch: string; seq: number; state: string; clocks: string }
+        | undefined;
+      if (r === undefined) return undefined;
+      return { topic: r.topic, epoch: r.epoch, seq: r.seq, state: JSON.parse(r.state), clocks: JSON.parse(r.clocks) };
+    });
   }
 
   async addNotifications(users: readonly string[], input: NotificationInput, now: number): Promise<Notification[]> {
-    const list = buildNotifications(users, input, now);
-    const insert = this.conn.prepare(
-      "INSERT INTO herald_notifications (id, recipient, title, message, type, priority, action_url, data, created_at) VALUES (?,?,?,?,?,?,?,?,?)",
-    );
-    this.conn.transaction(() => {
-      for (const n of list) insert.run(...notificationValues(n));
-    })();
-    return list;
+    return this.run((db) => {
+      const list = buildNotifications(users, input, now);
+      const insert = db.prepare(
+        "INSERT INTO herald_notifications (id, recipient, title, message, type, priority, action_url, data, created_at) VALUES (?,?,?,?,?,?,?,?,?)",
+      );
+      db.transaction(() => {
+        for (const n of list) insert.run(...notificationValues(n));
+      })();
+      return list;
+    });
   }
 
   async listNotifications(user: string, q: NotificationQuery): Promise<Notification[]> {
-    let sql = `SELECT * FROM (${VISIBLE}) WHERE 1 = 1`;
-    if (q.unread === true) sql += " AND is_read = 0";
-    if (q.before !== undefined) sql += " AND id < @before";
-    sql += " ORDER BY id DESC LIMIT @limit";
-    const params: Record<string, unknown> = { user, limit: q.limit };
-    if (q.before !== undefined) params.before = q.before;
-    return (this.conn.prepare(sql).all(params) as NotificationRow[]).map(notificationOf);
+    return this.run((db) => {
+      let sql = `SELECT * FROM (${VISIBLE}) WHERE 1 = 1`;
+      if (q.unread === true) sql += " AND is_read = 0";
+      if (q.before !== undefined) sql += " AND id < @before";
+      sql += " ORDER BY id DESC LIMIT @limit";
+      const params: Record<string, unknown> = { user, limit: q.limit };
+      if (q.before !== undefined) params.before = q.before;
+      return (db.prepare(sql).all(params) as NotificationRow[]).map(notificationOf);
+    });
   }
 
   async unreadCount(user: string): Promise<number> {
-    const r = this.conn.prepare(`SELECT COUNT(*) AS n FROM (${VISIBLE}) WHERE is_read = 0`).get({ user }) as {
-      n: number;
-    };
-    return r.n;
+    return this.run((db) => {
+      const r = db.prepare(`SELECT COUNT(*) AS n FROM (${VISIBLE}) WHERE is_read = 0`).get({ user }) as {
+        n: number;
+      };
+      return r.n;
+    });
   }
 
   async markRead(user: string, id: string): Promise<boolean> {
-    const db = this.conn;
-    const row = db.prepare("SELECT recipient FROM herald_notifications WHERE id = ?").get(id) as
-      | { recipient: string }
-      | undefined;
-    if (row === undefined || (row.recipient !== user && row.recipient !== EVERYONE)) return false;
-    if (row.recipient === EVERYONE) {
-      db.prepare("INSERT INTO herald_reads (recipient, id) VALUES (?, ?) ON CONFLICT DO NOTHING").run(user, id);
-    } else {
-      db.prepare("UPDATE herald_notifications SET is_read = 1 WHERE id = ?").run(id);
-    }
-    return true;
+    return this.run((db) => {
+      const row = db.prepare("SELECT recipient FROM herald_notifications WHERE id = ?").get(id) as
+        | { recipient: string }
+        | undefined;
+      if (row === undefined || (row.recipient !== user && row.recipient !== EVERYONE)) return false;
+      if (row.recipient === EVERYONE) {
+        db.prepare("INSERT INTO herald_reads (recipient, id) VALUES (?, ?) ON CONFLICT DO NOTHING").run(user, id);
+      } else {
+        db.prepare("UPDATE herald_notifications SET is_read = 1 WHERE id = ?").run(id);
+      }
+      return true;
+    });
   }
 
   async markAllRead(user: string): Promise<number> {
-    const db = this.conn;
-    return db.transaction(() => {
-      const own = db
-        .prepare("UPDATE herald_notifications SET is_read = 1 WHERE recipient = ? AND is_read = 0")
-        .run(user);
-      const all = db
-        .prepare(
-          `INSERT INTO herald_reads (recipient, id) SELECT ?, id FROM herald_notifications n
-           WHERE n.recipient = '*' AND NOT EXISTS (SELECT 1 FROM herald_reads r WHERE r.recipient = ? AND r.id = n.id)`,
-        )
-        .run(user, user);
-      return own.changes + all.changes;
-    })();
+    return this.run((db) => {
+      return db.transaction(() => {
+        const own = db
+          .prepare("UPDATE herald_notifications SET is_read = 1 WHERE recipient = ? AND is_read = 0")
+          .run(user);
+        const all = db
+          .prepare(
+            `INSERT INTO herald_reads (recipient, id) SELECT ?, id FROM herald_notifications n
+             WHERE n.recipient = '*' AND NOT EXISTS (SELECT 1 FROM herald_reads r WHERE r.recipient = ? AND r.id = n.id)`,
+          )
+          .run(user, user);
+        return own.changes + all.changes;
+      })();
+    });
   }
 
   async pruneNotifications(maxPerUser: number, before: number): Promise<number> {
-    const db = this.conn;
-    return db.transaction(() => {
-      let removed = 0;
-      if (before > 0)
-        removed += db.prepare("DELETE FROM herald_notifications WHERE created_at < ?").run(before).changes;
-      if (maxPerUser > 0) {
-        removed += db
-          .prepare(
-            `DELETE FROM herald_notifications WHERE id IN (SELECT id FROM (SELECT id,
-               ROW_NUMBER() OVER (PARTITION BY recipient ORDER BY id DESC) AS rn FROM herald_notifications) WHERE rn > ?)`,
-          )
-          .run(maxPerUser).changes;
-      }
-      if (removed > 0) {
-        db.prepare(
-          "DELETE FROM herald_reads WHERE NOT EXISTS (SELECT 1 FROM herald_notifications n WHERE n.id = herald_reads.id)",
-        ).run();
-      }
-      return removed;
-    })();
+    return this.run((db) => {
+      return db.transaction(() => {
+        let removed = 0;
+        if (before > 0)
+          removed += db.prepare("DELETE FROM herald_notifications WHERE created_at < ?").run(before).changes;
+        if (maxPerUser > 0) {
+          removed += db
+            .prepare(
+              `DELETE FROM herald_notifications WHERE id IN (SELECT id FROM (SELECT id,
+                 ROW_NUMBER() OVER (PARTITION BY recipient ORDER BY id DESC) AS rn FROM herald_notifications) WHERE rn > ?)`,
+            )
+            .run(maxPerUser).changes;
+        }
+        if (removed > 0) {
+          db.prepare(
+            "DELETE FROM herald_reads WHERE NOT EXISTS (SELECT 1 FROM herald_notifications n WHERE n.id = herald_reads.id)",
+          ).run();
+        }
+        return removed;
+      })();
+    });
   }
 }

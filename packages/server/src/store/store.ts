@@ -77,6 +77,8 @@ export interface Store {
   /** Opens the connection and creates or migrates the schema. */
   open(): Promise<void>;
   close(): Promise<void>;
+  /** Commits one tiny write (a row of its own): resolves only when a write can commit now. */
+  probe(): Promise<void>;
 
   // ---- durable history ----
   /** Commits events (any topics) and the stream position in one transaction. */

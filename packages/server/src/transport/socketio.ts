@@ -301,6 +301,7 @@ export class SocketIoEndpoint {
   private accept(socket: Socket): void {
     const transport = new SocketIoTransport(socket, this.core.config.limits.maxOutboundBytes, this.core.config.limits);
     const session = new Session(this.core, transport);
+    session.ip = socket.conn.remoteAddress;
     transport.session = session;
     this.transports.add(transport);
     socket.on("disconnect", () => {
@@ -315,7 +316,8 @@ export class SocketIoEndpoint {
     socket.use((packet, next) => {
       const verdict = transport.rate.admit();
       if (verdict === "ok") return next();
-      if (verdict === "close") return session.close(CloseCode.rateLimited, "inbound request rate exceeded repeatedly");
+      if (verdict === "close")
+        return session.closeWhenSettled(CloseCode.rateLimited, "inbound request rate exceeded repeatedly");
       this.core.metrics.errors.inc({ code: "rate_limited" });
       const rate = this.core.config.limits.inboundFramesPerSecond;
       const answer = {

@@ -278,6 +278,10 @@ export class SseEndpoint {
     const names = this.names(url, who);
     const header = req.headers["last-event-id"];
     const lastId = (Array.isArray(header) ? header[0] : header) ?? url.searchParams.get("lastEventId") ?? undefined;
+    const maxId = this.core.config.headers.maxLastEventIdBytes;
+    if (lastId !== undefined && Buffer.byteLength(lastId) > maxId) {
+      throw new HeraldError("invalid_position", `Last-Event-ID is longer than ${maxId} bytes`);
+    }
     const fp = fingerprint(names);
     const since =
       lastId !== undefined && lastId !== "" ? decodeCursor(lastId, fp, names.length) : names.map(() => undefined);

@@ -169,6 +169,7 @@ export class WsEndpoint {
   private accept(ws: WebSocket, req: IncomingMessage, url: URL, route?: WsRoute): void {
     const transport = new WsTransport(ws, this.core.config.limits.maxOutboundBytes, route);
     const session = new Session(this.core, transport);
+    session.ip = req.socket.remoteAddress;
     transport.session = session;
     this.transports.add(transport);
     ws.on("pong", () => {
@@ -204,8 +205,10 @@ export class WsEndpoint {
     try {
       value = parseJson(data.toString("utf8"), this.core.config.limits.maxJsonDepth);
     } catch (err) {
+      // The frame is not usable, but its id (read as the rate limiter reads it) still tells the
+      // client which request failed.
       const e = toHeraldError(err);
-      session.error(e.code, e.message);
+      session.error(e.code, e.message, requestIdOf(data));
       return;
     }
     const frame = parseClientFrame(value);

@@ -209,5 +209,23 @@ export function storeSuite(name: string, h: StoreHarness): void {
         await h.done(s);
       }
     });
+
+    it("probe commits a write of its own and leaves history, positions and inboxes untouched", async () => {
+      const s = await h.make();
+      try {
+        await s.append([ev("p", 1, 1)], { epoch: "s1", offset: 1 });
+        await s.probe();
+        await s.probe();
+        assert.deepEqual(await s.topics(), [{ topic: "p", epoch: "e1", seq: 1 }]);
+        assert.deepEqual(await s.streamPosition(), { epoch: "s1", offset: 1 });
+        assert.deepEqual(
+          (await s.events("p", 0, 10)).map((e) => e.id),
+          ["p-1"],
+        );
+        assert.equal(await s.unreadCount("anyone"), 0);
+      } finally {
+        await h.done(s);
+      }
+    });
   });
 }
