@@ -1,12 +1,16 @@
 #!/usr/bin/env node
 // Runs every *.test.ts / *.test.tsx under packages/, bench/ and examples/ (or under the paths
-// given as arguments) with Node's own test runner, TypeScript loaded through tsx.
+// given as arguments) with Node's own test runner, TypeScript loaded through tsx. Before that, a
+// pre-flight check: when a selected file drives a browser, Chromium must be installed, or the
+// run stops at once with one line saying what to install (instead of failures and a long hang).
 import { spawnSync } from "node:child_process";
-import { readdirSync, statSync } from "node:fs";
+import { accessSync, constants, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 
 const roots = process.argv.slice(2).filter((a) => !a.startsWith("--"));
-const passThrough = process.argv.slice(2).filter((a) => a.startsWith("--"));
+// `--preflight`: only the checks below (npm test runs them before lint and typecheck).
+const preflightOnly = process.argv.includes("--preflight");
+const passThrough = process.argv.slice(2).filter((a) => a.startsWith("--") && a !== "--preflight");
 const skip = new Set(["node_modules", "dist", ".git", "data"]);
 
 function collect(path, out) {
@@ -25,6 +29,21 @@ if (files.length === 0) {
   console.error("no test files found");
   process.exit(1);
 }
+// Browser tests launch Chromium through packages/server/test/chromium.ts (same default path).
+const chromiumPath = process.env.HERALD_CHROMIUM_PATH ?? "/usr/bin/chromium";
+const browserTests = files.filter((f) => /\bchromium\.js["']/.test(readFileSync(f, "utf8")));
+if (browserTests.length > 0) {
+  try {
+    accessSync(chromiumPath, constants.X_OK);
+  } catch {
+    console.error(
+      `Chromium not found at ${chromiumPath} (needed by ${browserTests.length} browser test file(s)): install it with \`apt-get install -y chromium\`, or set HERALD_CHROMIUM_PATH.`,
+    );
+    process.exit(1);
+  }
+}
+if (preflightOnly) process.exit(0);
+
 const args = [
   "--import",
   "tsx",

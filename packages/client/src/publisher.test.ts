@@ -5,7 +5,7 @@
  * or a lost connection never stalls the queue.
  */
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { type TestContext, test } from "node:test";
 import { HeraldClientError } from "./errors.js";
 import type { PublishAck } from "./publish-queue.js";
 import { Publisher, type PublishWire } from "./publisher.js";
@@ -38,9 +38,20 @@ function setup(attempts = 5) {
   return { publisher, sent, dropped, ack, pub, setConnected: (v: boolean) => (connected = v) };
 }
 
-const tick = (ms = 15) => new Promise((r) => setTimeout(r, ms));
+/**
+ * Fake timers for one test (the publisher's pauses and timeouts are `setTimeout`s): `tick(ms)`
+ * advances them by exactly `ms` and lets the promise jobs they started run.
+ */
+function fakeClock(t: TestContext): (ms?: number) => Promise<void> {
+  t.mock.timers.enable({ apis: ["setTimeout"] });
+  return async (ms = 15) => {
+    t.mock.timers.tick(ms);
+    await new Promise((r) => setImmediate(r));
+  };
+}
 
-test("a refusal without id: publishes in flight go back in order, paced one at a time; a late ack still counts", async () => {
+test("a refusal without id: publishes in flight go back in order, paced one at a time; a late ack still counts", async (t) => {
+  const tick = fakeClock(t);
   const { publisher, sent, ack, pub } = setup();
   const results: Promise<PublishAck>[] = [pub(1), pub(2), pub(3)];
   assert.deepEqual(
@@ -53,7 +64,9 @@ test("a refusal without id: publishes in flight go back in order, paced one at a
   results.push(pub(4)); // made while paused: waits behind them
   ack(sent[0]); // #1 had been accepted after all: its late ack settles it
   assert.equal(publisher.queued, 3);
-  await tick();
+  await tick(0);
+  assert.equal(sent.length, 3, "nothing is resent during the pause (1 ms: half the 2 ms ceiling, no jitter)");
+  await tick(1);
   assert.deepEqual(
     sent.slice(3).map((s) => s.i),
     [2],
@@ -75,7 +88,8 @@ test("a refusal without id: publishes in flight go back in order, paced one at a
   assert.equal(publisher.queued, 0);
 });
 
-test("while paced, refusals count against the one publish in flight; past `attempts` it rejects with rate_limited", async () => {
+test("while paced, refusals count against the one publish in flight; past `attempts` it rejects with rate_limited", async (t) => {
+  const tick = fakeClock(t);
   const { publisher, sent, ack, pub } = setup(1);
   const a = pub(1);
   const b = pub(2);
@@ -96,7 +110,8 @@ test("while paced, refusals count against the one publish in flight; past `attem
   assert.equal((await b).seq, 2);
 });
 
-test("an answer naming the request refuses exactly that publish; other errors reject at once", async () => {
+test("an answer naming the request refuses exactly that publish; other errors reject at once", async (t) => {
+  const tick = fakeClock(t);
   const { sent, ack, pub } = setup();
   const a = pub(1);
   const b = pub(2);
@@ -112,12 +127,15 @@ test("an answer naming the request refuses exactly that publish; other errors re
   await assert.rejects(c, { code: "forbidden" });
 });
 
-test("a publish timing out while paced does not stall the queue; a lost connection ends the pause", async () => {
+test("a publish timing out while paced does not stall the queue; a lost connection ends the pause", async (t) => {
+  const tick = fakeClock(t);
   const { publisher, sent, ack, pub, setConnected } = setup();
   const a = pub(1, 5);
   const b = pub(2);
   publisher.rateLimited();
-  await assert.rejects(a, { code: "request_timeout" });
+  const timedOut = assert.rejects(a, { code: "request_timeout" });
+  await tick(5);
+  await timedOut;
   await tick();
   assert.equal(sent.at(-1)?.i, 2);
   publisher.rateLimited(); // #2 refused while paced

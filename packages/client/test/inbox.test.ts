@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { after, test } from "node:test";
 import { mintToken } from "../../server/src/auth/jwt.js";
 import { postJson } from "../../server/test/helpers.js";
+import { reservedClosedPort } from "../../server/test/ports.js";
 import { httpUrlOf, type Notification } from "../src/index.js";
 import { startGateway, testClient, until } from "./support.js";
 
@@ -112,6 +113,6 @@ test("an expired token gets one retry with a fresh token; errors keep the server
 
   const anonymous = testClient(running.wsUrl);
   await assert.rejects(anonymous.inbox.unreadCount(), { code: "unauthorized" });
-  const nowhere = testClient(running.wsUrl, { token: "x", httpUrl: "http://127.0.0.1:9" });
+  const nowhere = testClient(running.wsUrl, { token: "x", httpUrl: `http://127.0.0.1:${await reservedClosedPort()}` });
   await assert.rejects(nowhere.inbox.unreadCount(), { code: "connection_lost" });
 });

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import { createNodeClient } from "../src/node.js";
-import { sleep, startGateway, testClient, until } from "./support.js";
+import { startGateway, testClient, until } from "./support.js";
 
 const cleanups: Array<() => Promise<void> | void> = [];
 after(async () => {
@@ -14,9 +14,13 @@ after(async () => {
 });
 
 test("client pings keep an otherwise idle connection open; without them the server closes it (4004)", async () => {
-  const running = await startGateway({ timeouts: { idleMs: 300, heartbeatMs: 100 } });
+  // Pings every 200 ms against a 2 s idle timeout: a tenfold margin for a slow machine. The
+  // server's own heartbeat (a WebSocket ping each 500 ms, a missed pong closes) must not be
+  // what ends a connection here: on a loaded machine 100 ms is too short to answer.
+  const idleMs = 2000;
+  const running = await startGateway({ timeouts: { idleMs, heartbeatMs: 500 } });
   cleanups.push(() => running.close());
-  const pinging = testClient(running.wsUrl, { pingIntervalMs: 100 });
+  const pinging = testClient(running.wsUrl, { pingIntervalMs: 200 });
   const silent = testClient(running.wsUrl, { pingIntervalMs: 0 });
   cleanups.push(
     () => pinging.close(),
@@ -24,8 +28,12 @@ test("client pings keep an otherwise idle connection open; without them the serv
   );
   const reasons: string[] = [];
   let pingingConnects = 0;
+  let pingingSince = 0;
   pinging.on("state", (s) => {
-    if (s.status === "connected") pingingConnects++;
+    if (s.status === "connected") {
+      pingingConnects++;
+      if (pingingSince === 0) pingingSince = Date.now();
+    }
   });
   silent.on("state", (s) => {
     if (s.status === "disconnected") reasons.push(JSON.stringify(s.reason));
@@ -34,7 +42,11 @@ test("client pings keep an otherwise idle connection open; without them the serv
   silent.connect();
   await until(() => reasons.length > 0, "the silent client to be closed as idle");
   assert.match(reasons[0] as string, /"code":4004/);
-  await sleep(600);
+  // Keep-alive is about time passing: the pinging client outlives twice the idle timeout.
+  await until(
+    () => pingingConnects > 1 || (pingingSince > 0 && Date.now() - pingingSince > 2 * idleMs),
+    "twice the idle timeout (or a reconnect of the pinging client)",
+  );
   assert.equal(pinging.state.status, "connected");
   assert.equal(pingingConnects, 1, "the pinging client was never disconnected");
 });
@@ -63,7 +75,8 @@ test("shared subscriptions end on the server with the last handle, leaving no li
   assert.equal(session()?.subscriptionCount, 1);
   for (const off of offs) off();
   a.unsubscribe();
-  await sleep(20);
+  // A round trip after it: had an unsubscribe been sent, the server would have handled it first.
+  await client.publish("life.other", 1);
   assert.equal(session()?.subscriptionCount, 1, "still held by the second handle");
   b.unsubscribe();
   await until(() => session()?.subscriptionCount === 0, "the server subscription to end");

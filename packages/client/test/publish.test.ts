@@ -4,8 +4,9 @@
  */
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
+import { reservedClosedPort } from "../../server/test/ports.js";
 import type { HeraldEvent } from "../src/index.js";
-import { sleep, startGateway, testClient, until } from "./support.js";
+import { startGateway, testClient, until } from "./support.js";
 
 const cleanups: Array<() => Promise<void> | void> = [];
 after(async () => {
@@ -57,7 +58,10 @@ test("offline queue: publishes wait for the connection, in order; overflow rejec
 });
 
 test("a publish that gets no ack in time rejects with request_timeout", async () => {
-  const client = testClient("ws://127.0.0.1:9/ws", { backoff: { minMs: 1000, maxMs: 1000 } });
+  // Nothing listens there: a port this test reserved and closed.
+  const client = testClient(`ws://127.0.0.1:${await reservedClosedPort()}/ws`, {
+    backoff: { minMs: 1000, maxMs: 1000 },
+  });
   client.on("state", () => {});
   client.connect();
   cleanups.push(() => client.close());
@@ -102,8 +106,10 @@ test("publishes in flight when the connection is killed are resent and delivered
     }
   }
   await Promise.all(acks);
-  await until(() => got.length >= n, "all events at the reader");
-  await sleep(50);
+  // A marker after every ack: once it is in, a duplicate would be in too.
+  await running.gateway.publish("pub.kill", { i: -1 });
+  await until(() => got.some((e) => e.data.i === -1), "the marker after every publish at the reader");
+  assert.equal(got.pop()?.data.i, -1, "the marker came last");
   assert.deepEqual(
     got.map((e) => e.data.i),
     Array.from({ length: n }, (_, i) => i),

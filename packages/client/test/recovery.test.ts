@@ -5,17 +5,9 @@
  */
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
+import { WebSocket } from "ws";
 import type { HeraldEvent } from "../src/index.js";
-import {
-  killConnections,
-  portOf,
-  type Running,
-  sleep,
-  startGateway,
-  startGatewayOnPort,
-  testClient,
-  until,
-} from "./support.js";
+import { killConnections, type Running, sleep, startGateway, testClient, until } from "./support.js";
 
 const N = 10_000;
 const config = {
@@ -80,6 +72,20 @@ function assertExactlyOnceInOrder(events: HeraldEvent<Payload>[], expected: numb
   }
 }
 
+/**
+ * Publishes a marker (`i: -1`) on `load.main` and `feed.a` after everything else and waits until
+ * every subscription has it: events arrive in order, so a duplicate or a late replay would have
+ * arrived before it. Removes the markers, checking each came last.
+ */
+async function untilMarkers(running: Running, seen: ReturnType<typeof collect>): Promise<void> {
+  await running.gateway.publish("load.main", { i: -1 });
+  await running.gateway.publish("feed.a", { i: -1 });
+  const lists = { topic: seen.topic, pattern: seen.pattern, exactA: seen.exactA };
+  await until(() => Object.values(lists).every((l) => l.some((e) => e.data.i === -1)), "the end markers");
+  for (const [name, list] of Object.entries(lists))
+    assert.equal(list.pop()?.data.i, -1, `${name}: the marker came last`);
+}
+
 const range = (from: number, to: number) => Array.from({ length: to - from }, (_, k) => from + k);
 
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -111,7 +117,7 @@ test("connection kills: 10,000 events to a topic and a pattern arrive once, in o
     () => seen.topic.length >= N && seen.pattern.length >= N && seen.exactA.length >= Math.ceil(N / 3),
     "all events",
   );
-  await sleep(50); // anything extra (a duplicate) would arrive now
+  await untilMarkers(running, seen);
 
   assert.ok(kills >= 5);
   assert.ok(early >= 2, `early kills: ${early}`);
@@ -128,10 +134,16 @@ test("connection kills: 10,000 events to a topic and a pattern arrive once, in o
 
 test("server restart: recovery reports recovered:false, then delivery is exact again", async () => {
   const first = await startGateway(config);
-  const port = portOf(first);
   let current: Running = first;
   cleanups.push(() => current.close());
-  const client = testClient(first.wsUrl);
+  // The restarted gateway listens on a fresh port (re-binding the old one would race with other
+  // test files); the client keeps its URL and its sockets are pointed at the current gateway.
+  class ToCurrent extends WebSocket {
+    constructor(url: string) {
+      super(url.replace(new URL(first.url).host, new URL(current.url).host));
+    }
+  }
+  const client = testClient(first.wsUrl, { WebSocket: ToCurrent });
   cleanups.push(() => client.close());
   const seen = collect(client);
   client.connect();
@@ -140,7 +152,7 @@ test("server restart: recovery reports recovered:false, then delivery is exact a
   await publishRange(first, 0, N / 2, 1000);
   await until(() => seen.topic.length >= N / 2 && seen.pattern.length >= N / 2, "first half");
   await first.close();
-  current = await startGatewayOnPort(config, port);
+  current = await startGateway(config);
   // The memory engine starts new epochs: resuming must say recovered:false, for every subscription.
   await until(() => seen.resets.length >= 3, "reset after the restart");
   assert.deepEqual([...seen.resets].sort(), ["exact", "pattern", "topic"]);
@@ -148,7 +160,7 @@ test("server restart: recovery reports recovered:false, then delivery is exact a
 
   await publishRange(current, N / 2, N, 1000);
   await until(() => seen.topic.length >= N && seen.pattern.length >= N, "second half");
-  await sleep(50);
+  await untilMarkers(current, seen);
 
   assertExactlyOnceInOrder(seen.topic, range(0, N), "topic");
   assertExactlyOnceInOrder(seen.pattern, range(0, N), "pattern");

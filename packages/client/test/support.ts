@@ -7,6 +7,7 @@ import { WebSocket } from "ws";
 import type { HeraldConfigInput } from "../../server/src/config.js";
 import { createGateway, type Gateway } from "../../server/src/gateway.js";
 import { type Running, startGateway } from "../../server/test/helpers.js";
+import { waitFor } from "../../server/test/wait-for.js";
 import { type ClientOptions, createClient, type HeraldClient } from "../src/index.js";
 
 export { type Running, startGateway };
@@ -41,13 +42,9 @@ export function testClient(url: string, options: Partial<ClientOptions> = {}): H
   return createClient({ url, WebSocket, backoff: { minMs: 5, maxMs: 100 }, ...options });
 }
 
-/** Polls `check` until it returns true (or throws with `what` after `timeoutMs`). */
+/** Polls `check` until it returns true (or throws with `what` after `timeoutMs`): the shared `waitFor`. */
 export async function until(check: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
+  await waitFor(check, { what, timeout: timeoutMs, interval: 5 });
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

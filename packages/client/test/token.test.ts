@@ -7,18 +7,24 @@
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import { mintToken } from "../../server/src/auth/jwt.js";
-import type { HeraldEvent, TokenReason } from "../src/index.js";
-import { sleep, startGateway, testClient, until } from "./support.js";
+import { waitFor } from "../../server/test/wait-for.js";
+import type { DisconnectReason, HeraldEvent, TokenReason } from "../src/index.js";
+import { startGateway, testClient, until } from "./support.js";
 
 const secret = "token-test-secret-0123456789abcdef";
-const config = { auth: { jwtSecret: secret, anonymous: false }, timeouts: { authMs: 1000 } };
+/** The grace between the server's `refresh` and its 4005 close: room to answer on a slow machine. */
+const config = { auth: { jwtSecret: secret, anonymous: false }, timeouts: { authMs: 2000 } };
 
 const cleanups: Array<() => Promise<void> | void> = [];
 after(async () => {
   for (const c of cleanups.reverse()) await c();
 });
 
-async function run(failRefreshes: number) {
+/**
+ * A client with 3-second tokens (refresh asked 2 s before expiry) reading a live feed until
+ * `done` holds; the first `failRefreshes` refresh calls fail. Returns what happened.
+ */
+async function run(failRefreshes: number, done: (calls: TokenReason[], connects: number) => boolean, what: string) {
   const running = await startGateway(config);
   cleanups.push(() => running.close());
   const calls: TokenReason[] = [];
@@ -30,14 +36,16 @@ async function run(failRefreshes: number) {
         failures++;
         throw new Error("the auth service is down");
       }
-      return mintToken(secret, "alice", { ttlSeconds: 2 });
+      return mintToken(secret, "alice", { ttlSeconds: 3 });
     },
   });
   cleanups.push(() => client.close());
   client.on("error", () => {}); // the failing callback is reported here
   let connects = 0;
+  const disconnects: DisconnectReason[] = [];
   client.on("state", (s) => {
     if (s.status === "connected") connects++;
+    if (s.status === "disconnected") disconnects.push(s.reason);
   });
   const got: HeraldEvent<{ i: number }>[] = [];
   const resets: unknown[] = [];
@@ -47,32 +55,49 @@ async function run(failRefreshes: number) {
   client.connect();
   await until(() => sub.status === "subscribed", "subscribed");
 
-  // Publish for longer than two token lifetimes (tokens last 1–2 s; refresh 1 s before expiry).
-  const n = 200;
-  for (let i = 0; i < n; i++) {
-    await running.gateway.publish("tokens.feed", { i });
-    await sleep(25);
+  // A live feed (one event per 20 ms: pacing, not synchronisation) until `done`.
+  let n = 0;
+  let feeding = true;
+  const feed = (async () => {
+    while (feeding) {
+      await running.gateway.publish("tokens.feed", { i: n++ });
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  })();
+  try {
+    await waitFor(() => done(calls, connects), { what, timeout: 20_000 });
+  } finally {
+    feeding = false;
+    await feed;
   }
-  await until(() => got.length >= n, `all ${n} events`);
-  await sleep(50);
+  // A last event after the feed: once it is in, every earlier one is (or is lost).
+  await running.gateway.publish("tokens.feed", { i: n++ });
+  await until(() => got.length > 0 && got[got.length - 1]?.data.i === n - 1, "the last event of the feed");
   assert.deepEqual(
     got.map((e) => e.data.i),
     Array.from({ length: n }, (_, i) => i),
     "every event once, in order",
   );
   assert.deepEqual(resets, []);
-  return { calls, connects };
+  return { calls, connects, disconnects };
 }
 
 test("the server asks for a refresh: the callback supplies one on the same connection", async () => {
-  const { calls, connects } = await run(0);
+  const refreshes = (calls: TokenReason[]) => calls.filter((c) => c === "refresh").length;
+  const { calls, connects, disconnects } = await run(0, (calls) => refreshes(calls) >= 2, "two refreshes");
   assert.equal(calls[0], "connect");
-  assert.ok(calls.filter((c) => c === "refresh").length >= 2, `callback calls: ${calls.join(",")}`);
+  assert.equal(refreshes(calls), calls.length - 1, `callback calls: ${calls.join(",")}`);
+  assert.deepEqual(disconnects, [], "the connection never dropped");
   assert.equal(connects, 1, "the connection never dropped");
 });
 
 test("no fresh token in time: closed with 4005, the client reconnects with a new token and recovers", async () => {
-  const { calls, connects } = await run(1);
+  const { calls, connects, disconnects } = await run(1, (_calls, connects) => connects >= 2, "a reconnect");
+  assert.deepEqual(
+    disconnects.map((r) => (r.kind === "server" ? r.code : r.kind)),
+    [4005],
+    "closed once, with 4005",
+  );
   assert.ok(connects >= 2, "reconnected after 4005");
   const firstRefresh = calls.indexOf("refresh");
   assert.ok(firstRefresh > 0 && calls.indexOf("connect", firstRefresh) > firstRefresh, calls.join(","));

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { WebSocket } from "ws";
+import { reservedClosedPort } from "../../server/test/ports.js";
 import {
   type ConnectionState,
   createClient,
@@ -19,8 +20,9 @@ interface Price {
   currency: string;
 }
 
-test("subscriptions, listeners and states are typed", () => {
-  const client = createClient({ url: "ws://127.0.0.1:9/ws", WebSocket });
+test("subscriptions, listeners and states are typed", async () => {
+  // Never connected; still, a port this test reserved and closed, not one assumed closed.
+  const client = createClient({ url: `ws://127.0.0.1:${await reservedClosedPort()}/ws`, WebSocket });
   const sub: Subscription<Price> = client.subscribe<Price>("market.price.CF1-001");
   const prices: number[] = [];
   const off = sub.on("event", (e: HeraldEvent<Price>) => {

@@ -164,6 +164,7 @@ test("changing the topic moves the subscription; a bad name reports an error", a
     </StrictMode>,
   );
   await waitFor(() => assert.equal(serverSubscriptions(), 1), { timeout: 5000 });
+  await waitText("subs", "react.a");
   await act(async () => {
     screen.getByText("switch").click();
   });
@@ -173,6 +174,9 @@ test("changing the topic moves the subscription; a bad name reports an error", a
     await running.gateway.publish("react.b", "from b");
   });
   await waitText("data", "from b");
+  // Rendered with that event: the client holds only the new topic (StrictMode's double effects
+  // left nothing behind).
+  assert.equal(screen.getByTestId("subs").textContent, "react.b");
   await waitFor(() => {
     const s = [...running.gateway.core.sessions.values()][0];
     assert.ok(s !== undefined && s.subscriptionCount === 1);
@@ -181,6 +185,8 @@ test("changing the topic moves the subscription; a bad name reports an error", a
     screen.getByText("bad").click();
   });
   await waitText("err", "invalid_topic");
+  // The old topic was released on the server; the bad name holds nothing.
+  await waitFor(() => assert.equal(serverSubscriptions(), 0), { timeout: 5000 });
   view.unmount();
   await waitFor(() => assert.equal(sessions(), 0), { timeout: 5000 });
 });

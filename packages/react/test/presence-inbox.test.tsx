@@ -194,8 +194,8 @@ test("useInbox: listed, live, bounded, marked read, refetched after a reconnect"
   await notify("dora", "n1");
   const view = render(
     <StrictMode>
-      {/* Reconnects ~300 ms after a drop, so the notification below is sent while disconnected. */}
-      <HeraldProvider options={{ ...options("dora"), backoff: { minMs: 300, maxMs: 300 }, random: () => 0.99 }}>
+      {/* Reconnects ~1 s after a drop, so the notification below is sent while disconnected (checked). */}
+      <HeraldProvider options={{ ...options("dora"), backoff: { minMs: 1000, maxMs: 1000 }, random: () => 0.99 }}>
         <Inbox />
       </HeraldProvider>
     </StrictMode>,
@@ -220,9 +220,12 @@ test("useInbox: listed, live, bounded, marked read, refetched after a reconnect"
   await waitText("unread", "3");
 
   // Notifications sent while the connection is down are listed after the reconnect.
+  const doraConnected = () => [...running.gateway.core.sessions.values()].some((s) => s.principal?.user === "dora");
   await act(async () => {
     for (const s of [...running.gateway.core.sessions.values()]) s.close(4006, "test");
-    await notify("dora", "n5");
+    assert.equal(doraConnected(), false, "dora's connection is down");
+    assert.equal((await notify("dora", "n5")).status, 201);
+    assert.equal(doraConnected(), false, "n5 was stored while dora was disconnected");
   });
   await waitText("items", "n5*,n4,n3*");
   await waitText("unread", "4");

@@ -5,7 +5,8 @@
  */
 import { type Browser, chromium } from "playwright-core";
 
-export const CHROMIUM_PATH = "/usr/bin/chromium";
+/** The browser binary: `HERALD_CHROMIUM_PATH`, checked by scripts/test.mjs before a run. @default "/usr/bin/chromium" */
+export const CHROMIUM_PATH = process.env.HERALD_CHROMIUM_PATH ?? "/usr/bin/chromium";
 
 export const CHROMIUM_ARGS = [
   "--no-sandbox",

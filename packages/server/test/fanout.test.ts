@@ -5,6 +5,7 @@ import { once } from "node:events";
 import { describe, it } from "node:test";
 import WebSocket from "ws";
 import { postJson, startGateway } from "./helpers.js";
+import { waitFor } from "./wait-for.js";
 
 const CONNECTIONS = 1000;
 const EVENTS = 1000;
@@ -48,8 +49,11 @@ describe("fan-out", () => {
         if (i % 100 === 99) await once(ws, "open");
       }
       // wait until every connection holds its subscription
-      const deadline = Date.now() + 30_000;
-      while (subscribed < CONNECTIONS && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      await waitFor(() => subscribed >= CONNECTIONS, {
+        what: () => `${CONNECTIONS} subscribed connections (${subscribed} so far)`,
+        interval: 20,
+        timeout: 30_000,
+      });
       assert.equal(subscribed, CONNECTIONS);
       const events = Array.from({ length: EVENTS }, (_, i) => ({
         topic: "fan.market.price",

@@ -79,8 +79,11 @@ export class TestClient {
     this.ws.send(typeof frame === "string" ? frame : JSON.stringify(frame));
   }
 
-  /** Waits for the first queued frame matching a type or predicate and removes it; other frames stay queued. */
-  async next(match: string | ((f: Frame) => boolean), timeoutMs = 5000): Promise<Frame> {
+  /**
+   * Waits for the first queued frame matching a type or predicate and removes it; other frames
+   * stay queued. The deadline only bounds a failure: generous for a loaded machine. @default 15000
+   */
+  async next(match: string | ((f: Frame) => boolean), timeoutMs = 15_000): Promise<Frame> {
     const pred = typeof match === "string" ? (f: Frame) => f.type === match : match;
     const deadline = Date.now() + timeoutMs;
     for (;;) {
@@ -108,7 +111,7 @@ export class TestClient {
   }
 
   /** Waits for `n` events (removing them from the queue), in arrival order. */
-  async events(n: number, timeoutMs = 5000): Promise<Frame[]> {
+  async events(n: number, timeoutMs = 15_000): Promise<Frame[]> {
     const out: Frame[] = [];
     while (out.length < n) out.push(await this.next("event", timeoutMs));
     return out;
@@ -141,4 +144,7 @@ export async function getJson(
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
+/** A pause, for pacing only (a feed, a backoff); to wait for something, use `waitFor` (wait-for.ts). */
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export { waitFor } from "./wait-for.js";

@@ -1,7 +1,10 @@
 // The native protocol end to end: a real gateway on an ephemeral port, a raw `ws` client.
 import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import { type Frame, postJson, type Running, startGateway, TestClient } from "./helpers.js";
+import { dropPrefix, redisBroker } from "./integration/redis-helpers.js";
+import { waitFor } from "./wait-for.js";
 
 describe("native WebSocket protocol", () => {
   let g: Running;
@@ -156,29 +159,44 @@ describe("native WebSocket protocol", () => {
   });
 
   it("has no gap and no duplicate at the seam while events are published during the subscribe", async () => {
-    const topic = "seam.t";
-    const first = await postJson(`${g.url}/api/publish`, { topic, data: 0 });
-    let n = 0;
-    let stop = false;
-    const publishing = (async () => {
-      while (!stop) {
-        await g.gateway.publish(topic, ++n);
-        await new Promise((r) => setImmediate(r));
-      }
-    })();
-    const c = await TestClient.connect(g.wsUrl);
-    const ack = await c.request({ type: "subscribe", topic, since: { epoch: first.body.epoch, seq: 1 } });
-    await new Promise((r) => setTimeout(r, 50));
-    stop = true;
-    await publishing;
-    assert.equal(ack.recovered, true);
-    const total = n + 1; // seq 1 was data 0
-    const events = await c.events(total - 1);
-    assert.deepEqual(
-      events.map((e) => e.seq),
-      Array.from({ length: total - 1 }, (_, i) => i + 2),
-    );
-    c.close();
+    // On the Redis engine: its recovery reads are I/O, so live events reach the subscription
+    // while the replay is being read (the seam the session must join without gap or duplicate).
+    const prefix = `herald-seam-${randomUUID().slice(0, 8)}`;
+    const g = await startGateway({}, { broker: redisBroker(prefix) });
+    try {
+      const topic = "seam.t";
+      const first = await postJson(`${g.url}/api/publish`, { topic, data: 0 });
+      let n = 0;
+      let stop = false;
+      const publishing = (async () => {
+        while (!stop) {
+          await g.gateway.publish(topic, ++n);
+          await new Promise((r) => setImmediate(r));
+        }
+      })();
+      const c = await TestClient.connect(g.wsUrl);
+      const atSend = n;
+      const ack = await c.request({ type: "subscribe", topic, since: { epoch: first.body.epoch, seq: 1 } });
+      const atAck = n;
+      await waitFor(() => n >= atAck + 20, { what: "20 publishes after the subscribe was acknowledged" });
+      stop = true;
+      await publishing;
+      assert.equal(ack.recovered, true);
+      // The publishes overlapped the subscribe: some ran while it was handled, and the seam
+      // (ack.seq) has replayed events on one side and live ones on the other.
+      assert.ok(atAck > atSend, `${atSend} published when the subscribe was sent, ${atAck} at its ack`);
+      assert.ok(Number(ack.replayed) >= 1 && Number(ack.seq) < n + 1, JSON.stringify(ack));
+      const total = n + 1; // seq 1 was data 0
+      const events = await c.events(total - 1);
+      assert.deepEqual(
+        events.map((e) => e.seq),
+        Array.from({ length: total - 1 }, (_, i) => i + 2),
+      );
+      c.close();
+    } finally {
+      await g.close();
+      await dropPrefix(prefix);
+    }
   });
 
   it("publishes idempotently by eventId: one delivery, the same seq", async () => {

@@ -3,7 +3,7 @@
  * multi-node and fault tests. Each node listens on an ephemeral port it prints at start.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -19,9 +19,16 @@ export interface NodeProcess {
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
-/** Writes a config file for nodes acting as one under `keyPrefix`. */
+/** Config files written by this process, deleted when it exits (nodes read them at start only). */
+const written = new Set<string>();
+process.once("exit", () => {
+  for (const path of written) rmSync(path, { force: true });
+});
+
+/** Writes a config file for nodes acting as one under `keyPrefix`; it is deleted when the test process exits. */
 export function writeNodeConfig(keyPrefix: string, extra: Record<string, unknown> = {}): string {
   const path = join(tmpdir(), `herald-${keyPrefix}-${Math.random().toString(36).slice(2, 8)}.json`);
+  written.add(path);
   const config = {
     engine: { type: "redis", keyPrefix },
     log: { level: "silent" },

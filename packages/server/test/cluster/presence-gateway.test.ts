@@ -9,6 +9,7 @@ import { mintToken } from "../../src/auth/jwt.js";
 import type { HeraldConfigInput } from "../../src/config.js";
 import { getJson, postJson, type Running, startGateway, TestClient } from "../helpers.js";
 import { dropPrefix } from "../integration/redis-helpers.js";
+import { waitFor } from "../wait-for.js";
 
 const SECRET = "presence-test-secret-0123456789";
 const prefix = `herald-test-${randomUUID().slice(0, 8)}`;
@@ -83,10 +84,16 @@ for (const engine of ["memory", "redis"] as const) {
         // Each node reports its own counts every second; wait until both reports include these.
         let info = await getJson(`${a.url}/api/info`);
         const total = () => (info.body.nodes as Array<{ connections: number }>).reduce((n, x) => n + x.connections, 0);
-        while (total() !== 3) {
-          await new Promise((r) => setTimeout(r, 100));
-          info = await getJson(`${a.url}/api/info`);
-        }
+        await waitFor(
+          async () => {
+            info = await getJson(`${a.url}/api/info`);
+            return total() === 3;
+          },
+          {
+            what: () => `node reports counting 3 connections (last: ${JSON.stringify(info.body.nodes)})`,
+            interval: 100,
+          },
+        );
         const nodes = info.body.nodes as Array<{ node: string; connections: number }>;
         assert.equal(nodes.length, engine === "redis" ? 2 : 1);
         assert.ok(nodes.some((n) => n.node === info.body.node));

@@ -4,8 +4,9 @@ import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { after, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { getJson, postJson, sleep, TestClient } from "../helpers.js";
+import { getJson, postJson, TestClient } from "../helpers.js";
 import { dropPrefix } from "../integration/redis-helpers.js";
+import { waitFor } from "../wait-for.js";
 import { writeNodeConfig } from "./nodes.js";
 
 const MAIN = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url));
@@ -47,10 +48,13 @@ describe("herald serve --workers", () => {
       const url = urls[0] as string;
       // Both workers report themselves through Redis.
       let nodes: Array<{ pid: number }> = [];
-      while (nodes.length < 2) {
-        nodes = (await getJson(`${url}/api/info`)).body.nodes as Array<{ pid: number }>;
-        if (nodes.length < 2) await sleep(100);
-      }
+      await waitFor(
+        async () => {
+          nodes = (await getJson(`${url}/api/info`)).body.nodes as Array<{ pid: number }>;
+          return nodes.length >= 2;
+        },
+        { what: () => `both workers in /api/info (last: ${JSON.stringify(nodes)})`, interval: 100, timeout: 30_000 },
+      );
       assert.equal(new Set(nodes.map((n) => n.pid)).size, 2);
       const topic = `w${randomUUID().slice(0, 6)}`;
       const clients = await Promise.all(

@@ -1,9 +1,10 @@
 /**
  * Crash test: the real server (`herald serve`) as a child process with a durable namespace on
  * a SQLite file. A publisher posts events over HTTP while a WebSocket client follows the
- * topic; the server is killed with SIGKILL mid-stream and restarted on the same port and
- * file. Every acknowledged event must be in history after the restart, in order, with the
- * same epoch, and the client must recover across the crash with no gap.
+ * topic; the server is killed with SIGKILL mid-stream and restarted on the same file (on a
+ * fresh port: re-binding the old one would race with other test files for it). Every
+ * acknowledged event must be in history after the restart, in order, with the same epoch,
+ * and the client must recover across the crash with no gap.
  */
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
@@ -12,6 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, it } from "node:test";
 import { type Frame, getJson, TestClient } from "../helpers.js";
+import { waitFor } from "../wait-for.js";
 
 const MAIN = new URL("../../src/cli/main.ts", import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), "herald-crash-"));
@@ -72,10 +74,9 @@ it("keeps every acknowledged event across SIGKILL, and a client recovers with no
     }),
   );
   let server = await serve(config, 0);
-  const port = server.port;
-  const wsUrl = `ws://127.0.0.1:${port}/ws`;
+  let port = server.port;
 
-  let client = await TestClient.connect(wsUrl);
+  let client = await TestClient.connect(`ws://127.0.0.1:${port}/ws`);
   const sub = await client.request({ type: "subscribe", topic: "orders.eu" });
   assert.equal(sub.type, "ack");
   const epoch = sub.epoch as string;
@@ -95,7 +96,11 @@ it("keeps every acknowledged event across SIGKILL, and a client recovers with no
     }
   };
   const running = [publisher(), publisher(), publisher(), publisher()];
-  while (acked.size < 150) await new Promise((r) => setTimeout(r, 2));
+  await waitFor(() => acked.size >= 150, {
+    what: "150 acknowledged publishes before the kill",
+    interval: 2,
+    timeout: 30_000,
+  });
   server.child.kill("SIGKILL");
   await new Promise((r) => server.child.once("exit", r));
   killed = true;
@@ -105,7 +110,8 @@ it("keeps every acknowledged event across SIGKILL, and a client recovers with no
   const received: Frame[] = client.frames.filter((f) => f.type === "event");
   const lastSeen = received.length === 0 ? 0 : (received[received.length - 1]?.seq as number);
 
-  server = await serve(config, port);
+  server = await serve(config, 0);
+  port = server.port;
   // The publisher goes on after the restart; ids it sent before are not delivered again.
   for (let i = 0; i < 20; i++) {
     const r = await publish(port, ++n);
@@ -128,7 +134,7 @@ it("keeps every acknowledged event across SIGKILL, and a client recovers with no
     assert.equal(bySeq.get(seq), num, `acknowledged event ${num} is in history at seq ${seq}`);
 
   // The client resumes from the last event it saw: exactly the rest, nothing missing.
-  client = await TestClient.connect(wsUrl);
+  client = await TestClient.connect(`ws://127.0.0.1:${port}/ws`);
   const resumed = await client.request({ type: "subscribe", topic: "orders.eu", since: { epoch, seq: lastSeen } });
   assert.equal(resumed.recovered, true);
   const total = events.length;

@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
+import Database from "better-sqlite3";
 import type { HeraldConfigInput } from "../../src/config.js";
 import { applyDelta, type StateDelta, type StateDocument } from "../../src/state/document.js";
 import { getJson, postJson, startGateway, TestClient } from "../helpers.js";
@@ -95,7 +96,7 @@ describe("state topics", () => {
 
   it("rebuilds the document from its checkpoint after a restart", async () => {
     let g = await startGateway(config("restart.db"));
-    const writes = 23; // three checkpoints (every 7) and two events after the last one
+    const writes = 23;
     try {
       for (let i = 0; i < writes; i++) {
         await postJson(`${g.url}/api/publish`, { topic: "board.r", data: { [`k${i % 4}`]: i, count: i } });
@@ -103,7 +104,24 @@ describe("state topics", () => {
     } finally {
       await g.close();
     }
-    const before = { k0: 20, k1: 21, k2: 22, k3: 19, count: 22 };
+    // Closing checkpointed the document after event 23. Turn that checkpoint back into the one
+    // after event 21 (values and clocks of k1, k2 and count as they were then) and mark it: only
+    // a rebuild that starts from the checkpoint carries the mark, and only one that replays
+    // events 22 and 23 on top of it has their values. A full replay, or the checkpoint alone, fails.
+    const db = new Database(join(dir, "restart.db"));
+    try {
+      const snap = db.prepare("SELECT seq FROM herald_snapshots WHERE topic = ?").get("board.r") as { seq: number };
+      assert.equal(snap.seq, writes, "closing checkpointed every event");
+      db.prepare(
+        `UPDATE herald_snapshots SET seq = 21,
+           state = json_set(state, '$.k1', 17, '$.k2', 18, '$.count', 20, '$.fromCheckpoint', 1),
+           clocks = json_remove(clocks, '$.k1', '$.k2', '$.count')
+         WHERE topic = ?`,
+      ).run("board.r");
+    } finally {
+      db.close();
+    }
+    const before = { k0: 20, k1: 21, k2: 22, k3: 19, count: 22, fromCheckpoint: 1 };
     g = await startGateway(config("restart.db"));
     try {
       const http = await getJson(`${g.url}/api/topics/board.r/state`);
@@ -119,6 +137,7 @@ describe("state topics", () => {
         k1: 21,
         k2: 22,
         k3: 19,
+        fromCheckpoint: 1,
       });
       c.close();
     } finally {

@@ -6,18 +6,17 @@ import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { describe, it } from "node:test";
 import type { PresenceChange, PresenceStore } from "../../src/engine/presence.js";
+import { waitFor } from "../wait-for.js";
 
-const until = async (cond: () => boolean, ms = 3000) => {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error("timed out");
-    await new Promise((r) => setTimeout(r, 5));
-  }
-};
+/** Options a case may ask of `make`. */
+export interface PresenceSuiteOptions {
+  /** Seconds a member outlives its node's last heartbeat (stores without expiry ignore it). @default the store's */
+  ttlSeconds?: number;
+}
 
 export function presenceSuite(
   name: string,
-  make: () => Promise<PresenceStore>,
+  make: (options?: PresenceSuiteOptions) => Promise<PresenceStore>,
   done: (s: PresenceStore) => Promise<void> = (s) => s.close(),
 ): void {
   const uniq = () => `p${randomUUID().slice(0, 8)}`;
@@ -73,12 +72,14 @@ export function presenceSuite(
         await s.join(topic, { client: "c2" });
         await s.leave(topic, "c1");
         await s.leave(topic, "nobody");
-        await until(() => changes.length >= 3);
-        await new Promise((r) => setTimeout(r, 50));
+        // A last join as a marker: changes arrive in order, so any extra one comes before it.
+        await s.join(topic, { client: "end" });
+        await waitFor(() => changes.some((c) => c.info.client === "end"), { what: "the marker's join" });
         assert.deepEqual(changes, [
           { type: "join", topic, info: { client: "c1", user: "alice" } },
           { type: "join", topic, info: { client: "c2" } },
           { type: "leave", topic, info: { client: "c1", user: "alice" } },
+          { type: "join", topic, info: { client: "end" } },
         ]);
       } finally {
         await done(s);
@@ -86,13 +87,24 @@ export function presenceSuite(
     });
 
     it("keeps members alive across heartbeats", async () => {
-      const s = await make();
+      // A 1 s TTL and a heartbeat every 250 ms (the gateway beats every TTL/3): for 2.5 TTLs
+      // the member must stay listed, and no leave may be emitted.
+      const ttlMs = 1000;
+      const s = await make({ ttlSeconds: ttlMs / 1000 });
       try {
         const topic = uniq();
+        const leaves: PresenceChange[] = [];
+        s.onChange((c) => c.topic === topic && c.type === "leave" && leaves.push(c));
         await s.join(topic, { client: "c1" });
+        const start = Date.now();
+        while (Date.now() - start < 2.5 * ttlMs) {
+          await s.heartbeat();
+          assert.equal((await s.list(topic, 10)).count, 1, `listed ${Date.now() - start} ms after joining`);
+          await new Promise((r) => setTimeout(r, ttlMs / 4)); // the heartbeat period, not a wait for an event
+        }
         await s.heartbeat();
-        await s.heartbeat();
-        assert.equal((await s.list(topic, 10)).count, 1);
+        assert.deepEqual((await s.list(topic, 10)).members, [{ client: "c1" }]);
+        assert.deepEqual(leaves, []);
       } finally {
         await done(s);
       }

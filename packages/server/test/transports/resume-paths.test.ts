@@ -4,20 +4,15 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { io } from "socket.io-client";
-import { sleep, startGateway } from "../helpers.js";
-import { redisBroker } from "../integration/redis-helpers.js";
+import { startGateway } from "../helpers.js";
+import { dropPrefix, redisBroker } from "../integration/redis-helpers.js";
+import { waitFor } from "../wait-for.js";
 import { SseConnection, sseUrl } from "./sse-harness.js";
 
 type Meta = { topic: string; epoch: string; seq: number };
 
-/** Waits for `pred`, failing after 15 s. */
-async function until(pred: () => boolean): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  while (!pred()) {
-    if (Date.now() > deadline) throw new Error("timed out");
-    await sleep(10);
-  }
-}
+/** Waits for `pred`, failing after 15 s (the shared `waitFor`). */
+const until = (pred: () => boolean, what = "the condition") => waitFor(pred, { what, timeout: 15_000 });
 
 describe("resume paths", () => {
   it("a Socket.IO client that reconnects by itself re-subscribes with since and gets what it missed", async () => {
@@ -67,6 +62,7 @@ describe("resume paths", () => {
     const broker = () => redisBroker(keyPrefix);
     const a = await startGateway({}, { broker: broker() });
     const b = await startGateway({}, { broker: broker() });
+    let onB: SseConnection | undefined;
     try {
       const onA = new SseConnection(sseUrl(a, ["cf1.market.CF1-001", "cf1.proposal.>"]), undefined, [
         "price",
@@ -82,10 +78,7 @@ describe("resume paths", () => {
       await a.gateway.publish("cf1.market.CF1-001", 11, { event: "price" });
       await b.gateway.publish("cf1.proposal.7", { id: 7 }, { event: "proposal" });
       await b.gateway.publish("cf1.market.CF1-001", 12, { event: "price" });
-      const onB = new SseConnection(sseUrl(b, ["cf1.market.CF1-001", "cf1.proposal.>"]), undefined, [
-        "price",
-        "proposal",
-      ]);
+      onB = new SseConnection(sseUrl(b, ["cf1.market.CF1-001", "cf1.proposal.>"]), undefined, ["price", "proposal"]);
       await onB.open(onA.lastEventId);
       const got = await onB.events(3);
       assert.deepEqual(
@@ -103,15 +96,11 @@ describe("resume paths", () => {
         onB.control.some((c) => c.type === "reset"),
         false,
       );
-      await onB.close();
     } finally {
+      await onB?.close();
       await a.close();
       await b.close();
-      const cleanup = broker();
-      await cleanup.start();
-      const keys = await cleanup.redis.keys(`${keyPrefix}*`);
-      if (keys.length > 0) await cleanup.redis.del(...keys);
-      await cleanup.close();
+      await dropPrefix(keyPrefix);
     }
   });
 });

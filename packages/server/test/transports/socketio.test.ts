@@ -6,7 +6,8 @@ import { describe, it } from "node:test";
 import { io, type Socket } from "socket.io-client";
 import { mintToken } from "../../src/auth/jwt.js";
 import { sleep, startGateway, TestClient } from "../helpers.js";
-import { redisBroker } from "../integration/redis-helpers.js";
+import { dropPrefix, redisBroker } from "../integration/redis-helpers.js";
+import { waitFor } from "../wait-for.js";
 
 const secret = "socketio-test-secret-0123456789abcdef";
 
@@ -164,12 +165,10 @@ describe("Socket.IO transport", () => {
         body: "40",
       });
       assert.equal(post.status, 200);
-      for (let i = 0; i < 50 && conns() !== 1; i++) await sleep(10);
-      assert.equal(conns(), 1);
+      await waitFor(() => conns() === 1, { what: "the polling client's connection" });
       const big = "x".repeat(8192);
       for (let i = 0; i < 20; i++) await g.gateway.broadcast("bulk", big);
-      for (let i = 0; i < 100 && conns() !== 0; i++) await sleep(10);
-      assert.equal(conns(), 0);
+      await waitFor(() => conns() === 0, { what: "the slow polling client to be disconnected" });
       const metric = await g.gateway.core.metrics.disconnects.get();
       assert.equal(metric.values.find((v) => v.labels.code === "4002")?.value, 1);
     } finally {
@@ -193,7 +192,7 @@ describe("Socket.IO transport", () => {
       socket.on("proposal_created", (d: unknown) => got.push(d));
       for (let i = 1; i <= 5; i++) await b.gateway.publish(`cf1.proposal.${i}`, { i }, { event: "proposal_created" });
       const frames = await native.events(5);
-      for (let i = 0; i < 100 && got.length < 5; i++) await sleep(10);
+      await waitFor(() => got.length >= 5, { what: () => `5 events at the Socket.IO client (${got.length} so far)` });
       assert.deepEqual(
         got,
         [1, 2, 3, 4, 5].map((i) => ({ i })),
@@ -207,11 +206,7 @@ describe("Socket.IO transport", () => {
       native.close();
       await a.close();
       await b.close();
-      const cleanup = broker();
-      await cleanup.start();
-      const keys = await cleanup.redis.keys(`${keyPrefix}*`);
-      if (keys.length > 0) await cleanup.redis.del(...keys);
-      await cleanup.close();
+      await dropPrefix(keyPrefix);
     }
   });
 });

@@ -1,0 +1,92 @@
+/**
+ * A private `redis-server` for fault tests (restarts, kills, stalls) that must never touch the
+ * shared Redis at 6379. It is a child of the test process, tied to its lifetime twice over: the
+ * kernel kills it when the test process dies, even by SIGKILL (`setpriv --pdeathsig`), and an
+ * `exit` hook kills it when the process ends normally with the instance still running.
+ */
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { once } from "node:events";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { reservedClosedPort } from "./ports.js";
+
+/** Whether `setpriv --pdeathsig` exists here (util-linux); without it only the exit hook guards. */
+const hasSetpriv = spawnSync("setpriv", ["--version"]).status === 0;
+const running = new Set<ChildProcess>();
+process.once("exit", () => {
+  for (const child of running) child.kill("SIGKILL");
+});
+
+/** A redis-server on a port this test reserved, nothing persisted, in a temporary directory. */
+export class PrivateRedis {
+  private child: ChildProcess | undefined;
+  private readonly dir = mkdtempSync(join(tmpdir(), "herald-redis-"));
+
+  private constructor(readonly port: number) {}
+
+  /** Reserves a port and starts the server on it. */
+  static async start(): Promise<PrivateRedis> {
+    const redis = new PrivateRedis(await reservedClosedPort());
+    await redis.up();
+    return redis;
+  }
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  get isUp(): boolean {
+    return this.child !== undefined;
+  }
+
+  /** Starts the server again (empty, as nothing is persisted); resolves once it accepts connections. */
+  async up(): Promise<void> {
+    if (this.child) return;
+    const args = ["--bind", "127.0.0.1", "--port", String(this.port), "--save", "", "--appendonly", "no"];
+    args.push("--dir", this.dir);
+    const child = hasSetpriv
+      ? spawn("setpriv", ["--pdeathsig", "SIGKILL", "redis-server", ...args], { stdio: ["ignore", "pipe", "pipe"] })
+      : spawn("redis-server", args, { stdio: ["ignore", "pipe", "pipe"] });
+    running.add(child);
+    child.once("exit", () => running.delete(child));
+    let log = "";
+    await new Promise<void>((resolve, reject) => {
+      const onData = (chunk: Buffer) => {
+        log += chunk.toString();
+        if (log.includes("Ready to accept connections")) {
+          child.stdout?.off("data", onData);
+          child.off("exit", onExit);
+          resolve();
+        }
+      };
+      const onExit = (code: number | null) =>
+        reject(new Error(`private redis-server on port ${this.port} exited (${code}) before it was ready: ${log}`));
+      child.stdout?.on("data", onData);
+      child.stderr?.on("data", (c: Buffer) => {
+        log += c.toString();
+      });
+      child.once("exit", onExit);
+    });
+    child.stdout?.resume();
+    this.child = child;
+  }
+
+  /** Stops the server abruptly (SIGKILL: its data is gone); resolves once the process has exited. */
+  async down(): Promise<void> {
+    const child = this.child;
+    if (!child) return;
+    this.child = undefined;
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = once(child, "exit");
+      child.kill("SIGKILL");
+      await exited;
+    }
+  }
+
+  /** Stops the server and deletes its directory. */
+  async close(): Promise<void> {
+    await this.down();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
