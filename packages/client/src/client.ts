@@ -382,6 +382,13 @@ export class HeraldClient extends Emitter<ClientEvents> {
       );
       return;
     }
+    this.onFrameValue(frame);
+  }
+
+  /** Handles one parsed server frame. */
+  private onFrameValue(value: unknown): void {
+    if (typeof value !== "object" || value === null) return;
+    const frame = value as Record<string, unknown>;
     switch (frame.type) {
       case "event": {
         const event = frame as unknown as HeraldEvent;
@@ -390,6 +397,12 @@ export class HeraldClient extends Emitter<ClientEvents> {
         if (inbox?.kind === "notification") this.emit("notification", inbox.notification);
         else if (inbox?.kind === "unread") this.emit("unreadCount", { unread: inbox.unread });
         else if (inbox?.kind === "unreadChanged") this.emit("unreadChanged", inbox.change);
+        return;
+      }
+      case "batch": {
+        // A rate-limited subscription's interval: its events, in order, each handled as above.
+        const events = Array.isArray(frame.events) ? (frame.events as unknown[]) : [];
+        for (const e of events) this.onFrameValue(e);
         return;
       }
       case "ack":

@@ -70,6 +70,9 @@ export class Subscription<T = unknown> extends Emitter<SubscriptionEvents<T>> {
   presence = false;
   /** Presence metadata sent with every (re)subscribe. */
   meta: Record<string, unknown> | undefined;
+  /** Server-side filter and delivery rate, sent with every (re)subscribe. */
+  filter: SubscribeFrame["filter"];
+  rate: SubscribeFrame["rate"];
   /** Last delivered position per concrete topic (one entry for a topic subscription). */
   private readonly seen = new Map<string, TopicPosition>();
   /** Stream position for a pattern subscription. */

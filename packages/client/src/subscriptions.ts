@@ -4,7 +4,15 @@
  * server one task after its last handle is released, and the router that hands each incoming
  * event to every subscription it matches.
  */
-import { type HeraldEvent, isPattern, patternProblem, type StreamPosition, topicMatches } from "@herald/protocol";
+import {
+  type Filter,
+  type HeraldEvent,
+  isPattern,
+  patternProblem,
+  type StreamPosition,
+  type SubscriptionRate,
+  topicMatches,
+} from "@herald/protocol";
 import { HeraldClientError } from "./errors.js";
 import { type PresenceMember, type SubscribeAck, Subscription } from "./subscription.js";
 
@@ -38,6 +46,13 @@ export interface SubscribeOptions {
    * JSON); the first handle's value is used. @default the token's `presence` claim
    */
   meta?: Record<string, unknown>;
+  /**
+   * Server-side filter: only matching events are delivered and recovered (docs/protocol.md,
+   * "Filters"). The first handle's value is used for a name. @default no filter
+   */
+  filter?: Filter;
+  /** At most one delivery every `intervalMs`, conflated or batched; the first handle's value is used. */
+  rate?: SubscriptionRate;
 }
 
 export class Subscriptions {
@@ -74,6 +89,8 @@ export class Subscriptions {
     );
     sub.presence = options.presence === true;
     sub.meta = options.meta;
+    sub.filter = options.filter;
+    sub.rate = options.rate;
     this.subs.set(topic, sub);
     if (this.wire.connected()) this.send(sub);
     return sub as Subscription<T>;
@@ -159,6 +176,8 @@ export class Subscriptions {
     const withPresence = sub.presence;
     if (withPresence) frame.presence = true;
     if (sub.meta !== undefined) frame.meta = sub.meta;
+    if (sub.filter !== undefined) frame.filter = sub.filter;
+    if (sub.rate !== undefined) frame.rate = sub.rate;
     sub.inflight = this.wire.request(
       frame,
       (ack) => {

@@ -33,6 +33,16 @@ export const ErrorCodes = {
   },
   stream_closed: { status: 409, message: "The analysis session is no longer active" },
   headers_too_large: { status: 431, message: "The request has more or larger headers than allowed" },
+  content_unavailable: { status: 502, message: "Announced content could not be fetched from its source" },
+  content_mismatch: { status: 422, message: "The fetched content does not match its content identifier" },
+  invalid_signature: {
+    status: 401,
+    message: "The webhook signature or timestamp is missing, invalid, or outside the tolerance",
+  },
+  replayed: { status: 409, message: "This signed webhook request was already accepted" },
+  invalid_event: { status: 400, message: "The event does not match the schema of its type" },
+  bad_signature: { status: 401, message: "The event's signature is missing, unknown or does not verify" },
+  enrichment_failed: { status: 502, message: "An enrichment stage could not enrich the event" },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ErrorCodes;

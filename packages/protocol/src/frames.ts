@@ -3,6 +3,7 @@
  * `docs/protocol.md` documents every frame with examples. Frames may gain fields, never lose them.
  */
 import type { ErrorCode } from "./errors.js";
+import type { Filter } from "./filter.js";
 
 /** Where a client was in one topic: the topic's epoch and the last seq it received. */
 export interface TopicPosition {
@@ -33,10 +34,28 @@ export interface HeraldEvent<T = unknown> {
   epoch: string;
   /** Position in the server's event stream (strictly increasing across topics); recovers patterns. */
   offset: number;
-  /** Optional provenance: who produced it. */
+  /** Optional provenance: the source it came through (a connector, a feed name). */
   source?: string;
-  /** Optional provenance: signature over the data. */
+  /** Optional provenance: the publisher's signature (base64) over the canonical JSON of the event. */
   sig?: string;
+  /** Provenance set by the `verify` stage: the publisher id whose key was checked. */
+  publisher?: string;
+  /** Provenance set by the `verify` stage: whether the signature verified. */
+  verified?: boolean;
+  /** Provenance set by the `verify` stage: the id of the key that verified it (keys rotate by kid). */
+  kid?: string;
+}
+
+/**
+ * At most one delivery every `intervalMs` for one subscription: `conflate` delivers the latest
+ * event per `key` (a field path, default the topic), `batch` delivers the events of the
+ * interval together (one `batch` frame on the native protocol).
+ */
+export interface SubscriptionRate {
+  intervalMs: number;
+  mode: "conflate" | "batch";
+  /** Field path of the conflation key (filter path syntax). @default "topic" */
+  key?: string;
 }
 
 // ---- client → server ----
@@ -62,6 +81,10 @@ export interface SubscribeFrame {
   presence?: boolean;
   /** Presence metadata shown to others while subscribed (a JSON object, at most 1024 bytes serialised). */
   meta?: Record<string, unknown>;
+  /** Deliver (and recover) only events matching this filter (docs/protocol.md, "Filters"). */
+  filter?: Filter;
+  /** At most one delivery every `rate.intervalMs` (conflated or batched). */
+  rate?: SubscriptionRate;
 }
 export interface UnsubscribeFrame {
   type: "unsubscribe";
@@ -145,6 +168,14 @@ export interface AckFrame {
 export interface EventFrame<T = unknown> extends HeraldEvent<T> {
   type: "event";
 }
+/** The events one rate-limited `batch` subscription received during its interval, in order. */
+export interface BatchFrame {
+  type: "batch";
+  /** The subscription (topic or pattern) the batch belongs to. */
+  topic: string;
+  /** `event` frames, oldest first. */
+  events: EventFrame[];
+}
 export interface ErrorFrame {
   type: "error";
   id?: string;
@@ -184,6 +215,7 @@ export type ServerFrame =
   | WelcomeFrame
   | AckFrame
   | EventFrame
+  | BatchFrame
   | ErrorFrame
   | PongFrame
   | DisconnectFrame
@@ -197,6 +229,7 @@ export const SERVER_FRAME_TYPES = Object.keys({
   welcome: true,
   ack: true,
   event: true,
+  batch: true,
   error: true,
   pong: true,
   disconnect: true,

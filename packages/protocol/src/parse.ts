@@ -3,7 +3,8 @@
  * a `{code, error}` problem; never throws. Shared so the SDK can validate what it sends.
  */
 import type { ErrorCode } from "./errors.js";
-import type { ClientFrame } from "./frames.js";
+import type { Filter } from "./filter.js";
+import type { ClientFrame, SubscriptionRate } from "./frames.js";
 
 export interface FrameProblem {
   code: ErrorCode;
@@ -30,6 +31,20 @@ function str(o: Record<string, unknown>, key: string, required: boolean, max = 4
 
 function nonNegInt(v: unknown): v is number {
   return typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
+}
+
+/** Reads a subscription's `rate` (bounds on `intervalMs` are the server's configuration). */
+export function parseRate(v: unknown): SubscriptionRate | Error {
+  if (!isObject(v)) return new Error('"rate" must be {intervalMs, mode, key?}');
+  if (!nonNegInt(v.intervalMs) || v.intervalMs === 0) return new Error('"rate.intervalMs" must be a positive integer');
+  if (v.mode !== "conflate" && v.mode !== "batch") return new Error('"rate.mode" must be "conflate" or "batch"');
+  const rate: SubscriptionRate = { intervalMs: v.intervalMs, mode: v.mode };
+  if (v.key !== undefined) {
+    if (typeof v.key !== "string" || v.key.length === 0 || v.key.length > 256)
+      return new Error('"rate.key" must be a field path');
+    rate.key = v.key;
+  }
+  return rate;
 }
 
 /** Reads a client frame from a parsed JSON value. */
@@ -60,7 +75,22 @@ export function parseClientFrame(value: unknown): ClientFrame | FrameProblem {
     case "subscribe": {
       const topic = str(value, "topic", true);
       if (topic instanceof Error) return fail("bad_request", topic.message);
-      const extra: { presence?: boolean; meta?: Record<string, unknown> } = {};
+      const extra: {
+        presence?: boolean;
+        meta?: Record<string, unknown>;
+        filter?: Filter;
+        rate?: SubscriptionRate;
+      } = {};
+      if (value.filter !== undefined) {
+        // The language itself is checked where it is compiled (invalid_filter, naming the problem).
+        if (!isObject(value.filter)) return fail("invalid_filter", '"filter" must be a JSON object');
+        extra.filter = value.filter as Filter;
+      }
+      if (value.rate !== undefined) {
+        const rate = parseRate(value.rate);
+        if (rate instanceof Error) return fail("bad_request", rate.message);
+        extra.rate = rate;
+      }
       if (value.presence !== undefined) {
         if (typeof value.presence !== "boolean") return fail("bad_request", '"presence" must be true or false');
         extra.presence = value.presence;

@@ -1,5 +1,6 @@
 /** JSON schema of the effective configuration (after defaults). See docs/configuration.md. */
 import { computeSchemas } from "./compute/compute-config.js";
+import { connectorSchema } from "./connectors/connector-config.js";
 
 const int = (minimum: number, maximum = Number.MAX_SAFE_INTEGER) => ({ type: "integer", minimum, maximum }) as const;
 
@@ -71,6 +72,11 @@ const namespace = {
     presence: { type: "boolean" },
     clientPublish: { type: "boolean" },
     state: { type: "boolean" },
+    pipeline: {
+      type: "array",
+      maxItems: 64,
+      items: { type: "object", required: ["stage"], properties: { stage: { type: "string" } } },
+    },
     acl: {
       type: "object",
       additionalProperties: false,
@@ -96,6 +102,7 @@ export const configSchema = {
     "socketio",
     "sse",
     "endpoints",
+    "dashboard",
     "log",
   ],
   properties: {
@@ -248,8 +255,26 @@ export const configSchema = {
     socketio: {
       type: "object",
       additionalProperties: false,
-      required: ["enabled", "path"],
-      properties: { enabled: { type: "boolean" }, path: { type: "string", minLength: 2 } },
+      required: ["enabled", "path", "recovery", "eventNames"],
+      properties: {
+        enabled: { type: "boolean" },
+        path: { type: "string", minLength: 2 },
+        recovery: {
+          type: "object",
+          additionalProperties: false,
+          required: ["enabled", "windowMs", "resyncEvent"],
+          properties: {
+            enabled: { type: "boolean" },
+            windowMs: int(1, 86_400_000),
+            resyncEvent: { type: "string", maxLength: 255 },
+          },
+        },
+        eventNames: {
+          type: "object",
+          maxProperties: 1000,
+          additionalProperties: { type: "string", minLength: 1, maxLength: 255 },
+        },
+      },
     },
     sse: {
       type: "object",
@@ -268,6 +293,16 @@ export const configSchema = {
           path: { type: "string", minLength: 2, maxLength: 1024 },
           subscribe: { type: "array", maxItems: 100, items: { type: "string", minLength: 1, maxLength: 255 } },
           envelope: { enum: ["native", "typed"] },
+          subscription: {
+            type: "object",
+            additionalProperties: false,
+            properties: { filter: { type: "object" }, rate: { type: "object" } },
+          },
+          eventNames: {
+            type: "object",
+            maxProperties: 1000,
+            additionalProperties: { type: "string", minLength: 1, maxLength: 255 },
+          },
         },
       },
     },
@@ -292,6 +327,20 @@ export const configSchema = {
       type: "object",
       additionalProperties: false,
       properties: { maxPerUser: int(0), ttlDays: int(0, 36_500) },
+    },
+    dashboard: {
+      type: "object",
+      additionalProperties: false,
+      required: ["enabled", "path", "statsTopic", "statsIntervalMs", "statsTopTopics", "devLogin"],
+      properties: {
+        enabled: { type: "boolean" },
+        path: { type: "string", minLength: 1, maxLength: 1024 },
+        root: { type: "string", minLength: 1 },
+        statsTopic: { ...prefix, maxLength: 128 },
+        statsIntervalMs: int(100, 3_600_000),
+        statsTopTopics: int(0, 1000),
+        devLogin: { type: "boolean" },
+      },
     },
     publishBudget: {
       type: "object",
@@ -327,5 +376,59 @@ export const configSchema = {
       properties: { level: { enum: ["fatal", "error", "warn", "info", "debug", "trace", "silent"] } },
     },
     ...computeSchemas,
+    connectors: { type: "array", items: connectorSchema },
+    deadLetters: {
+      type: "object",
+      additionalProperties: false,
+      required: ["store", "path", "maxEntries", "retentionDays"],
+      properties: {
+        store: { enum: ["memory", "sqlite", "postgres"] },
+        path: { type: "string", minLength: 1 },
+        maxEntries: int(1, 100_000_000),
+        retentionDays: int(0, 36_500),
+      },
+    },
+    publisherKeys: {
+      type: "object",
+      additionalProperties: false,
+      required: ["keys"],
+      properties: {
+        keys: {
+          type: "array",
+          items: {
+            type: "object",
+            additionalProperties: false,
+            required: ["publisher", "kid", "alg", "publicKey"],
+            properties: {
+              publisher: { type: "string", minLength: 1, maxLength: 256 },
+              kid: { type: "string", minLength: 1, maxLength: 256 },
+              alg: { enum: ["ed25519", "secp256k1"] },
+              publicKey: { type: "string", minLength: 1 },
+              notAfter: { type: "string", minLength: 1 },
+            },
+          },
+        },
+        file: { type: "string", minLength: 1 },
+      },
+    },
+    subscriptions: {
+      type: "object",
+      additionalProperties: false,
+      required: ["filter", "rate"],
+      properties: {
+        filter: {
+          type: "object",
+          additionalProperties: false,
+          required: ["maxConditions", "maxListSize", "maxDepth"],
+          properties: { maxConditions: int(1, 10_000), maxListSize: int(1, 1_000_000), maxDepth: int(0, 64) },
+        },
+        rate: {
+          type: "object",
+          additionalProperties: false,
+          required: ["minIntervalMs", "maxIntervalMs", "maxHeld"],
+          properties: { minIntervalMs: int(1), maxIntervalMs: int(1), maxHeld: int(1, 1_000_000) },
+        },
+      },
+    },
   },
 } as const;

@@ -2,12 +2,14 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import { ConfigError, DEFAULTS, ENV_OVERRIDES, resolveConfig } from "./config.js";
+import { CONNECTOR_DEFAULTS } from "./connectors/connector-config.js";
 
 const doc = readFileSync(new URL("../../../docs/configuration.md", import.meta.url), "utf8");
 
 function leaves(value: unknown, path: string, out: Map<string, unknown>): Map<string, unknown> {
   if (Array.isArray(value) && path === "namespaces") return leaves(value[0], "namespaces[]", out);
-  if (typeof value === "object" && value !== null && !Array.isArray(value)) {
+  // An empty map (`socketio.eventNames`) is one documented option, not a section.
+  if (typeof value === "object" && value !== null && !Array.isArray(value) && Object.keys(value).length > 0) {
     for (const [k, v] of Object.entries(value)) leaves(v, path ? `${path}.${k}` : k, out);
   } else out.set(path, value);
   return out;
@@ -22,6 +24,9 @@ describe("configuration", () => {
       ]),
     );
     const defaults = leaves(DEFAULTS, "", new Map());
+    // The defaults every connectors[] entry is merged over (its required fields have none).
+    leaves(CONNECTOR_DEFAULTS, "connectors[]", defaults);
+    defaults.set("connectors[].options", {});
     for (const [path, value] of defaults) {
       assert.ok(rows.has(path), `docs/configuration.md misses ${path}`);
       assert.equal(rows.get(path), JSON.stringify(value), `documented default of ${path}`);

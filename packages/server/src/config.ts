@@ -18,7 +18,20 @@ import {
 } from "./compute/compute-config.js";
 import { computeConfigProblems } from "./compute/config-check.js";
 import { configSchema } from "./config-schema.js";
+import { type ConnectorConfig, connectorProblems, withConnectorDefaults } from "./connectors/connector-config.js";
+import { dashboardProblems } from "./dashboard/dashboard-config.js";
+import { type PipelineNamespace, pipelineBuildProblems } from "./pipeline/build.js";
+import { MemoryDeadLetterStore } from "./pipeline/dead-letter-memory.js";
+import {
+  type DeadLettersConfig,
+  longestDedupSeconds,
+  type PublisherKeysConfig,
+  pipelineConfigProblems,
+  type StageOptions,
+} from "./pipeline/options.js";
+import { KeyRegistry, readKeyFile } from "./pipeline/publisher-keys.js";
 import { type EndpointConfig, endpointProblems } from "./transport/endpoint-config.js";
+import { socketIoNameProblems } from "./transport/socketio-names.js";
 
 export interface HistoryOptions {
   /** Events kept per topic; 0 disables history. @default 100 */
@@ -41,6 +54,8 @@ export interface NamespaceConfig {
   state: boolean;
   /** Who may subscribe, publish, read history and see presence here. See docs/security.md. */
   acl: NamespaceAclConfig;
+  /** The ingest pipeline of this namespace: stages run in order on every publish (docs/pipeline.md). @default [] */
+  pipeline: StageOptions[];
 }
 
 /**
@@ -246,6 +261,22 @@ export interface SocketIoConfig {
   enabled: boolean;
   /** Path of the Socket.IO endpoint. @default "/socket.io" */
   path: string;
+  /** Socket.IO connection state recovery on Herald's history. See docs/transports.md. */
+  recovery: SocketIoRecoveryConfig;
+  /**
+   * Socket.IO event names for Herald event types, e.g. `{"notification": "new_notification"}`
+   * so inbox pushes reach a client under the names it already listens to. @default {}
+   */
+  eventNames: Record<string, string>;
+}
+
+export interface SocketIoRecoveryConfig {
+  /** Let an unchanged `socket.io-client` (≥ 4.6) resume its session and receive what it missed. @default true */
+  enabled: boolean;
+  /** How long after a drop a session can be resumed, ms (Socket.IO's `maxDisconnectionDuration`). @default 120000 */
+  windowMs: number;
+  /** Event emitted (with `{reason}`) when a client asked to resume and could not; `""` sends none. @default "" */
+  resyncEvent: string;
 }
 
 export interface SseConfig {
@@ -319,6 +350,50 @@ export interface HeadersConfig {
   maxLastEventIdBytes: number;
 }
 
+/** The web dashboard and the per-node stats it charts. See docs/dashboard.md. */
+export interface DashboardConfig {
+  /** Serve the dashboard's built assets from the gateway's own port. @default true */
+  enabled: boolean;
+  /** Path the dashboard is served at (a trailing "/" is added). @default "/" */
+  path: string;
+  /** Directory of the built dashboard. @default the `dist` folder of the @herald/dashboard package */
+  root?: string;
+  /**
+   * Topic each node publishes its stats sample to (admin-only, read-only for clients); `""` turns
+   * the stats off. @default "herald.stats"
+   */
+  statsTopic: string;
+  /** Interval between two stats samples of a node. @default 1000 */
+  statsIntervalMs: number;
+  /** Busiest topics listed in each stats sample. @default 20 */
+  statsTopTopics: number;
+  /**
+   * Development only: the sign-in page offers a button that mints a one-hour admin token, for
+   * requests from this machine (loopback) only. @default false
+   */
+  devLogin: boolean;
+}
+
+/** Server-side subscription filters and delivery rates (docs/protocol.md, "Filters", "Delivery rate"). */
+export interface SubscriptionsConfig {
+  filter: {
+    /** Most conditions (operator uses) in one filter. @default 32 */
+    maxConditions: number;
+    /** Most values in one `in` / `nin` list. @default 256 */
+    maxListSize: number;
+    /** Deepest nesting of `$and` / `$or` / `$not`. @default 4 */
+    maxDepth: number;
+  };
+  rate: {
+    /** Shortest `rate.intervalMs` a subscription may ask for. @default 10 */
+    minIntervalMs: number;
+    /** Longest `rate.intervalMs` a subscription may ask for. @default 3600000 */
+    maxIntervalMs: number;
+    /** Most events (batch) or keys (conflate) held per subscription between deliveries; more flush early. @default 1000 */
+    maxHeld: number;
+  };
+}
+
 export interface HeraldConfig {
   server: {
     /** @default "0.0.0.0" */
@@ -348,6 +423,7 @@ export interface HeraldConfig {
   sse: SseConfig;
   /** Configured WebSocket endpoints that auto-subscribe their connections. @default [] */
   endpoints: EndpointConfig[];
+  dashboard: DashboardConfig;
   publishBudget: PublishBudgetConfig;
   metricsAccess: MetricsAccessConfig;
   headers: HeadersConfig;
@@ -361,15 +437,25 @@ export interface HeraldConfig {
   alerts: AlertsConfig;
   /** Streaming analysis sessions (docs/streams.md). */
   streams: StreamsConfig;
+  /** Sources events flow in from (docs/connectors.md). @default [] */
+  connectors: ConnectorConfig[];
+  /** Subscription filters and delivery rates. */
+  subscriptions: SubscriptionsConfig;
+  /** Where events refused by a pipeline stage after a source handed them in are kept. */
+  deadLetters: DeadLettersConfig;
+  /** Keys of signing publishers, for the `verify` stage. */
+  publisherKeys: PublisherKeysConfig;
 }
 
 /** A partial configuration as written in a file or passed to `createGateway`. */
 export type HeraldConfigInput = {
   [K in keyof HeraldConfig]?: K extends "endpoints"
     ? EndpointConfig[]
-    : HeraldConfig[K] extends Array<infer U>
-      ? Array<Partial<U> & { prefix: string; history?: Partial<HistoryOptions>; acl?: Partial<NamespaceAclConfig> }>
-      : Partial<HeraldConfig[K]>;
+    : K extends "connectors"
+      ? Array<Partial<ConnectorConfig> & { type: string; name: string }>
+      : HeraldConfig[K] extends Array<infer U>
+        ? Array<Partial<U> & { prefix: string; history?: Partial<HistoryOptions>; acl?: Partial<NamespaceAclConfig> }>
+        : Partial<HeraldConfig[K]>;
 };
 
 export const DEFAULT_NAMESPACE: NamespaceConfig = {
@@ -380,6 +466,7 @@ export const DEFAULT_NAMESPACE: NamespaceConfig = {
   clientPublish: true,
   state: false,
   acl: { subscribe: "anyone", publish: "anyone", history: "anyone", presence: "anyone" },
+  pipeline: [],
 };
 
 export const DEFAULTS: HeraldConfig = {
@@ -440,9 +527,22 @@ export const DEFAULTS: HeraldConfig = {
     healthCheckMs: 1000,
   },
   presence: { ttlSeconds: 30, maxMembers: 1000 },
-  socketio: { enabled: true, path: "/socket.io" },
+  socketio: {
+    enabled: true,
+    path: "/socket.io",
+    recovery: { enabled: true, windowMs: 120_000, resyncEvent: "" },
+    eventNames: {},
+  },
   sse: { enabled: true, path: "/sse", retryMs: 2000 },
   endpoints: [],
+  dashboard: {
+    enabled: true,
+    path: "/",
+    statsTopic: "herald.stats",
+    statsIntervalMs: 1000,
+    statsTopTopics: 20,
+    devLogin: false,
+  },
   publishBudget: { perIpPerSecond: 1000, perIpBurst: 2000, perUserPerSecond: 200, perUserBurst: 400 },
   metricsAccess: { requireApiKey: false },
   headers: { maxCount: 100, maxBytes: 32_768, maxLastEventIdBytes: 8192 },
@@ -450,6 +550,13 @@ export const DEFAULTS: HeraldConfig = {
   compute: COMPUTE_DEFAULTS,
   alerts: ALERTS_DEFAULTS,
   streams: STREAMS_DEFAULTS,
+  connectors: [],
+  subscriptions: {
+    filter: { maxConditions: 32, maxListSize: 256, maxDepth: 4 },
+    rate: { minIntervalMs: 10, maxIntervalMs: 3_600_000, maxHeld: 1000 },
+  },
+  deadLetters: { store: "memory", path: "./data/dead-letters.db", maxEntries: 10_000, retentionDays: 30 },
+  publisherKeys: { keys: [] },
 };
 
 /** Configuration that cannot be used; `problems` lists each reason with its path. */
@@ -477,6 +584,7 @@ export const ENV_OVERRIDES: Record<string, { path: string[]; kind: "string" | "i
   HERALD_STORE: { path: ["store", "type"], kind: "string" },
   HERALD_STORE_PATH: { path: ["store", "path"], kind: "string" },
   HERALD_STORE_URL: { path: ["store", "url"], kind: "string" },
+  HERALD_DASHBOARD_DEV_LOGIN: { path: ["dashboard", "devLogin"], kind: "bool" },
 };
 
 function envValue(name: string, raw: string, kind: "string" | "int" | "bool" | "list"): unknown {
@@ -594,7 +702,13 @@ export function resolveConfig(input: unknown = {}, env: Record<string, string | 
     declared,
   );
   merged.namespaces = [defaultNs, ...others, ...added];
+  if (Array.isArray(merged.connectors)) merged.connectors = merged.connectors.map(withConnectorDefaults);
   if (!validate(merged)) throw new ConfigError((validate.errors ?? []).map(describe));
+  // A dedup window longer than the broker's idempotency window raises it, unless it was set.
+  const idempotencySet = isPlainObject(raw.idempotency) && raw.idempotency.ttlSeconds !== undefined;
+  const dedupSeconds = longestDedupSeconds(merged as unknown as HeraldConfig);
+  const idempotency = merged.idempotency as IdempotencyConfig;
+  if (!idempotencySet && dedupSeconds > idempotency.ttlSeconds) idempotency.ttlSeconds = dedupSeconds;
   const config = merged as unknown as HeraldConfig;
   const problems: string[] = [];
   const seen = new Set<string>();
@@ -621,9 +735,28 @@ export function resolveConfig(input: unknown = {}, env: Record<string, string | 
   for (const p of [config.socketio.path, config.sse.path]) {
     if (!p.startsWith("/")) problems.push(`transport path "${p}" must start with "/"`);
   }
+  problems.push(...socketIoNameProblems(config.socketio));
+  problems.push(...connectorProblems(config.connectors));
   problems.push(...endpointProblems(config.endpoints, [config.server.wsPath, config.socketio.path, config.sse.path]));
+  problems.push(...dashboardProblems(config));
+  problems.push(...pipelineProblems(config));
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(structuredClone(config));
+}
+
+/** Pipeline options, then (when they are well-formed) whether every stage and key can be built. */
+function pipelineProblems(config: HeraldConfig): string[] {
+  const problems = pipelineConfigProblems(config);
+  if (problems.length > 0) return problems;
+  let keys: KeyRegistry;
+  try {
+    const file = config.publisherKeys.file;
+    keys = new KeyRegistry([...config.publisherKeys.keys, ...(file !== undefined ? readKeyFile(file) : [])]);
+  } catch (err) {
+    return [`config.publisherKeys: ${(err as Error).message}`];
+  }
+  const namespaces = config.namespaces as readonly PipelineNamespace[];
+  return pipelineBuildProblems(namespaces, { keys, deadLetters: new MemoryDeadLetterStore(1) });
 }
 
 /** `resolveConfig` over a file (when given) and `process.env`. */

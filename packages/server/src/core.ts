@@ -2,28 +2,31 @@
  * The parts every transport and API route share, and the one publish path they all use.
  * Built by `gateway.ts`; nothing here knows about a wire.
  */
-import { HeraldError, isPattern, topicProblem } from "@herald/protocol";
+import { HeraldError } from "@herald/protocol";
 import type { Acl } from "./auth/acl.js";
 import type { Authenticator } from "./auth/authenticator.js";
-import { assertFresh } from "./auth/expiry.js";
 import type { Principal } from "./auth/principal.js";
 import type { HeraldConfig } from "./config.js";
 import type { Broker, PublishOutcome, PublishRequest } from "./engine/broker.js";
 import type { Engine } from "./engine/engine.js";
+import { FilterRegistry } from "./hub/filters.js";
 import type { Hub } from "./hub/hub.js";
 import type { Namespaces } from "./hub/namespaces.js";
 import { PublishBudget } from "./limits/publish-budget.js";
 import type { Logger } from "./log.js";
 import type { Metrics } from "./metrics.js";
+import type { PublishContext } from "./pipeline/stage.js";
+import {
+  assertTopic,
+  declaredStages,
+  type PathOutcome,
+  type PipelineResolver,
+  PublishPath,
+} from "./pipeline/stages.js";
 import type { Sessions } from "./sessions.js";
 import type { StateTopics } from "./state/state-topics.js";
 
-export interface PublishContext {
-  /** Where the publish came from: `api`, `client`, `server` (in-process), or a connector name. */
-  origin: string;
-  /** The client that published, for the ACL; absent for trusted origins. */
-  principal?: Principal | undefined;
-}
+export type { PublishContext } from "./pipeline/stage.js";
 
 export class GatewayCore {
   constructor(
@@ -38,12 +41,22 @@ export class GatewayCore {
     readonly sessions: Sessions,
     readonly metrics: Metrics,
     readonly log: Logger,
+    /** The configured stages of each namespace (the `pipeline` stage of the declared path). */
+    pipelines?: PipelineResolver,
   ) {
     this.publishBudget = new PublishBudget(config.publishBudget);
+    this.filters = new FilterRegistry(config.subscriptions.filter);
+    this.path = new PublishPath(declaredStages(this, pipelines), (request, context) => this.commit(request, context));
   }
 
   /** Client publishes per IP and per user, across connections (`publishBudget`). */
   readonly publishBudget: PublishBudget;
+
+  /** Subscription filters, shared by every subscriber with an equal filter. */
+  readonly filters: FilterRegistry;
+
+  /** The declared publish path (`pipeline/stages.ts`). */
+  private readonly path: PublishPath;
 
   /** State topics (set by the gateway): stamps publishes, answers subscribe snapshots. */
   state: StateTopics | undefined;
@@ -53,13 +66,7 @@ export class GatewayCore {
 
   /** Throws `invalid_topic` unless `topic` is a concrete, valid topic name. */
   checkTopic(topic: unknown): asserts topic is string {
-    const problem = topicProblem(topic);
-    if (problem !== undefined) {
-      if (typeof topic === "string" && isPattern(topic)) {
-        throw new HeraldError("invalid_topic", `"${topic}" is a pattern; a concrete topic is needed here`);
-      }
-      throw new HeraldError("invalid_topic", problem);
-    }
+    assertTopic(topic);
   }
 
   /** Throws `forbidden` unless `who` may read `topic`. */
@@ -79,16 +86,17 @@ export class GatewayCore {
       throw new HeraldError("forbidden", `not allowed to read the history of "${topic}"`);
   }
 
-  /** Validates, authorises and publishes one event. The one path every origin uses. */
-  async publish(request: PublishRequest, context: PublishContext): Promise<PublishOutcome> {
-    this.checkTopic(request.topic);
-    assertFresh(context.principal); // nothing is published on behalf of an expired token
-    if (context.principal !== undefined && !this.acl.canPublish(context.principal, request.topic)) {
-      throw new HeraldError("forbidden", `not allowed to publish to "${request.topic}"`);
-    }
-    // The broker refuses with `unavailable` by itself when it cannot take this publish: a node
-    // that is not fully ready (pub/sub reconnecting, one store down) still takes the others.
-    const outcome = await this.broker.publish(this.state?.prepare(request) ?? request);
+  /**
+   * Runs one event through the declared publish path (`pipeline/stages.ts`) and commits it.
+   * The one path every origin uses. A refusal is a `HeraldError` whose `details.stage` names
+   * the stage that made it.
+   */
+  publish(request: PublishRequest, context: PublishContext): Promise<PathOutcome> {
+    return this.path.run(request, context);
+  }
+
+  private async commit(request: PublishRequest, context: PublishContext): Promise<PublishOutcome> {
+    const outcome = await this.broker.publish(request);
     if (!outcome.duplicate) this.metrics.published.inc({ origin: context.origin });
     return outcome;
   }

@@ -8,10 +8,14 @@ import type { Duplex } from "node:stream";
 import { BROADCAST_TOPIC, CloseCode, HeraldError, type HeraldEvent, personalTopic } from "@herald/protocol";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import { requireApiKey } from "./api/auth.js";
+import { registerDashboardRoutes } from "./api/dashboard.js";
+import { registerDeadLetterRoutes } from "./api/dead-letters.js";
 import { registerErrorHandling } from "./api/errors.js";
 import { type HealthState, registerHealthRoutes } from "./api/health.js";
+import { registerIngestRoutes } from "./api/ingest.js";
 import { registerPresenceRoutes } from "./api/presence.js";
 import { registerPublishRoutes } from "./api/publish.js";
+import { registerPublisherKeyRoutes } from "./api/publisher-keys.js";
 import { registerTopicRoutes } from "./api/topics.js";
 import { registerUserRoutes } from "./api/users.js";
 import type { Acl } from "./auth/acl.js";
@@ -22,9 +26,15 @@ import { authenticatorFromConfig } from "./auth/from-config.js";
 import { ANONYMOUS } from "./auth/principal.js";
 import { Compute, type ComputeOptions } from "./compute/compute.js";
 import { type HeraldConfig, type HeraldConfigInput, resolveConfig } from "./config.js";
+import { Connectors, checkpointStoreFor } from "./connectors/connectors.js";
 import { GatewayCore } from "./core.js";
+import { registerDashboard } from "./dashboard/assets.js";
+import { statsNamespaces } from "./dashboard/dashboard-config.js";
+import { DevLogin } from "./dashboard/dev-login.js";
+import { NodeStats } from "./dashboard/node-stats.js";
 import type { Broker, PublishOutcome } from "./engine/broker.js";
 import { Engine } from "./engine/engine.js";
+import { Features } from "./features.js";
 import { Hub } from "./hub/hub.js";
 import { Namespaces } from "./hub/namespaces.js";
 import { parseJson } from "./json.js";
@@ -32,6 +42,9 @@ import { answerClientErrors, httpServerOptions, registerHeaderLimits, registerHt
 import { UpgradeGuard } from "./limits/upgrade-guard.js";
 import { createLogger, type Logger } from "./log.js";
 import { Metrics } from "./metrics.js";
+import type { DeadLetterStore } from "./pipeline/dead-letter.js";
+import type { Ingest } from "./pipeline/ingest.js";
+import { PipelineRuntime } from "./pipeline/runtime.js";
 import { Sessions } from "./sessions.js";
 import { Storage } from "./store/storage.js";
 import type { Store } from "./store/store.js";
@@ -55,6 +68,8 @@ export interface GatewayOptions {
   defaultMetrics?: boolean;
   /** Aggregations, alerts and analysis sessions: their store, clock, dead-letter store. */
   compute?: ComputeOptions;
+  /** Dead-letter store; built from `config.deadLetters` when absent. */
+  deadLetters?: DeadLetterStore;
 }
 
 /** Handles a WebSocket upgrade when its path is served; returns false otherwise. */
@@ -80,6 +95,10 @@ export class Gateway {
   readonly transports: InstalledTransports;
   /** Aggregations, alert rules and analysis sessions (`compute`, `alerts`, `streams`). */
   readonly compute: Compute;
+  /** Namespace pipelines, dead letters and publisher keys (docs/pipeline.md). */
+  readonly pipeline: PipelineRuntime;
+  /** Where sources (connectors) hand in events: the publish path, refusals dead-lettered. */
+  readonly ingest: Ingest;
   private readonly upgradeRoutes: UpgradeRoute[] = [];
   private readonly requestRoutes: RequestRoute[] = [];
   private readonly shutdownHooks: Array<() => void> = [];
@@ -87,9 +106,19 @@ export class Gateway {
     draining: false,
     startedAt: Date.now(),
     storeReady: () => this.storage.ready,
+    parts: [],
   };
+  /** The configured connectors (`connectors[]`), started and stopped with the gateway. */
+  readonly connectors: Connectors;
   /** Origin allow-list and per-IP connection rate, checked before any upgrade is taken. */
   readonly upgradeGuard: UpgradeGuard;
+  /**
+   * Features this gateway serves, as `GET /api/dashboard/info` lists them (the dashboard shows
+   * a view per listed feature). A module that adds one calls `features.add(name)` when wired.
+   */
+  readonly features: Features;
+  /** The per-node stats sample published to `dashboard.statsTopic`. */
+  readonly stats: NodeStats;
   private server: Server | undefined;
   private requestHandler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
   private started = false;
@@ -99,7 +128,7 @@ export class Gateway {
   constructor(options: GatewayOptions = {}) {
     const config = resolveConfig(options.config ?? {});
     const log = options.logger ?? createLogger(config.log.level);
-    const namespaces = new Namespaces(config.namespaces);
+    const namespaces = new Namespaces([...config.namespaces, ...statsNamespaces(config)]);
     const metrics = new Metrics({ defaultMetrics: options.defaultMetrics !== false });
     this.storage = new Storage(config, namespaces, log, options.store);
     // On the Redis engine the history of every namespace (durable ones too) lives in Redis.
@@ -107,12 +136,15 @@ export class Gateway {
     if (durableBroker !== undefined) options = { ...options, broker: durableBroker };
     const engine = new Engine(config, namespaces, options.broker);
     const broker = engine.broker;
-    const authenticator = options.authenticator ?? authenticatorFromConfig(config.auth) ?? new NoTokens();
+    const devLogin = config.dashboard.devLogin ? new DevLogin(config) : undefined;
+    const configured = options.authenticator ?? authenticatorFromConfig(config.auth) ?? devLogin?.authenticator();
+    const authenticator = configured ?? new NoTokens();
     const hub = new Hub();
     this.compute = new Compute(config, log, options.compute);
     let acl = options.acl ?? new NamespaceAcl(namespaces, config.auth);
     if (config.streams.enabled)
       acl = new StreamAcl(acl, config.streams.topicPrefix, this.compute.sessionOwner, config.auth);
+    this.pipeline = new PipelineRuntime(config, namespaces, log, options.deadLetters);
     this.upgradeGuard = new UpgradeGuard(config);
     this.core = new GatewayCore(
       config,
@@ -126,8 +158,10 @@ export class Gateway {
       new Sessions(),
       metrics,
       log,
+      this.pipeline.resolver,
     );
     this.core.engine = engine;
+    this.ingest = this.pipeline.ingest((request, context) => this.core.publish(request, context));
     broker.onEvent((event, json) => {
       const n = hub.dispatch(event, json);
       if (n > 0) {
@@ -170,11 +204,31 @@ export class Gateway {
     const guard = requireApiKey(new ApiKeys(config.auth.apiKeys, config.auth.scopedApiKeys));
     registerPublishRoutes(this.http, this.core, guard);
     registerTopicRoutes(this.http, this.core, guard);
+    this.connectors = new Connectors(this.core, log, checkpointStoreFor(config.store, options.store !== undefined));
+    registerIngestRoutes(this.http, this.connectors);
+    this.health.parts.push({
+      name: "connectors",
+      ready: () => this.connectors.ready,
+      detail: () => this.connectors.status(),
+    });
     registerHealthRoutes(this.http, this.core, this.health, guard);
     this.storage.attach(this.core, this.http, guard);
     this.compute.attach(this.core, this.http, guard, () => this.storage.inbox);
     registerPresenceRoutes(this.http, this.core, guard);
     registerUserRoutes(this.http, this.core, guard);
+    this.features = new Features(["topics", "history", "inbox"]);
+    if (namespaces.all.some((ns) => ns.presence)) this.features.add("presence");
+    if (config.dashboard.statsTopic !== "") this.features.add("stats");
+    registerDashboardRoutes(this.http, this.core, {
+      features: this.features,
+      tokens: configured !== undefined,
+      devLogin,
+    });
+    if (devLogin !== undefined)
+      log.warn("dashboard.devLogin is on: this machine can mint admin tokens (development only)");
+    this.stats = new NodeStats(this.core);
+    registerDeadLetterRoutes(this.http, this.core, this.pipeline.deadLetters, guard);
+    registerPublisherKeyRoutes(this.http, this.pipeline.keys, guard);
 
     this.ws = new WsEndpoint(this.core, { path: config.server.wsPath });
     this.upgradeRoutes.push((req, socket, head, url) => this.ws.handleUpgrade(req, socket, head, url));
@@ -243,7 +297,11 @@ export class Gateway {
     await this.core.engine.start(this.core, { disconnectUser: (user, reason) => this.disconnectUser(user, reason) });
     await this.storage.start(this.core);
     await this.compute.start();
+    await registerDashboard(this.http, this.config, this.log);
+    await this.pipeline.start();
     await this.http.ready();
+    await this.connectors.start();
+    await this.stats.start();
     (this.server as Server).on("upgrade", this.onUpgrade);
     this.health.startedAt = Date.now();
   }
@@ -323,6 +381,7 @@ export class Gateway {
 
   private async shutdown(): Promise<void> {
     this.health.draining = true;
+    this.stats.stop();
     this.server?.off("upgrade", this.onUpgrade);
     this.ws.closeAll(CloseCode.goingAway, "server shutting down");
     for (const hook of this.shutdownHooks) hook();
@@ -330,9 +389,11 @@ export class Gateway {
     while (this.ws.connections > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     this.ws.terminateAll();
     if (this.started) await this.http.close();
+    await this.connectors.stop(); // pending offers finish while the broker still runs
     await this.compute.close(); // checkpoints windows; publishes nothing after the broker closes
     await this.core.engine.close();
     await this.storage.close();
+    await this.pipeline.close();
     this.log.info("herald stopped");
   }
 }

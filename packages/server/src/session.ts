@@ -17,6 +17,7 @@ import {
   type ServerFrame,
   type StreamPosition,
   type SubscribeFrame,
+  type SubscriptionRate,
   shouldReconnect,
   type TopicPosition,
   topicMatches,
@@ -27,8 +28,12 @@ import type { Principal } from "./auth/principal.js";
 import type { GatewayCore } from "./core.js";
 import { eventFrame } from "./engine/broker.js";
 import type { PresenceInfo, PresenceWatcher } from "./engine/presence.js";
+import type { ResumableState } from "./engine/resumable.js";
+import type { SharedFilter } from "./hub/filters.js";
 import type { HubSubscription } from "./hub/hub.js";
 import { OutboundEvent } from "./hub/outbound.js";
+import { RateGate } from "./hub/rate-gate.js";
+import { type GapRead, goLive, type HeldSubscription, missedEvents, resumePlan } from "./session-resume.js";
 import type { Transport } from "./transport/transport.js";
 
 let nextId = 0;
@@ -47,6 +52,13 @@ class Subscription implements HubSubscription {
    * every matching event, so another subscription's replay skips those: sent once per connection.
    */
   firstSent = Number.POSITIVE_INFINITY;
+  /**
+   * After a replay: the seq (offset for a pattern) it ended at, in the topic's epoch. A live
+   * event at or below it was replayed already — on the Redis engine the pub/sub copy of an event
+   * can arrive after the history read that included it — and is dropped; the first live event
+   * above it (or of another epoch) clears it.
+   */
+  floor: { value: number; epoch: string | undefined } | undefined;
 
   constructor(
     readonly session: Session,
@@ -62,6 +74,16 @@ class Subscription implements HubSubscription {
       }
       return;
     }
+    if (this.floor !== undefined) {
+      const e = out.event;
+      if (
+        (this.floor.epoch === undefined || this.floor.epoch === e.epoch) &&
+        (this.pattern ? e.offset : e.seq) <= this.floor.value
+      ) {
+        return;
+      }
+      this.floor = undefined;
+    }
     if (out.event.offset < this.firstSent) this.firstSent = out.event.offset;
     this.session.deliver(out, this.pattern);
   }
@@ -70,6 +92,52 @@ class Subscription implements HubSubscription {
   covers(event: HeraldEvent): boolean {
     if (event.offset < this.firstSent) return false;
     return this.pattern ? topicMatches(this.name, event.topic) : this.name === event.topic;
+  }
+}
+
+/**
+ * A subscription with a filter and/or a delivery rate. A subclass, so that a plain
+ * subscription keeps exactly its fields and its `offer`: the hot path of the many subscribers
+ * without either pays nothing for them.
+ */
+class ShapedSubscription extends Subscription {
+  /** At most one delivery per interval (conflated or batched). */
+  readonly gate: RateGate | undefined;
+
+  constructor(
+    session: Session,
+    name: string,
+    pattern: boolean,
+    /** Only events matching it are delivered and recovered (shared with equal filters). */
+    readonly filter: SharedFilter | undefined,
+    rate: SubscriptionRate | undefined,
+    maxHeld: number,
+  ) {
+    super(session, name, pattern);
+    this.gate = rate === undefined ? undefined : new RateGate(rate, (events) => this.flush(events), maxHeld);
+  }
+
+  override offer(out: OutboundEvent): void {
+    if (this.filter !== undefined && !this.filter.matches(out)) return;
+    if (this.pending !== undefined || this.gate === undefined) super.offer(out);
+    else this.gate.offer(out);
+  }
+
+  /**
+   * Only events passing the filter were sent through it; a rate-limited subscription may have
+   * conflated an event away, so it never claims one (another subscription's replay sends it:
+   * at worst twice, never lost).
+   */
+  override covers(event: HeraldEvent): boolean {
+    if (this.gate !== undefined) return false;
+    if (this.filter !== undefined && !this.filter.test(event)) return false;
+    return super.covers(event);
+  }
+
+  /** Where the gate's held events go: one batch frame, or each event (conflated latest values). */
+  private flush(events: OutboundEvent[]): void {
+    if (this.gate?.rate.mode === "batch") this.session.deliverBatch(this.name, events, this.pattern);
+    else for (const out of events) this.session.deliver(out, this.pattern);
   }
 }
 
@@ -376,8 +444,15 @@ export class Session implements PresenceWatcher {
       if (!tracked) checkPresenceEnabled(this.core, name);
       this.core.checkPresence(principal, name); // join/leave frames reveal who is there
     }
+    const rateProblem = frame.rate === undefined ? undefined : this.rateProblem(frame.rate.intervalMs);
+    if (rateProblem !== undefined) throw new HeraldError("bad_request", rateProblem);
+    const filter = frame.filter === undefined ? undefined : this.core.filters.acquire(frame.filter);
     this.dropInternal(name); // an explicit subscription replaces the implicit one
-    const sub = new Subscription(this, name, pattern);
+    const shaped = filter !== undefined || frame.rate !== undefined;
+    const sub = shaped
+      ? new ShapedSubscription(this, name, pattern, filter, frame.rate, this.core.config.subscriptions.rate.maxHeld)
+      : new Subscription(this, name, pattern);
+    const gate = sub instanceof ShapedSubscription ? sub.gate : undefined;
     this.subs.set(name, sub);
     this.core.hub.add(sub);
     this.core.metrics.subscriptions.inc();
@@ -418,27 +493,93 @@ export class Session implements PresenceWatcher {
     // A state topic answers with its document; deltas then continue after the snapshot's seq.
     const snap = pattern || recovered === true ? undefined : this.core.state?.snapshot(name);
     if (snap !== undefined) position = { epoch: snap.epoch ?? (position as TopicPosition).epoch, seq: snap.seq };
+    // Recovery replays only what the subscription would have received live: readable
+    // (patterns), matching its filter, and — conflated — only the latest event per key.
+    let replay = events.filter(
+      (e) => (!pattern || this.core.acl.canRead(principal, e.topic)) && (filter === undefined || filter.test(e)),
+    );
+    if (gate !== undefined) replay = gate.reduce(replay);
     const ack: Record<string, unknown> = { topic: name, ...position };
     if (recovered !== undefined) ack.recovered = recovered;
-    if (recovered) ack.replayed = events.length;
+    if (recovered) ack.replayed = replay.length;
     if (snap !== undefined) Object.assign(ack, { state: snap.state, clocks: snap.clocks });
     this.ack(frame.id, ack);
     // Recovery follows the rule of live delivery: an event this connection already got through
     // another (overlapping) subscription is not sent again.
-    for (const e of events) {
-      if (this.sentElsewhere(sub, e)) continue;
-      if (!pattern || this.core.acl.canRead(principal, e.topic))
-        this.transport.sendEvent(new OutboundEvent(e, eventFrame(e)));
-    }
+    const outs: OutboundEvent[] = [];
+    for (const e of replay) if (!this.sentElsewhere(sub, e)) outs.push(new OutboundEvent(e, eventFrame(e)));
+    if (gate?.rate.mode === "batch" && outs.length > 0) this.sendBatch(name, outs);
+    else for (const out of outs) this.transport.sendEvent(out);
     if (events[0] !== undefined) sub.firstSent = events[0].offset;
     const pending = sub.pending ?? [];
     sub.pending = undefined;
-    const last = pattern ? (position as StreamPosition).offset : (position as TopicPosition).seq;
+    // Live events up to what was replayed (or up to the position, for a fresh subscription) are
+    // already sent or before this subscription; the later of the position and the replay's end counts.
+    let last = pattern ? (position as StreamPosition).offset : (position as TopicPosition).seq;
+    const tail = events[events.length - 1];
+    if (tail !== undefined) last = Math.max(last, pattern ? tail.offset : tail.seq);
     for (const out of pending) {
       if ((pattern ? out.event.offset : out.event.seq) <= last) continue;
       if (out.event.offset < sub.firstSent) sub.firstSent = out.event.offset;
-      if (!this.sentElsewhere(sub, out.event)) this.deliver(out, pattern);
+      if (this.sentElsewhere(sub, out.event)) continue;
+      if (gate !== undefined) gate.offer(out);
+      else this.deliver(out, pattern);
     }
+    // Live copies of replayed events that are still on their way are dropped when they arrive.
+    if (last > 0) sub.floor = { value: last, epoch: pattern ? undefined : (position as TopicPosition).epoch };
+  }
+
+  /**
+   * Prepares resuming a session its transport recovered (Socket.IO connection state recovery):
+   * binds the principal, re-creates the implicit subscriptions and the saved ones (holding
+   * their live events), and reads every event after stream offset `after` (and after where each
+   * subscription started) on them. Resolves to a function that delivers those events in stream
+   * order, each once, then goes live; or to `undefined`, with nothing sent, when any part
+   * cannot be recovered exactly (never a partial list: the caller discards this session).
+   */
+  async prepareResume(state: ResumableState, after: number): Promise<(() => void) | undefined> {
+    const principal = state.principal;
+    this.bindPrincipal(principal);
+    if (this.authTimer) clearTimeout(this.authTimer);
+    this.scheduleExpiry();
+    this.streamEpoch = state.streamEpoch;
+    const held: Array<HeldSubscription & { sub: Subscription }> = [];
+    for (const p of resumePlan(state, after)) {
+      if (!p.internal && (this.subs.has(p.name) || !this.core.acl.canSubscribe(principal, p.name))) return undefined;
+      const sub = new Subscription(this, p.name, p.pattern);
+      sub.internal = p.internal;
+      (p.internal ? this.internal : this.subs).set(p.name, sub);
+      this.core.hub.add(sub);
+      if (!p.internal) this.core.metrics.subscriptions.inc();
+      if (p.presence === true) {
+        sub.watching = true;
+        this.core.engine.presence.watch(p.name, this);
+      }
+      held.push({ sub, from: p.from, keep: p.keep });
+    }
+    const max = this.core.config.recovery.maxEvents;
+    let results: GapRead[];
+    try {
+      results = await Promise.all(
+        held.map((h) => this.core.broker.recoverPattern(h.sub.name, { epoch: state.streamEpoch, offset: h.from }, max)),
+      );
+      for (const s of state.subscriptions) {
+        if (!isPattern(s.name) && this.core.namespaces.of(s.name).presence) {
+          const sub = this.subs.get(s.name) as Subscription;
+          sub.member = true;
+          await this.core.engine.presence.join(s.name, this.presenceInfo(s.meta));
+        }
+      }
+    } catch (err) {
+      this.core.log.warn({ err, session: this.id }, "session resume failed");
+      return undefined;
+    }
+    if (this.closed) return undefined;
+    const missed = missedEvents(held, results);
+    if (missed === undefined) return undefined;
+    return () => {
+      for (const m of goLive(held, results, missed)) this.deliver(m.out, m.pattern);
+    };
   }
 
   /** Whether another subscription of this connection already sent `event`. */
@@ -458,6 +599,19 @@ export class Session implements PresenceWatcher {
     }
     this.core.hub.remove(sub);
     this.core.metrics.subscriptions.dec();
+    if (sub instanceof ShapedSubscription) {
+      sub.gate?.close();
+      if (sub.filter !== undefined) this.core.filters.release(sub.filter);
+    }
+  }
+
+  /** Why a requested delivery interval is refused (config `subscriptions.rate`), if it is. */
+  private rateProblem(intervalMs: number): string | undefined {
+    const { minIntervalMs, maxIntervalMs } = this.core.config.subscriptions.rate;
+    if (intervalMs < minIntervalMs || intervalMs > maxIntervalMs) {
+      return `"rate.intervalMs" must be between ${minIntervalMs} and ${maxIntervalMs}`;
+    }
+    return undefined;
   }
 
   private unsubscribe(name: string, requestId: string | undefined): void {
@@ -488,6 +642,25 @@ export class Session implements PresenceWatcher {
     if (viaPattern && !this.core.acl.canRead(this.principal as Principal, out.event.topic)) return;
     this.lastOffset = offset;
     this.transport.sendEvent(out);
+  }
+
+  /** Delivers the held events of a `batch` subscription's interval, each once, as one frame. */
+  deliverBatch(subscription: string, events: OutboundEvent[], viaPattern: boolean): void {
+    if (this.closed) return;
+    const principal = this.principal as Principal;
+    const fresh: OutboundEvent[] = [];
+    for (const out of events) {
+      if (out.event.offset === this.lastOffset) continue;
+      if (viaPattern && !this.core.acl.canRead(principal, out.event.topic)) continue;
+      this.lastOffset = out.event.offset;
+      fresh.push(out);
+    }
+    if (fresh.length > 0) this.sendBatch(subscription, fresh);
+  }
+
+  private sendBatch(subscription: string, events: OutboundEvent[]): void {
+    if (this.transport.sendBatch !== undefined) this.transport.sendBatch(subscription, events);
+    else for (const out of events) this.transport.sendEvent(out);
   }
 
   send(frame: ServerFrame): void {

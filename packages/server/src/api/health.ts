@@ -12,6 +12,8 @@ export interface HealthState {
   startedAt: number;
   /** Whether the store can commit (true when nothing needs a store). @default () => true */
   storeReady?: () => boolean;
+  /** Other parts that decide readiness and show in `/readyz` and `/api/info` under their name (connectors). */
+  parts: Array<{ name: string; ready: () => boolean; detail: () => unknown }>;
 }
 
 /** Routes that still answer while the node drains: probes must tell the truth until the end. */
@@ -30,9 +32,16 @@ export function registerHealthRoutes(app: FastifyInstance, core: GatewayCore, st
   app.get("/readyz", async (_req, reply) => {
     const broker = core.broker.ready;
     const store = state.storeReady?.() ?? true;
-    const ready = broker && store && !state.draining;
+    const ready = broker && store && !state.draining && state.parts.every((p) => p.ready());
     reply.status(ready ? 200 : 503);
-    return { status: ready ? "ready" : "unavailable", broker, store, draining: state.draining };
+    const body: Record<string, unknown> = {
+      status: ready ? "ready" : "unavailable",
+      broker,
+      store,
+      draining: state.draining,
+    };
+    for (const part of state.parts) body[part.name] = part.detail();
+    return body;
   });
   const metricsOptions = core.config.metricsAccess.requireApiKey ? { preHandler: guard } : {};
   app.get("/metrics", metricsOptions, async (_req, reply) => {
@@ -51,5 +60,6 @@ export function registerHealthRoutes(app: FastifyInstance, core: GatewayCore, st
     node: core.engine.cluster.nodeId,
     // Every live node's own counts (connections per node), as reported through the engine.
     nodes: await core.engine.nodes(),
+    ...Object.fromEntries(state.parts.map((p) => [p.name, p.detail()])),
   }));
 }

@@ -17,6 +17,8 @@ export const publishItemSchema = {
     id: { type: "string", minLength: 1, maxLength: 128 },
     source: { type: "string", maxLength: 256 },
     sig: { type: "string", maxLength: 4096 },
+    publisher: { type: "string", minLength: 1, maxLength: 256 },
+    kid: { type: "string", minLength: 1, maxLength: 256 },
   },
 } as const;
 
@@ -37,8 +39,12 @@ export function registerPublishRoutes(app: FastifyInstance, core: GatewayCore, g
     "/api/publish",
     { schema: { body: publishItemSchema }, preHandler: guard },
     async (req) => {
-      const { event, duplicate } = await core.publish(req.body, { origin: "api" });
-      return publishResult(event, duplicate);
+      const { event, duplicate, routed } = await core.publish(req.body, { origin: "api" });
+      const result = publishResult(event, duplicate);
+      // A routing stage fanned the event out: the other events it became.
+      return routed === undefined
+        ? result
+        : { ...result, routed: routed.map((r) => publishResult(r.event, r.duplicate)) };
     },
   );
 

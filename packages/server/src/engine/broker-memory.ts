@@ -317,6 +317,9 @@ export class MemoryBroker implements Broker {
     };
     if (request.source !== undefined) event.source = request.source;
     if (request.sig !== undefined) event.sig = request.sig;
+    if (request.publisher !== undefined) event.publisher = request.publisher;
+    if (request.verified !== undefined) event.verified = request.verified;
+    if (request.kid !== undefined) event.kid = request.kid;
     t.lastPublish = now;
     this.seen?.set(event.id, event);
     return event;

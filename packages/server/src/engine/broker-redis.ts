@@ -36,6 +36,7 @@ import type {
   PublishRequest,
   Recovery,
 } from "./broker.js";
+import { provenanceFields } from "./broker.js";
 import { newEpoch } from "./broker-memory.js";
 import { PUBLISH, READ_STREAM, READ_TOPIC } from "./redis-scripts.js";
 
@@ -72,6 +73,7 @@ function frameParts(req: PublishRequest, id: string): [string, string] {
   let tail = "";
   if (req.source !== undefined) tail += `,"source":${JSON.stringify(req.source)}`;
   if (req.sig !== undefined) tail += `,"sig":${JSON.stringify(req.sig)}`;
+  tail += provenanceFields(req);
   tail += `,"data":${JSON.stringify(req.data ?? null)}}`;
   return [head, tail];
 }

@@ -27,8 +27,16 @@ export interface PublishRequest {
   data: unknown;
   /** Idempotency key; generated when absent. */
   id?: string;
+  /** Provenance: the source it came through (a connector, a feed). */
   source?: string;
+  /** The publisher's signature (base64) over the canonical JSON of the event (docs/pipeline.md, verify). */
   sig?: string;
+  /** Publisher id whose key signed it; the key registry is looked up by it. */
+  publisher?: string;
+  /** Id of the publisher's key that signed it (keys rotate by kid). */
+  kid?: string;
+  /** Set only by the `verify` stage, never taken from a caller. */
+  verified?: boolean;
 }
 
 export interface PublishOutcome {
@@ -96,6 +104,19 @@ export function eventFrame(event: HeraldEvent): string {
   let s = `{"type":"event","topic":${JSON.stringify(event.topic)},"event":${JSON.stringify(event.event)},"id":${JSON.stringify(event.id)},"seq":${event.seq},"epoch":${JSON.stringify(event.epoch)},"offset":${event.offset},"timestamp":${event.timestamp}`;
   if (event.source !== undefined) s += `,"source":${JSON.stringify(event.source)}`;
   if (event.sig !== undefined) s += `,"sig":${JSON.stringify(event.sig)}`;
+  s += provenanceFields(event);
   s += `,"data":${JSON.stringify(event.data ?? null)}}`;
+  return s;
+}
+
+/**
+ * The provenance fields the `verify` stage sets, as frame text in their fixed order. Shared by
+ * `eventFrame` and the Redis engine's Lua-built frame so both stay byte-identical.
+ */
+export function provenanceFields(p: { publisher?: string; verified?: boolean; kid?: string }): string {
+  let s = "";
+  if (p.publisher !== undefined) s += `,"publisher":${JSON.stringify(p.publisher)}`;
+  if (p.verified !== undefined) s += `,"verified":${p.verified}`;
+  if (p.kid !== undefined) s += `,"kid":${JSON.stringify(p.kid)}`;
   return s;
 }

@@ -15,6 +15,9 @@ import { type Cluster, LocalCluster, type NodeStats, RedisCluster } from "./clus
 import { Presence } from "./presence.js";
 import { MemoryPresence } from "./presence-memory.js";
 import { RedisPresence } from "./presence-redis.js";
+import type { ResumableSessions } from "./resumable.js";
+import { MemoryResumable } from "./resumable-memory.js";
+import { RedisResumable } from "./resumable-redis.js";
 
 /** How often a node reports its statistics; a node silent for 5 intervals is gone. */
 const REPORT_MS = 1000;
@@ -28,6 +31,8 @@ export class Engine {
   readonly broker: Broker;
   readonly presence: Presence;
   readonly cluster: Cluster;
+  /** Sessions a Socket.IO client may resume on any node (connection state recovery). */
+  readonly resumable: ResumableSessions;
   private timer: NodeJS.Timeout | undefined;
   private report: () => Promise<NodeStats[]> = async () => [];
 
@@ -46,11 +51,14 @@ export class Engine {
       this.broker = redis;
       this.presence = new Presence(new RedisPresence(redis, config.presence.ttlSeconds), presenceOptions);
       this.cluster = new RedisCluster(redis, 5 * REPORT_MS);
+      this.resumable = new RedisResumable(redis);
     } else {
       this.broker =
         broker ?? new MemoryBroker({ namespaces, recovery: config.recovery, idempotency: config.idempotency });
       this.presence = new Presence(new MemoryPresence(), presenceOptions);
       this.cluster = new LocalCluster();
+      // An injected broker (tests, embedding) is not Redis-aware here: sessions stay in the process.
+      this.resumable = new MemoryResumable();
     }
   }
 
@@ -108,6 +116,7 @@ export class Engine {
     if (this.timer) clearInterval(this.timer);
     await this.presence.close().catch(() => {});
     await this.cluster.close().catch(() => {});
+    await this.resumable.close().catch(() => {});
     await this.broker.close();
   }
 }

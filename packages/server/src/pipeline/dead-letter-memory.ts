@@ -1,19 +1,29 @@
-/** Dead letters kept in memory, bounded: the oldest entry goes when `maxEntries` is reached. */
+/**
+ * Dead letters kept in memory, bounded: the oldest entry goes when `maxEntries` is reached, and
+ * entries older than `retentionMs` (when not 0) go on the next add.
+ */
 import type { DeadLetter, DeadLetterInput, DeadLetterQuery, DeadLetterStore } from "./dead-letter.js";
 
 export class MemoryDeadLetterStore implements DeadLetterStore {
   private readonly entries = new Map<string, DeadLetter>();
   private next = 0;
 
-  /** @param maxEntries @default 10000 */
+  /** @param maxEntries @default 10000 @param retentionMs 0 keeps entries until pushed out @default 0 */
   constructor(
     private readonly maxEntries = 10_000,
     private readonly now: () => number = Date.now,
+    private readonly retentionMs = 0,
   ) {}
 
   async add(input: DeadLetterInput): Promise<DeadLetter> {
     const entry: DeadLetter = { ...input, id: String(++this.next).padStart(12, "0"), at: this.now() };
     this.entries.set(entry.id, entry);
+    if (this.retentionMs > 0) {
+      for (const [id, e] of this.entries) {
+        if (e.at >= entry.at - this.retentionMs) break;
+        this.entries.delete(id);
+      }
+    }
     if (this.entries.size > this.maxEntries) {
       const oldest = this.entries.keys().next().value as string;
       this.entries.delete(oldest);

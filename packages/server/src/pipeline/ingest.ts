@@ -16,6 +16,10 @@ import type { DeadLetterStore } from "./dead-letter.js";
 /** What a source hands in: a publish request with the source's name. */
 export interface IngestRequest extends PublishRequest {
   source: string;
+  /** Who signed the event (a key registry id), for the verify stage. */
+  publisher?: string;
+  /** Which of the publisher's keys signed it. */
+  kid?: string;
 }
 
 export type IngestResult =
@@ -23,9 +27,18 @@ export type IngestResult =
   | { status: "duplicate"; event: HeraldEvent }
   | { status: "dead-lettered"; code: string; reason: string; deadLetterId: string };
 
+/** Why a source refuses an event itself, before the publish path (e.g. its content is missing). */
+export interface Refusal {
+  stage: string;
+  code: string;
+  reason: string;
+}
+
 /** Where connectors send their events. */
 export interface IngestSink {
   offer(request: IngestRequest): Promise<IngestResult>;
+  /** Keeps an event the source itself could not complete as a dead letter (never published). */
+  reject(request: IngestRequest, refusal: Refusal): Promise<IngestResult>;
 }
 
 /** The publish path as the ingest sees it (GatewayCore.publish). */
@@ -53,14 +66,17 @@ export class Ingest implements IngestSink {
     } catch (err) {
       const herald = err instanceof HeraldError ? err : new HeraldError("internal", String(err), { cause: err });
       if (RETRYABLE.has(herald.code)) throw herald;
-      const entry = await this.deadLetters.add({
-        source: request.source,
-        stage: stageOf(herald),
-        code: herald.code,
-        reason: herald.message,
-        request,
-      });
-      return { status: "dead-lettered", code: herald.code, reason: herald.message, deadLetterId: entry.id };
+      // A stage with `onError: dead-letter` already kept it: do not keep it twice.
+      const kept = (herald.details as { deadLetterId?: unknown } | undefined)?.deadLetterId;
+      if (typeof kept === "string") {
+        return { status: "dead-lettered", code: herald.code, reason: herald.message, deadLetterId: kept };
+      }
+      return this.reject(request, { stage: stageOf(herald), code: herald.code, reason: herald.message });
     }
+  }
+
+  async reject(request: IngestRequest, refusal: Refusal): Promise<IngestResult> {
+    const entry = await this.deadLetters.add({ source: request.source, ...refusal, request });
+    return { status: "dead-lettered", code: refusal.code, reason: refusal.reason, deadLetterId: entry.id };
   }
 }

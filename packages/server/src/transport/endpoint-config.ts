@@ -2,7 +2,7 @@
  * Configuration of configured WebSocket endpoints (`endpoints[]`) and its checks. Kept apart
  * from `endpoints.ts` so the config module can validate it without loading the transports.
  */
-import { patternProblem } from "@herald/protocol";
+import { compileFilter, type Filter, parseRate, patternProblem, type SubscriptionRate } from "@herald/protocol";
 
 /** One configured endpoint (config `endpoints[]`). */
 export interface EndpointConfig {
@@ -15,6 +15,13 @@ export interface EndpointConfig {
   subscribe: string[];
   /** `native` frames, or `typed` `{type, data, timestamp}` messages. @default "native" */
   envelope?: "native" | "typed";
+  /** Filter and delivery rate of the auto-subscriptions (as in a `subscribe` frame). @default {} */
+  subscription?: { filter?: Filter; rate?: SubscriptionRate };
+  /**
+   * Event type names for this endpoint's clients, e.g. `{"notification": "new_notification"}`:
+   * the `event` field of an event frame carries the new name. @default {}
+   */
+  eventNames?: Record<string, string>;
 }
 
 export const PARAM = /^:([A-Za-z_][A-Za-z0-9_]*)$/;
@@ -28,6 +35,17 @@ export function endpointProblems(endpoints: readonly EndpointConfig[], reserved:
   endpoints.forEach((e, i) => {
     const where = `config.endpoints[${i}]`;
     if (!e.path.startsWith("/")) problems.push(`${where}.path must start with "/"`);
+    if (e.subscription?.filter !== undefined) {
+      try {
+        compileFilter(e.subscription.filter);
+      } catch (err) {
+        problems.push(`${where}.subscription.filter: ${(err as Error).message}`);
+      }
+    }
+    if (e.subscription?.rate !== undefined) {
+      const rate = parseRate(e.subscription.rate);
+      if (rate instanceof Error) problems.push(`${where}.subscription: ${rate.message}`);
+    }
     const shape = e.path.replace(/:[^/]+/g, ":");
     if (seen.has(shape)) problems.push(`${where}.path "${e.path}" is declared twice`);
     seen.add(shape);

@@ -9,6 +9,7 @@
  */
 import { HeraldError, isPattern, personalTopic, type ServerFrame, type SubscribeFrame } from "@herald/protocol";
 import type { GatewayCore } from "../core.js";
+import { eventFrame } from "../engine/broker.js";
 import type { OutboundEvent } from "../hub/outbound.js";
 import type { Session } from "../session.js";
 import { type EndpointConfig, PARAM, PLACEHOLDER, SEGMENT } from "./endpoint-config.js";
@@ -73,6 +74,21 @@ function typedEvent(out: OutboundEvent): Buffer {
   );
 }
 
+/**
+ * Event frames with the endpoint's event names (`eventNames`), built once per event and
+ * endpoint (memo key `key`) and shared by every connection of that endpoint.
+ */
+function renamedEvent(key: string, names: Readonly<Record<string, string>>, typed: boolean) {
+  const json = (out: OutboundEvent) =>
+    out.memo(key, (e, native) =>
+      Object.hasOwn(names, e.event) ? eventFrame({ ...e, event: names[e.event] as string }) : native,
+    );
+  return (out: OutboundEvent): Buffer =>
+    out.memo(`${key}:bytes`, (e) =>
+      Buffer.from(typed ? `{"type":"update","data":${json(out)},"timestamp":${e.timestamp}}` : json(out)),
+    );
+}
+
 /** Parses `since=<epoch>:<n>` query values, one per auto-subscription in order (`-` for none). */
 function sinceOf(url: URL, index: number, topic: string): SubscribeFrame["since"] | undefined {
   const raw = url.searchParams.getAll("since")[index];
@@ -97,7 +113,7 @@ export class ConfiguredEndpoints {
   }
 
   private route(url: URL): WsRoute | undefined {
-    for (const c of this.compiled) {
+    for (const [index, c] of this.compiled.entries()) {
       const m = c.regex.exec(url.pathname);
       if (!m) continue;
       const params: Record<string, string> = {};
@@ -114,6 +130,10 @@ export class ConfiguredEndpoints {
         route.encodeFrame = typedFrame;
         route.encodeEvent = typedEvent;
       }
+      const names = c.config.eventNames;
+      if (names !== undefined && Object.keys(names).length > 0) {
+        route.encodeEvent = renamedEvent(`endpoint:${index}`, names, typed);
+      }
       return route;
     }
     return undefined;
@@ -126,6 +146,8 @@ export class ConfiguredEndpoints {
       try {
         const topic = expandTemplate(template, params, session.user);
         frame = { type: "subscribe", id, topic };
+        if (config.subscription?.filter !== undefined) frame.filter = config.subscription.filter;
+        if (config.subscription?.rate !== undefined) frame.rate = config.subscription.rate;
         const since = sinceOf(url, i, topic);
         if (since !== undefined) frame.since = since;
       } catch (err) {

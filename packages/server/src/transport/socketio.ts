@@ -6,9 +6,10 @@
  * Events arrive as Socket.IO events named by the Herald event type, with the event's `data` as
  * the first argument and its position `{topic, id, seq, epoch, offset, timestamp}` as the
  * second, so a legacy handler `socket.on("new_notification", (n) => …)` works unchanged and a
- * Herald-aware one can resume with `since`. Recovery is Herald's own (a `since` in the
- * `subscribe` payload), not Socket.IO's connection-state recovery: it works across nodes and
- * after the server's session is gone.
+ * Herald-aware one can resume with `since`. With `socketio.recovery` (the default) the event's
+ * stream offset follows as a last string argument, which is what Socket.IO's own connection
+ * state recovery makes an unchanged client echo when it reconnects (`socketio-recovery.ts`).
+ * `socketio.eventNames` renames event types (`notification` → `new_notification`).
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
@@ -17,192 +18,22 @@ import {
   CloseCode,
   type ErrorCode,
   HeraldError,
-  type HeraldEvent,
   isFrameProblem,
   parseClientFrame,
-  type ServerFrame,
 } from "@herald/protocol";
 import { Server as EngineServer } from "engine.io";
 import { Server as IoServer, type Socket } from "socket.io";
-import { Encoder, PacketType } from "socket.io-parser";
-import WebSocket from "ws";
+import type { Principal } from "../auth/principal.js";
 import type { GatewayCore } from "../core.js";
-import type { OutboundEvent } from "../hub/outbound.js";
 import { valueDepth } from "../json.js";
-import { InboundRate } from "../limits/inbound-rate.js";
 import { OriginPolicy } from "../limits/origin.js";
 import { Session, toHeraldError } from "../session.js";
-import type { Transport } from "./transport.js";
+import { newPid, ResumeTracker, type ResyncReason, SocketIoRecovery } from "./socketio-recovery.js";
+import { type Ack, type EventEncoding, SocketIoTransport } from "./socketio-transport.js";
 import { upgradeToken } from "./ws.js";
-
-/** Socket.IO event names a server may not emit; events of these types arrive as `herald_<name>`. */
-const RESERVED = new Set(["connect", "connect_error", "disconnect", "disconnecting", "newListener", "removeListener"]);
 
 /** Herald requests a Socket.IO client may emit, each answered through its ack callback. */
 const REQUESTS = ["subscribe", "unsubscribe", "publish", "history", "presence", "refresh", "auth"] as const;
-
-const encoder = new Encoder();
-
-type Ack = (answer: unknown) => void;
-
-/** `ws`'s frame builder, as Socket.IO's own broadcast uses it to frame a packet once for all sockets. */
-const frameOf = (WebSocket as unknown as { Sender?: { frame?: (data: Buffer, options: object) => Buffer[] } }).Sender
-  ?.frame;
-
-/** One Herald event as Socket.IO packets, and as a finished WebSocket frame when it fits in one. */
-interface EncodedEvent {
-  packets: string[];
-  /** Passed to engine.io as `wsPreEncodedFrame`: WebSocket sockets send it without encoding again. */
-  options: { wsPreEncodedFrame?: Buffer[] };
-}
-
-/** The Socket.IO event name and encoded packet of one Herald event (built once per event). */
-function encodeEvent(e: HeraldEvent): EncodedEvent {
-  const meta: Record<string, unknown> = {
-    topic: e.topic,
-    id: e.id,
-    seq: e.seq,
-    epoch: e.epoch,
-    offset: e.offset,
-    timestamp: e.timestamp,
-  };
-  if (e.source !== undefined) meta.source = e.source;
-  if (e.sig !== undefined) meta.sig = e.sig;
-  const name = RESERVED.has(e.event) ? `herald_${e.event}` : e.event;
-  const packets = encoder.encode({ type: PacketType.EVENT, nsp: "/", data: [name, e.data ?? null, meta] }) as string[];
-  const options: EncodedEvent["options"] = {};
-  if (frameOf !== undefined && packets.length === 1 && typeof packets[0] === "string") {
-    // "4" is engine.io's message packet type; the frame is unmasked text, as a server sends it.
-    options.wsPreEncodedFrame = frameOf(Buffer.from(`4${packets[0]}`), {
-      readOnly: false,
-      mask: false,
-      rsv1: false,
-      opcode: 1,
-      fin: true,
-    });
-  }
-  return { packets, options };
-}
-
-function byteLength(data: unknown): number {
-  if (typeof data === "string") return data.length;
-  if (data instanceof Uint8Array || data instanceof ArrayBuffer) return data.byteLength;
-  return 0;
-}
-
-class SocketIoTransport implements Transport {
-  readonly kind = "socketio";
-  session!: Session;
-  /** Ack callbacks of requests the session has not answered yet, by request id. */
-  readonly pending = new Map<string, Ack>();
-  /** Ids of `authenticate` requests: their answer is also emitted as `authenticated` / `auth_error`. */
-  readonly authRequests = new Set<string>();
-  established = false;
-  /** The inbound request rate (the same token bucket as native frames). */
-  readonly rate: InboundRate;
-  /** Resolves once the session is open; requests that arrive earlier wait for it, in order. */
-  opening: Promise<void> | undefined;
-  private queued = 0;
-  private overflowed = false;
-
-  constructor(
-    readonly socket: Socket,
-    private readonly maxOutbound: number,
-    limits: GatewayCore["config"]["limits"],
-  ) {
-    this.rate = new InboundRate(limits);
-    // Bytes we wrote that still sit in engine.io's write buffer; `flush` hands them to the wire.
-    socket.conn.on("flush", (packets: Array<{ type: string; data?: unknown }>) => {
-      let n = 0;
-      for (const p of packets) if (p.type === "message") n += byteLength(p.data);
-      this.queued = Math.max(0, this.queued - n);
-    });
-  }
-
-  get buffered(): number {
-    const wire = this.socket.conn.transport as unknown as { socket?: { bufferedAmount?: number } };
-    return this.queued + (wire.socket?.bufferedAmount ?? 0);
-  }
-
-  /** Emits a Socket.IO event (control traffic: serialised per call, rare). */
-  emit(name: string, data: unknown): void {
-    if (!this.socket.connected || this.overflowed) return;
-    this.queued += 64;
-    this.socket.emit(name, data);
-  }
-
-  send(frame: ServerFrame): void {
-    switch (frame.type) {
-      case "welcome": {
-        if (this.established) return;
-        this.established = true;
-        const info: Record<string, unknown> = {
-          session_id: frame.client,
-          server_version: frame.version,
-          epoch: frame.epoch,
-          heartbeat: frame.heartbeat,
-        };
-        if (frame.user !== undefined) info.user_id = frame.user;
-        this.emit("connection_established", info);
-        if (frame.user !== undefined) this.emit("authenticated", { user_id: frame.user, session_id: frame.client });
-        return;
-      }
-      case "ack":
-      case "error": {
-        const id = frame.id;
-        const { id: _id, type: _type, ...fields } = frame;
-        const answer = frame.type === "ack" ? { ok: true, ...fields } : { ok: false, ...fields };
-        if (id !== undefined && this.authRequests.delete(id)) {
-          if (frame.type === "ack")
-            this.emit("authenticated", { user_id: this.session.user, session_id: this.session.id });
-          else this.emit("auth_error", { code: frame.code, error: frame.error });
-        } else if (frame.type === "error" && id === undefined) {
-          const authProblem = frame.code === "unauthorized" || frame.code === "token_expired";
-          this.emit(authProblem && !this.session.user ? "auth_error" : "herald_error", fields);
-        }
-        const ack = id === undefined ? undefined : this.pending.get(id);
-        if (id !== undefined) this.pending.delete(id);
-        if (ack !== undefined) ack(answer);
-        else if (frame.type === "error" && id !== undefined && !id.startsWith("auth:"))
-          this.emit("herald_error", fields);
-        return;
-      }
-      case "pong": {
-        const ack = frame.id === undefined ? undefined : this.pending.get(frame.id);
-        if (frame.id !== undefined) this.pending.delete(frame.id);
-        const answer = { timestamp: Date.now() };
-        this.emit("pong", answer);
-        ack?.(answer);
-        return;
-      }
-      case "disconnect":
-        this.emit("server_disconnect", { code: frame.code, reason: frame.reason, reconnect: frame.reconnect });
-        return;
-      default:
-        this.emit(frame.type, frame);
-    }
-  }
-
-  sendEvent(out: OutboundEvent): void {
-    if (!this.socket.connected || this.overflowed) return;
-    if (this.buffered > this.maxOutbound) {
-      this.overflowed = true;
-      this.session.close(CloseCode.slowConsumer, "outbound buffer overflow: the client reads too slowly");
-      return;
-    }
-    // Encoded once per event and shared by every Socket.IO socket it reaches; written straight
-    // to engine.io like Socket.IO's own broadcast does (`client.writeToEngine`).
-    const encoded = out.memo("socketio", encodeEvent);
-    for (const packet of encoded.packets) {
-      this.queued += packet.length;
-      this.socket.conn.write(packet, encoded.options as never);
-    }
-  }
-
-  close(_code: number, _reason: string): void {
-    if (this.socket.connected) this.socket.disconnect(true);
-  }
-}
 
 /** CORS for engine.io: reflects an allowed Origin (with credentials), refuses others. */
 function corsFor(allowed: readonly string[]) {
@@ -233,6 +64,15 @@ export class SocketIoEndpoint {
   private readonly prefix: string;
   private readonly transports = new Set<SocketIoTransport>();
   private readonly idleTimer: NodeJS.Timeout | undefined;
+  private readonly encoding: EventEncoding;
+  /** Connection state recovery (config `socketio.recovery`); undefined when disabled. */
+  private readonly recovery: SocketIoRecovery | undefined;
+  /** Sockets resumed during their handshake, waiting for `connection`. */
+  private readonly resumed = new WeakMap<Socket, { transport: SocketIoTransport; deliver: () => void }>();
+  /** Principals of handshake tokens verified by the first middleware. */
+  private readonly verified = new WeakMap<Socket, Principal>();
+  /** Sockets that asked to resume and could not, with the reason (for the `resyncEvent`). */
+  private readonly refused = new WeakMap<Socket, ResyncReason>();
   private nextRequest = 0;
 
   constructor(
@@ -259,7 +99,10 @@ export class SocketIoEndpoint {
       const token = handshakeToken(socket);
       if (token === undefined) return next();
       core.authenticator.authenticate(token).then(
-        () => next(),
+        (principal) => {
+          this.verified.set(socket, principal);
+          next();
+        },
         (err) => {
           const e = toHeraldError(err);
           const refused = new Error(e.message) as Error & { data?: unknown };
@@ -268,6 +111,12 @@ export class SocketIoEndpoint {
         },
       );
     });
+    const { recovery, eventNames } = core.config.socketio;
+    this.encoding = { names: eventNames, offset: recovery.enabled };
+    this.recovery = recovery.enabled ? new SocketIoRecovery(core) : undefined;
+    // After the token check: the CONNECT answer carries the session id (`pid`) and tells the
+    // client whether it resumed, so the resume is decided before it is sent.
+    if (this.recovery !== undefined) this.io.use((socket, next) => this.handshake(socket).finally(() => next()));
     this.io.on("connection", (socket) => this.accept(socket));
     if (timeouts.idleMs > 0) {
       this.idleTimer = setInterval(() => this.reapIdle(), Math.min(timeouts.idleMs, timeouts.heartbeatMs));
@@ -298,14 +147,68 @@ export class SocketIoEndpoint {
     return true;
   }
 
+  private newTransport(socket: Socket): SocketIoTransport {
+    const transport = new SocketIoTransport(socket, this.core, this.encoding, this.recovery);
+    transport.session = new Session(this.core, transport);
+    transport.session.ip = socket.conn.remoteAddress;
+    return transport;
+  }
+
+  /**
+   * Connection state recovery, during the handshake: a client that sends a `pid` asks to resume.
+   * A resumed session is built here (subscriptions held, missed events read); `accept` delivers.
+   */
+  private async handshake(socket: Socket): Promise<void> {
+    const recovery = this.recovery as SocketIoRecovery;
+    const auth = socket.handshake.auth as Record<string, unknown> | undefined;
+    const pid = auth?.pid;
+    const own = socket as unknown as { pid?: string; recovered: boolean };
+    if (typeof pid !== "string" || pid.length === 0 || pid.length > 64) {
+      own.pid = newPid();
+      return;
+    }
+    const transport = this.newTransport(socket);
+    const session = transport.session;
+    // The client may go before `connection` (during the resume or just after): then nothing
+    // else releases the held session.
+    socket.conn.once("close", () => {
+      if (!this.transports.has(transport)) session.cleanup();
+    });
+    let outcome: Awaited<ReturnType<SocketIoRecovery["resume"]>> = { refused: "not_recoverable" };
+    try {
+      // The handshake token was verified by the first middleware; a resume reuses that result.
+      const principal = this.verified.get(socket);
+      outcome = await recovery.resume(pid, auth?.offset, session, principal);
+    } catch (err) {
+      this.core.log.warn({ err }, "socket.io resume failed");
+    }
+    if ("refused" in outcome) {
+      session.cleanup();
+      // A claimed record that cannot be resumed is of no further use (owner-checked: only ours).
+      this.core.engine.resumable.remove(pid, session.id).catch(() => {});
+      own.pid = newPid();
+      this.refused.set(socket, outcome.refused);
+      return;
+    }
+    transport.tracker = new ResumeTracker(pid, outcome.state);
+    for (const sub of outcome.state.subscriptions) transport.restored.add(sub.name);
+    own.pid = pid;
+    own.recovered = true;
+    this.resumed.set(socket, { transport, deliver: outcome.deliver });
+  }
+
   private accept(socket: Socket): void {
-    const transport = new SocketIoTransport(socket, this.core.config.limits.maxOutboundBytes, this.core.config.limits);
-    const session = new Session(this.core, transport);
-    session.ip = socket.conn.remoteAddress;
-    transport.session = session;
+    const resumed = this.resumed.get(socket);
+    this.resumed.delete(socket);
+    const transport = resumed?.transport ?? this.newTransport(socket);
+    const session = transport.session;
+    if (this.recovery !== undefined && transport.tracker === undefined) {
+      transport.tracker = new ResumeTracker((socket as unknown as { pid: string }).pid);
+    }
     this.transports.add(transport);
-    socket.on("disconnect", () => {
+    socket.on("disconnect", (reason: string) => {
       this.transports.delete(transport);
+      if (transport.tracker !== undefined) this.recovery?.disconnected(transport.tracker, session, reason);
       session.cleanup();
     });
     if (this.core.sessions.size > this.core.config.limits.maxConnections) {
@@ -350,6 +253,13 @@ export class SocketIoEndpoint {
       transport.emit("status", status);
       if (typeof cb === "function") (cb as Ack)(status);
     });
+    if (resumed !== undefined) {
+      this.resumeLive(transport, resumed.deliver);
+      return;
+    }
+    const refused = this.refused.get(socket);
+    const resync = this.core.config.socketio.recovery.resyncEvent;
+    if (refused !== undefined && resync !== "") transport.emit(resync, { reason: refused });
     transport.opening = session
       .open(handshakeToken(socket))
       .then(() => {
@@ -357,7 +267,8 @@ export class SocketIoEndpoint {
         // the client still learns its session id at once.
         if (!transport.established && !session.isClosed) {
           transport.established = true;
-          transport.emit("connection_established", { session_id: session.id, server_version: this.core.version });
+          const info = { session_id: session.id, server_version: this.core.version };
+          transport.emit("connection_established", info, transport.tracker && transport.cursor);
         }
       })
       .catch((err) => {
@@ -367,6 +278,24 @@ export class SocketIoEndpoint {
       .finally(() => {
         transport.opening = undefined;
       });
+  }
+
+  /** A resumed session goes live: missed events first, in stream order, then the usual welcome. */
+  private resumeLive(transport: SocketIoTransport, deliver: () => void): void {
+    const session = transport.session;
+    if (session.isClosed) return;
+    deliver();
+    transport.established = true;
+    const info: Record<string, unknown> = {
+      session_id: session.id,
+      server_version: this.core.version,
+      recovered: true,
+    };
+    if (session.user !== undefined) info.user_id = session.user;
+    // Sent after the missed events, so the cursor it carries covers them all.
+    transport.emit("connection_established", info, transport.cursor);
+    if (session.user !== undefined) transport.emit("authenticated", { user_id: session.user, session_id: session.id });
+    this.recovery?.save(transport.tracker as ResumeTracker, session);
   }
 
   /** A Herald request (`subscribe`, `publish`, …) with an optional ack callback. */
@@ -382,6 +311,14 @@ export class SocketIoEndpoint {
       body = payload as Record<string, unknown>;
     } else {
       body = {};
+    }
+    // A client that resubscribes after a resume (Herald-aware code, with or without `since`)
+    // finds its subscription already restored and its gap already replayed.
+    if (type === "unsubscribe" && typeof body.topic === "string") transport.restored.delete(body.topic);
+    if (type === "subscribe" && typeof body.topic === "string" && transport.restored.delete(body.topic)) {
+      const answer = { ok: true, topic: body.topic, recovered: true, replayed: 0, resumed: true };
+      if (typeof ack === "function") (ack as Ack)(answer);
+      return;
     }
     this.dispatch(transport, { ...body, type }, ack);
   }
@@ -443,6 +380,7 @@ export class SocketIoEndpoint {
       reply(frame.code, frame.error);
       return;
     }
+    transport.tracker?.request(frame as ClientFrame);
     if (typeof ack === "function") {
       if (transport.pending.size >= this.core.config.limits.maxSubscriptionsPerConnection + 100) {
         reply("rate_limited", "too many requests waiting for an answer");
@@ -467,6 +405,7 @@ export class SocketIoEndpoint {
   /** Closes every connection with `code` (shutdown). */
   closeAll(code: number, reason: string): void {
     if (this.idleTimer) clearInterval(this.idleTimer);
+    this.recovery?.close();
     for (const t of this.transports) t.session.close(code, reason);
     this.engine.close();
   }

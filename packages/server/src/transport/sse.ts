@@ -14,14 +14,18 @@ import type { Socket } from "node:net";
 import {
   BROADCAST_TOPIC,
   CloseCode,
+  compileFilter,
   type ErrorCode,
   ErrorCodes,
+  type Filter,
   HeraldError,
   type HeraldEvent,
   isPattern,
+  parseRate,
   patternProblem,
   personalTopic,
   type ServerFrame,
+  type SubscriptionRate,
   topicMatches,
 } from "@herald/protocol";
 import type { Principal } from "../auth/principal.js";
@@ -196,6 +200,46 @@ function fail(res: ServerResponse, code: ErrorCode, error: string, headers: Reco
   res.end(body);
 }
 
+/** Reads the `filter` and `rate` query parameters (JSON), refusing a bad one before the stream starts. */
+function subscriptionOptions(url: URL): { filter?: Filter; rate?: SubscriptionRate } {
+  const out: { filter?: Filter; rate?: SubscriptionRate } = {};
+  const rawFilter = url.searchParams.get("filter");
+  if (rawFilter !== null) {
+    let filter: unknown;
+    try {
+      filter = JSON.parse(rawFilter);
+    } catch {
+      throw new HeraldError("invalid_filter", '"filter" must be a JSON object');
+    }
+    compileFilter(filter); // throws invalid_filter naming the problem (limits apply at subscribe)
+    out.filter = filter as Filter;
+  }
+  const rawRate = url.searchParams.get("rate");
+  if (rawRate !== null) {
+    let rate: unknown;
+    try {
+      rate = JSON.parse(rawRate);
+    } catch {
+      throw new HeraldError("bad_request", '"rate" must be JSON {intervalMs, mode, key?}');
+    }
+    const parsed = parseRate(rate);
+    if (parsed instanceof Error) throw new HeraldError("bad_request", parsed.message);
+    out.rate = parsed;
+  }
+  return out;
+}
+
+/** How many distinct topics the request named (they come first in the subscription list). */
+function requestedCount(url: URL): number {
+  return new Set(
+    url.searchParams
+      .getAll("topic")
+      .flatMap((t) => t.split(","))
+      .map((t) => t.trim())
+      .filter((t) => t.length > 0),
+  ).size;
+}
+
 export class SseEndpoint {
   private readonly transports = new Set<SseTransport>();
   private readonly heartbeat: NodeJS.Timeout;
@@ -276,8 +320,10 @@ export class SseEndpoint {
     if (token !== undefined) who = await this.core.authenticator.authenticate(token);
     else if (!this.core.config.auth.anonymous) throw new HeraldError("unauthorized", "a token is required");
     const names = this.names(url, who);
+    const { filter, rate } = subscriptionOptions(url);
     const header = req.headers["last-event-id"];
     const lastId = (Array.isArray(header) ? header[0] : header) ?? url.searchParams.get("lastEventId") ?? undefined;
+    const requested = requestedCount(url);
     const maxId = this.core.config.headers.maxLastEventIdBytes;
     if (lastId !== undefined && Buffer.byteLength(lastId) > maxId) {
       throw new HeraldError("invalid_position", `Last-Event-ID is longer than ${maxId} bytes`);
@@ -327,6 +373,11 @@ export class SseEndpoint {
     for (let i = 0; i < names.length && !session.isClosed; i++) {
       const position = since[i];
       const frame: Parameters<Session["handle"]>[0] = { type: "subscribe", id: `sse:${i}`, topic: names[i] as string };
+      // The filter and rate apply to the requested topics, not to the implicit ones.
+      if (i < requested) {
+        if (filter !== undefined) frame.filter = filter;
+        if (rate !== undefined) frame.rate = rate;
+      }
       if (position !== undefined) {
         frame.since = isPattern(names[i] as string)
           ? { epoch: position.epoch, offset: position.n }

@@ -12,6 +12,12 @@ export interface Transport {
   send(frame: ServerFrame): void;
   /** Sends an event using the shared serialisation in `out`. */
   sendEvent(out: OutboundEvent): void;
+  /**
+   * Sends the events of one rate-limited `batch` subscription's interval together (the native
+   * protocol's `batch` frame). Transports without such a frame leave it out; the session then
+   * sends the events one after the other.
+   */
+  sendBatch?(subscription: string, events: readonly OutboundEvent[]): void;
   /** Bytes queued and not yet written to the peer. */
   readonly buffered: number;
   /** Closes the wire with a close code (after a `disconnect` frame where the wire has one). */

@@ -78,6 +78,16 @@ class WsTransport implements Transport {
     else this.write(out.buffer, out);
   }
 
+  sendBatch(subscription: string, events: readonly OutboundEvent[]): void {
+    if (this.route?.encodeEvent) {
+      for (const out of events) this.sendEvent(out);
+      return;
+    }
+    let body = `{"type":"batch","topic":${JSON.stringify(subscription)},"events":[`;
+    for (let i = 0; i < events.length; i++) body += (i === 0 ? "" : ",") + (events[i] as OutboundEvent).json;
+    this.write(Buffer.from(`${body}]}`));
+  }
+
   /**
    * Writes one message. A native event is framed once per event (`out.memo`) and the same bytes
    * go straight to every socket, skipping ws's per-socket framing; that is safe only while ws has

@@ -147,3 +147,39 @@ describe("configured WebSocket endpoints", () => {
     );
   });
 });
+
+describe("configured endpoint event names", () => {
+  it("renames event types per endpoint, in native and typed frames, leaving other endpoints alone", async () => {
+    const g = await startGateway({
+      endpoints: [
+        { path: "/bell", subscribe: ["bell.news"], eventNames: { notification: "new_notification" } },
+        {
+          path: "/bell-typed",
+          subscribe: ["bell.news"],
+          envelope: "typed",
+          eventNames: { notification: "new_notification" },
+        },
+        { path: "/plain", subscribe: ["bell.news"] },
+      ],
+    });
+    const native = await TestClient.connect(ws(g, "/bell"));
+    const typed = await TestClient.connect(ws(g, "/bell-typed"), { waitWelcome: false });
+    const plain = await TestClient.connect(ws(g, "/plain"));
+    try {
+      await native.next("ack");
+      await nextTyped(typed, (m) => m.data.type === "ack");
+      await plain.next("ack");
+      await g.gateway.publish("bell.news", { title: "hi" }, { event: "notification" });
+      await g.gateway.publish("bell.news", { n: 1 }, { event: "unread_count" });
+      const a = await native.next("event");
+      const b = await native.next("event");
+      assert.deepEqual([a.event, a.data, b.event], ["new_notification", { title: "hi" }, "unread_count"]);
+      const t = await nextTyped(typed, (m) => m.type === "update");
+      assert.deepEqual([t.data.event, t.data.data], ["new_notification", { title: "hi" }]);
+      assert.equal((await plain.next("event")).event, "notification");
+    } finally {
+      for (const c of [native, typed, plain]) c.close();
+      await g.close();
+    }
+  });
+});
