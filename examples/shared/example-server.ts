@@ -81,3 +81,20 @@ export function socketIoBrowserClient(): Record<string, string> {
   const file = join(dirname(entry), "..", "..", "dist", "socket.io.esm.min.js");
   return { "socket.io.esm.min.js": readFileSync(file, "utf8") };
 }
+
+/** Bundles a page's TypeScript/React entry for the browser (esbuild, in memory): `{[name]: js}`. */
+export async function bundlePage(entry: string, name = "app.js"): Promise<Record<string, string>> {
+  const { build } = await import("esbuild");
+  const out = await build({
+    entryPoints: [entry],
+    bundle: true,
+    write: false,
+    format: "esm",
+    target: "es2022",
+    jsx: "automatic",
+    minify: true,
+    define: { "process.env.NODE_ENV": '"production"' },
+    logLevel: "silent",
+  });
+  return { [name]: out.outputFiles[0]?.text ?? "" };
+}
