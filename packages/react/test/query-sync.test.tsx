@@ -56,7 +56,8 @@ function Proposals() {
 
 test("useQuerySync writes each event into the TanStack Query cache without refetching", async () => {
   await ready;
-  const queryClient = new QueryClient();
+  // gcTime Infinity: no garbage-collection timer outlives the test and holds the process open.
+  const queryClient = new QueryClient({ defaultOptions: { queries: { gcTime: Number.POSITIVE_INFINITY } } });
   render(
     <StrictMode>
       <QueryClientProvider client={queryClient}>
@@ -87,4 +88,6 @@ test("useQuerySync writes each event into the TanStack Query cache without refet
   await running.gateway.publish("qsync.proposal.updated", { id: "p1", status: "passed" });
   await waitFor(() => assert.equal(text(), "p2:voting,p1:passed"), { timeout: 10_000 });
   assert.equal(fetches, 1, "the cache was updated in place, never refetched");
+  cleanup();
+  queryClient.clear();
 });
