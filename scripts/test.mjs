@@ -56,6 +56,12 @@ const args = [
 ];
 const result = spawnSync(process.execPath, args, {
   stdio: "inherit",
-  env: { ...process.env, HERALD_LOG_LEVEL: process.env.HERALD_LOG_LEVEL ?? "silent" },
+  env: {
+    ...process.env,
+    HERALD_LOG_LEVEL: process.env.HERALD_LOG_LEVEL ?? "silent",
+    // Workspace packages resolve to their TypeScript sources (the `herald-source` export
+    // condition), so tests never run a stale dist/; every child process inherits it.
+    NODE_OPTIONS: [process.env.NODE_OPTIONS, "--conditions=herald-source"].filter(Boolean).join(" "),
+  },
 });
 process.exit(result.status ?? 1);

@@ -32,6 +32,7 @@ import { Requests } from "./requests.js";
 import type { ConnectionState, DisconnectReason } from "./state.js";
 import type { PresenceMember, Subscription } from "./subscription.js";
 import { type SubscribeOptions, Subscriptions, type SubscriptionWire } from "./subscriptions.js";
+import type { PayloadOf, TopicMap } from "./topic-map.js";
 
 export type { SubscribeOptions };
 
@@ -88,7 +89,12 @@ export interface PresenceResult {
 
 const OPEN = 1;
 
-export class HeraldClient extends Emitter<ClientEvents> {
+/**
+ * The client. `M` maps topics or patterns to payload types (topic-map.ts), so subscriptions
+ * are typed by name; without it every payload is `unknown` unless given per call.
+ */
+// biome-ignore lint/complexity/noBannedTypes: `{}` is the empty map: no name is typed
+export class HeraldClient<M extends TopicMap = {}> extends Emitter<ClientEvents> {
   readonly options: Readonly<ResolvedOptions>;
   private current: ConnectionState = { status: "closed", reason: { kind: "idle" } };
   private ws: WebSocketLike | undefined;
@@ -175,8 +181,11 @@ export class HeraldClient extends Emitter<ClientEvents> {
    * twice to the same name shares one server subscription; each handle is released with
    * `unsubscribe()`. Throws `invalid_topic` for a bad name.
    */
-  subscribe<T = unknown>(topic: string, options: SubscribeOptions = {}): Subscription<T> {
-    return this.subs.add<T>(topic, options);
+  subscribe<T = never, N extends string = string>(
+    topic: N,
+    options: SubscribeOptions = {},
+  ): Subscription<[T] extends [never] ? PayloadOf<M, N> : T> {
+    return this.subs.add(topic, options);
   }
 
   /**
@@ -315,8 +324,18 @@ export class HeraldClient extends Emitter<ClientEvents> {
     ws.onclose = (event) => {
       if (this.ws === ws) this.onClose(event.code, event.reason);
     };
-    ws.onerror = () => {}; // a close event always follows
+    this.refusedStatus = undefined;
+    // A close event always follows. Node's `ws` names the HTTP status of a refused upgrade
+    // ("Unexpected server response: 401"); browsers hide it and report a plain 1006.
+    ws.onerror = (event) => {
+      if (this.ws !== ws) return;
+      const m = /Unexpected server response: (\d{3})/.exec(String((event as { message?: unknown })?.message ?? ""));
+      if (m) this.refusedStatus = Number(m[1]);
+    };
   }
+
+  /** The HTTP status that refused the current upgrade, when the WebSocket implementation tells. */
+  private refusedStatus: number | undefined;
 
   private async token(reason: TokenReason): Promise<string | undefined> {
     const source = this.options.token;
@@ -466,9 +485,21 @@ export class HeraldClient extends Emitter<ClientEvents> {
     const told = this.serverDisconnect;
     let reason: DisconnectReason;
     let effective: number | undefined = code;
+    const refused =
+      this.refusedStatus === 401
+        ? CloseCode.unauthorized
+        : this.refusedStatus === 403
+          ? CloseCode.forbiddenOrigin
+          : undefined;
     if (told !== undefined) {
       reason = { kind: "server", code: told.code, message: told.reason };
       effective = told.code;
+    } else if (refused !== undefined) {
+      // A refused upgrade is as final as the close code it stands for: 401 a bad token (4500),
+      // 403 an origin not allowed (4504). Retrying would only repeat it.
+      const why = refused === CloseCode.unauthorized ? "token refused" : "origin not allowed";
+      reason = { kind: "server", code: refused, message: `HTTP ${this.refusedStatus} on the upgrade: ${why}` };
+      effective = refused;
     } else if (code === 1005 || code === 1006) reason = { kind: "network", code };
     else reason = { kind: "server", code, message };
     this.lost(reason, effective);
@@ -577,7 +608,11 @@ function asClientError(err: unknown): HeraldClientError {
     : new HeraldClientError("connection_lost", String((err as Error)?.message ?? err), { cause: err });
 }
 
-/** Creates a client (not yet connected: call `connect()`). */
-export function createClient(options: ClientOptions): HeraldClient {
-  return new HeraldClient(options);
+/**
+ * Creates a client (not yet connected: call `connect()`). `M` optionally maps topics or
+ * patterns to payload types: `createClient<{ "market.price.*": Price }>(options)`.
+ */
+// biome-ignore lint/complexity/noBannedTypes: `{}` is the empty map: no name is typed
+export function createClient<M extends TopicMap = {}>(options: ClientOptions): HeraldClient<M> {
+  return new HeraldClient<M>(options);
 }

@@ -42,3 +42,4 @@ export {
   type SubscriptionEvents,
   type SubscriptionStatus,
 } from "./subscription.js";
+export type { PayloadOf, TopicMap } from "./topic-map.js";

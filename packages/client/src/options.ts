@@ -51,7 +51,9 @@ export interface ClientOptions {
   pongTimeoutMs?: number;
   /**
    * Time allowed from opening a socket to being connected (WebSocket handshake, `auth`,
-   * `welcome`); a server that accepts TCP but never answers is left and retried. @default 10000
+   * `welcome`); a server that accepts TCP but never answers is left and retried. Keep it above
+   * the server's `timeouts.authMs` (10000), so a refusal for a missing token (close 4501)
+   * reaches the application instead of a retry. @default 15000
    */
   connectTimeoutMs?: number;
   /** Time allowed for the server to answer a request (publish, history, subscribe, refresh). @default 10000 */
@@ -128,7 +130,7 @@ export function resolveOptions(options: ClientOptions): Readonly<ResolvedOptions
     backoff,
     pingIntervalMs: nonNegative("pingIntervalMs", options.pingIntervalMs ?? 20_000),
     pongTimeoutMs: nonNegative("pongTimeoutMs", options.pongTimeoutMs ?? 10_000),
-    connectTimeoutMs: nonNegative("connectTimeoutMs", options.connectTimeoutMs ?? 10_000),
+    connectTimeoutMs: nonNegative("connectTimeoutMs", options.connectTimeoutMs ?? 15_000),
     requestTimeoutMs: nonNegative("requestTimeoutMs", options.requestTimeoutMs ?? 10_000),
     maxQueuedPublishes: nonNegative("maxQueuedPublishes", options.maxQueuedPublishes ?? 1000),
     maxTrackedTopics: nonNegative("maxTrackedTopics", options.maxTrackedTopics ?? 10_000),

@@ -8,11 +8,9 @@ import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { after, test } from "node:test";
-import { fileURLToPath } from "node:url";
+import { HERALD } from "../../server/test/herald-command.js";
 import type { HeraldEvent } from "../src/index.js";
 import { testClient, until } from "./support.js";
-
-const bin = fileURLToPath(new URL("../../server/bin/herald.js", import.meta.url));
 
 const cleanups: Array<() => Promise<void> | void> = [];
 after(async () => {
@@ -20,7 +18,7 @@ after(async () => {
 });
 
 async function serveInChild(): Promise<{ child: ChildProcess; wsUrl: string }> {
-  const child = spawn(process.execPath, [bin, "serve", "--port", "0", "--host", "127.0.0.1"], {
+  const child = spawn(process.execPath, [...HERALD, "serve", "--port", "0", "--host", "127.0.0.1"], {
     env: { ...process.env, HERALD_LOG_LEVEL: "silent" },
     stdio: ["ignore", "pipe", "inherit"],
   });

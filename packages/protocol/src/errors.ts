@@ -43,6 +43,7 @@ export const ErrorCodes = {
   invalid_event: { status: 400, message: "The event does not match the schema of its type" },
   bad_signature: { status: 401, message: "The event's signature is missing, unknown or does not verify" },
   enrichment_failed: { status: 502, message: "An enrichment stage could not enrich the event" },
+  unsupported_media_type: { status: 415, message: "The request body must be application/json" },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ErrorCodes;

@@ -2,7 +2,7 @@
  * The building block of the topic hooks: holds one subscription for the component's lifetime,
  * calls the latest handlers, and reports the subscription's error.
  */
-import type { HeraldClientError, HeraldEvent, ResetInfo, SubscribeOptions } from "@herald/client";
+import type { HeraldClientError, HeraldEvent, ResetInfo, SubscribeOptions, Subscription } from "@herald/client";
 import { useEffect, useRef, useState } from "react";
 import { useHeraldClient } from "./context.js";
 
@@ -32,9 +32,10 @@ export function useSubscription<T = unknown>(
   useEffect(() => {
     setError(undefined);
     if (topic === null) return;
-    let sub: ReturnType<typeof client.subscribe<T>>;
+    let sub: Subscription<T>;
     try {
-      sub = client.subscribe<T>(topic, since.current === undefined ? {} : { since: since.current });
+      // The hook's own T decides the payload type (the client's topic map does not apply here).
+      sub = client.subscribe(topic, since.current === undefined ? {} : { since: since.current }) as Subscription<T>;
     } catch (err) {
       setError(err as HeraldClientError);
       return;

@@ -1,6 +1,11 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through tsx, so the package needs no build step.
-import { register } from "tsx/esm/api";
+// The `herald` command runs the built JavaScript (`npm run build`, run by `npm install` in a
+// checkout and before `npm pack`), so an installed package needs no TypeScript loader.
+import { existsSync } from "node:fs";
 
-register();
-await import("../src/cli/main.ts");
+const main = new URL("../dist/cli/main.js", import.meta.url);
+if (!existsSync(main)) {
+  process.stderr.write("herald: dist/ is missing; run `npm run build` in the Herald checkout\n");
+  process.exit(70);
+}
+await import(main.href);

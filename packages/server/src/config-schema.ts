@@ -173,7 +173,7 @@ export const configSchema = {
       properties: {
         anonymous: { type: "boolean" },
         apiKeys: { type: "array", items: { type: "string", minLength: 16 } },
-        jwtSecret: { type: "string", minLength: 16 },
+        jwtSecret: { type: "string", minLength: 32 },
         jwt: {
           type: "object",
           additionalProperties: false,
@@ -372,8 +372,11 @@ export const configSchema = {
     log: {
       type: "object",
       additionalProperties: false,
-      required: ["level"],
-      properties: { level: { enum: ["fatal", "error", "warn", "info", "debug", "trace", "silent"] } },
+      required: ["level", "accessLog"],
+      properties: {
+        level: { enum: ["fatal", "error", "warn", "info", "debug", "trace", "silent"] },
+        accessLog: { type: "boolean" },
+      },
     },
     ...computeSchemas,
     connectors: { type: "array", items: connectorSchema },

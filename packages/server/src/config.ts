@@ -430,6 +430,8 @@ export interface HeraldConfig {
   log: {
     /** pino level: fatal, error, warn, info, debug, trace, silent. @default "info" */
     level: string;
+    /** One info line per HTTP API request (method, path, status, duration). @default false */
+    accessLog: boolean;
   };
   /** Aggregations (docs/aggregations.md). */
   compute: ComputeConfig;
@@ -546,7 +548,7 @@ export const DEFAULTS: HeraldConfig = {
   publishBudget: { perIpPerSecond: 1000, perIpBurst: 2000, perUserPerSecond: 200, perUserBurst: 400 },
   metricsAccess: { requireApiKey: false },
   headers: { maxCount: 100, maxBytes: 32_768, maxLastEventIdBytes: 8192 },
-  log: { level: "info" },
+  log: { level: "info", accessLog: false },
   compute: COMPUTE_DEFAULTS,
   alerts: ALERTS_DEFAULTS,
   streams: STREAMS_DEFAULTS,
@@ -577,6 +579,7 @@ export const ENV_OVERRIDES: Record<string, { path: string[]; kind: "string" | "i
   HERALD_JWT_SECRET: { path: ["auth", "jwtSecret"], kind: "string" },
   HERALD_ANONYMOUS: { path: ["auth", "anonymous"], kind: "bool" },
   HERALD_LOG_LEVEL: { path: ["log", "level"], kind: "string" },
+  HERALD_ACCESS_LOG: { path: ["log", "accessLog"], kind: "bool" },
   HERALD_ENGINE: { path: ["engine", "type"], kind: "string" },
   HERALD_REDIS_URL: { path: ["engine", "redisUrl"], kind: "string" },
   HERALD_KEY_PREFIX: { path: ["engine", "keyPrefix"], kind: "string" },
@@ -634,10 +637,20 @@ function deepFreeze<T>(v: T): T {
 const ajv = new Ajv({ allErrors: true, strict: true, useDefaults: false });
 const validate = ajv.compile(configSchema);
 
+/** `config.namespaces[0].history`: list items numbered from 0 in brackets, as every other check does. */
+export function configPath(instancePath: string): string {
+  const segments = instancePath.split("/").slice(1);
+  return `config${segments.map((s) => (/^\d+$/.test(s) ? `[${s}]` : `.${s}`)).join("")}`;
+}
+
 function describe(e: ErrorObject): string {
-  const where = e.instancePath === "" ? "config" : `config${e.instancePath.replace(/\//g, ".")}`;
+  const where = configPath(e.instancePath);
   if (e.keyword === "additionalProperties") {
     return `${where}: unknown option "${(e.params as { additionalProperty: string }).additionalProperty}"`;
+  }
+  if (e.keyword === "enum") {
+    const allowed = (e.params as { allowedValues: unknown[] }).allowedValues;
+    return `${where} must be one of ${allowed.map((v) => JSON.stringify(v)).join(", ")}`;
   }
   return `${where} ${e.message ?? "is invalid"}`;
 }
@@ -685,14 +698,23 @@ export function resolveConfig(input: unknown = {}, env: Record<string, string | 
   const merged = merge(DEFAULTS, rest) as Record<string, unknown>;
   let defaultNs: unknown = DEFAULT_NAMESPACE;
   const others: unknown[] = [];
+  // The merged list puts the default namespace first; errors must name the user's own index.
+  let defaultIndex = -1;
+  const otherIndex: number[] = [];
   if (namespaces !== undefined) {
     if (!Array.isArray(namespaces)) throw new ConfigError(["config.namespaces must be an array"]);
-    for (const ns of namespaces) {
-      if (isPlainObject(ns) && ns.prefix === "") defaultNs = merge(DEFAULT_NAMESPACE, ns);
-    }
-    for (const ns of namespaces) {
-      if (!(isPlainObject(ns) && ns.prefix === "")) others.push(merge(defaultNs, ns));
-    }
+    namespaces.forEach((ns, i) => {
+      if (isPlainObject(ns) && ns.prefix === "") {
+        defaultNs = merge(DEFAULT_NAMESPACE, ns);
+        defaultIndex = i;
+      }
+    });
+    namespaces.forEach((ns, i) => {
+      if (!(isPlainObject(ns) && ns.prefix === "")) {
+        others.push(merge(defaultNs, ns));
+        otherIndex.push(i);
+      }
+    });
   }
   const declared = new Set([defaultNs, ...others].map((ns) => (isPlainObject(ns) ? ns.prefix : undefined) as string));
   const added = computeNamespaces(
@@ -703,7 +725,15 @@ export function resolveConfig(input: unknown = {}, env: Record<string, string | 
   );
   merged.namespaces = [defaultNs, ...others, ...added];
   if (Array.isArray(merged.connectors)) merged.connectors = merged.connectors.map(withConnectorDefaults);
-  if (!validate(merged)) throw new ConfigError((validate.errors ?? []).map(describe));
+  if (!validate(merged)) {
+    const userIndex = [defaultIndex, ...otherIndex];
+    const renumber = (e: ErrorObject): ErrorObject => {
+      const m = /^\/namespaces\/(\d+)(.*)$/.exec(e.instancePath);
+      const i = m ? userIndex[Number(m[1])] : undefined;
+      return i === undefined || i < 0 ? e : { ...e, instancePath: `/namespaces/${i}${m?.[2] ?? ""}` };
+    };
+    throw new ConfigError((validate.errors ?? []).map((e) => describe(renumber(e))));
+  }
   // A dedup window longer than the broker's idempotency window raises it, unless it was set.
   const idempotencySet = isPlainObject(raw.idempotency) && raw.idempotency.ttlSeconds !== undefined;
   const dedupSeconds = longestDedupSeconds(merged as unknown as HeraldConfig);

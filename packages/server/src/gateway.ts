@@ -8,11 +8,14 @@ import type { Duplex } from "node:stream";
 import { BROADCAST_TOPIC, CloseCode, HeraldError, type HeraldEvent, personalTopic } from "@herald/protocol";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import { requireApiKey } from "./api/auth.js";
+import { registerCors } from "./api/cors.js";
 import { registerDashboardRoutes } from "./api/dashboard.js";
 import { registerDeadLetterRoutes } from "./api/dead-letters.js";
 import { registerErrorHandling } from "./api/errors.js";
 import { type HealthState, registerHealthRoutes } from "./api/health.js";
 import { registerIngestRoutes } from "./api/ingest.js";
+import { registerRequestObservers } from "./api/observe.js";
+import { registerOpenApi } from "./api/openapi.js";
 import { registerPresenceRoutes } from "./api/presence.js";
 import { registerPublishRoutes } from "./api/publish.js";
 import { registerPublisherKeyRoutes } from "./api/publisher-keys.js";
@@ -135,6 +138,8 @@ export class Gateway {
     const durableBroker = config.engine.type === "redis" ? undefined : this.storage.broker(options.broker, namespaces);
     if (durableBroker !== undefined) options = { ...options, broker: durableBroker };
     const engine = new Engine(config, namespaces, options.broker);
+    // Every line says which node wrote it (a logger passed in is the application's own: left as is).
+    if (options.logger === undefined) log.setBindings({ node: engine.cluster.nodeId });
     const broker = engine.broker;
     const devLogin = config.dashboard.devLogin ? new DevLogin(config) : undefined;
     const configured = options.authenticator ?? authenticatorFromConfig(config.auth) ?? devLogin?.authenticator();
@@ -145,7 +150,7 @@ export class Gateway {
     if (config.streams.enabled)
       acl = new StreamAcl(acl, config.streams.topicPrefix, this.compute.sessionOwner, config.auth);
     this.pipeline = new PipelineRuntime(config, namespaces, log, options.deadLetters);
-    this.upgradeGuard = new UpgradeGuard(config);
+    this.upgradeGuard = new UpgradeGuard(config, log);
     this.core = new GatewayCore(
       config,
       VERSION,
@@ -190,6 +195,7 @@ export class Gateway {
         return this.server;
       },
     });
+    registerOpenApi(this.http, VERSION);
     this.http.removeContentTypeParser("application/json");
     this.http.addContentTypeParser("application/json", { parseAs: "string" }, (_req, body, done) => {
       try {
@@ -199,6 +205,8 @@ export class Gateway {
       }
     });
     registerHttpRateLimit(this.http, config);
+    registerRequestObservers(this.http, this.core);
+    registerCors(this.http, config);
     registerHeaderLimits(this.http, config);
     registerErrorHandling(this.http, this.core);
     const guard = requireApiKey(new ApiKeys(config.auth.apiKeys, config.auth.scopedApiKeys));

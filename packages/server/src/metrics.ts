@@ -48,6 +48,14 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly httpRequests = new Histogram({
+    name: "herald_http_request_duration_seconds",
+    help: "HTTP API requests by method, route template and status, with their duration",
+    labelNames: ["method", "route", "status"] as const,
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
+    registers: [this.registry],
+  });
+
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: "herald_" });
   }

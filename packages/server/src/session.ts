@@ -33,6 +33,7 @@ import type { SharedFilter } from "./hub/filters.js";
 import type { HubSubscription } from "./hub/hub.js";
 import { OutboundEvent } from "./hub/outbound.js";
 import { RateGate } from "./hub/rate-gate.js";
+import { RateLimitedLog } from "./log.js";
 import { type GapRead, goLive, type HeldSubscription, missedEvents, resumePlan } from "./session-resume.js";
 import type { Transport } from "./transport/transport.js";
 
@@ -184,6 +185,7 @@ export class Session implements PresenceWatcher {
 
   /** Starts the session: authenticates an upgrade token, or waits for an `auth` frame. */
   async open(token: string | undefined): Promise<void> {
+    this.core.log.debug({ session: this.id, transport: this.transport.kind }, "connection open");
     if (token !== undefined) {
       await this.authenticate(token, undefined);
       return;
@@ -195,7 +197,9 @@ export class Session implements PresenceWatcher {
       return;
     }
     this.authTimer = setTimeout(() => {
-      if (this.principal === undefined) this.close(CloseCode.authTimeout, "no auth frame in time");
+      if (this.principal !== undefined) return;
+      authFailures(this.core).info({ code: "auth_timeout", transport: this.transport.kind });
+      this.close(CloseCode.authTimeout, "no auth frame in time");
     }, this.core.config.timeouts.authMs);
     this.authTimer.unref();
   }
@@ -274,6 +278,7 @@ export class Session implements PresenceWatcher {
       principal = await this.core.authenticator.authenticate(token);
     } catch (err) {
       const e = toHeraldError(err);
+      authFailures(this.core).info({ code: e.code, reason: e.message, transport: this.transport.kind });
       this.error(e.code, e.message, requestId);
       if (this.principal === undefined || this.principal.anonymous) {
         this.close(closeCodeForAuthError(e.code), e.message);
@@ -671,6 +676,9 @@ export class Session implements PresenceWatcher {
     this.send(id === undefined ? { type: "ack", ...fields } : { type: "ack", id, ...fields });
   }
 
+  /** The close code the server chose, when it closed the session (logged). */
+  private closeCode: number | undefined;
+
   /** Sends an `error` frame and counts it. */
   error(code: ErrorCode, message: string, id?: string): void {
     this.core.metrics.errors.inc({ code });
@@ -684,6 +692,7 @@ export class Session implements PresenceWatcher {
     if (this.closed) return;
     this.transport.send({ type: "disconnect", code, reason, reconnect: shouldReconnect(code) });
     this.core.metrics.disconnects.inc({ code: String(code) });
+    this.closeCode = code;
     this.transport.close(code, reason);
     this.cleanup();
   }
@@ -699,7 +708,23 @@ export class Session implements PresenceWatcher {
     for (const name of [...this.internal.keys()]) this.dropInternal(name);
     this.core.sessions.delete(this);
     this.core.metrics.connections.dec({ transport: this.transport.kind });
+    this.core.log.debug(
+      { session: this.id, transport: this.transport.kind, user: this.user, code: this.closeCode },
+      "connection closed",
+    );
   }
+}
+
+const authFailureLogs = new WeakMap<GatewayCore, RateLimitedLog>();
+
+/** Auth failures are logged at info, rate-limited per gateway (a bad client retries in a loop). */
+function authFailures(core: GatewayCore): RateLimitedLog {
+  let log = authFailureLogs.get(core);
+  if (log === undefined) {
+    log = new RateLimitedLog(core.log, "auth failed");
+    authFailureLogs.set(core, log);
+  }
+  return log;
 }
 
 export function toHeraldError(err: unknown): HeraldError {

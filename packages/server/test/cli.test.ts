@@ -7,19 +7,18 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { fileURLToPath } from "node:url";
 import { JwtAuthenticator } from "../src/auth/jwt.js";
 import { getJson, type Running, startGateway, TestClient } from "./helpers.js";
+import { HERALD } from "./herald-command.js";
 import { waitFor } from "./wait-for.js";
 
-const bin = fileURLToPath(new URL("../bin/herald.js", import.meta.url));
-const secret = "cli-test-secret-0123456789";
+const secret = "cli-test-secret-0123456789abcdefgh";
 
 function run(
   args: string[],
   env: Record<string, string> = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, ...env } });
+  const child = spawn(process.execPath, [...HERALD, ...args], { env: { ...process.env, ...env } });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (d) => (stdout += d));
@@ -74,7 +73,7 @@ describe("herald CLI", () => {
   });
 
   it("tail prints events live and resumes from --since", async () => {
-    const child = spawn(process.execPath, [bin, "tail", "tail.>", "--url", g.wsUrl]);
+    const child = spawn(process.execPath, [...HERALD, "tail", "tail.>", "--url", g.wsUrl]);
     try {
       const out = lines(child);
       // Publishing before the subscription is live would lose events: wait for tail to say so.
@@ -88,7 +87,7 @@ describe("herald CLI", () => {
       const first = got[0];
       child.kill();
       const resumed = spawn(process.execPath, [
-        bin,
+        ...HERALD,
         "tail",
         "tail.x",
         "--url",
@@ -115,7 +114,7 @@ describe("herald CLI", () => {
     const dir = mkdtempSync(join(tmpdir(), "herald-cli-"));
     const file = join(dir, "herald.yaml");
     writeFileSync(file, "server:\n  port: 0\n  host: 127.0.0.1\nlog:\n  level: warn\ntimeouts:\n  shutdownMs: 500\n");
-    const child = spawn(process.execPath, [bin, "serve", "--config", file]);
+    const child = spawn(process.execPath, [...HERALD, "serve", "--config", file]);
     try {
       let out = "";
       child.stdout.on("data", (d) => (out += d));

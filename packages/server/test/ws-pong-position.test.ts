@@ -40,7 +40,7 @@ describe("pong carries the stream position", () => {
   });
 
   it("is sent only once the connection has its welcome", async () => {
-    const g = await startGateway({ auth: { anonymous: false, jwtSecret: "a-secret-long-enough-0123" } });
+    const g = await startGateway({ auth: { anonymous: false, jwtSecret: "a-secret-long-enough-0123456789abcdef" } });
     try {
       const c = await TestClient.connect(g.wsUrl, { waitWelcome: false });
       const pong = await c.request({ type: "ping" });

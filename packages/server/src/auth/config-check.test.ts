@@ -15,7 +15,8 @@ describe("auth configuration checks", () => {
   it("accepts the classic setups", () => {
     resolveConfig(jwt({ keys: [{ alg: "RS256", pem: pub, kid: "a" }] }) as never);
     resolveConfig(jwt({ jwksUrl: "https://issuer.example/.well-known/jwks.json", algorithms: ["RS256"] }) as never);
-    resolveConfig({ auth: { jwtSecret: "sixteen-chars-ok" } });
+    resolveConfig({ auth: { jwtSecret: "thirty-two-characters-is-the-min" } });
+    assert.throws(() => resolveConfig({ auth: { jwtSecret: "twenty-characters-20" } }), /auth\.jwtSecret/);
   });
 
   it("refuses algorithm confusion, private keys, none and unusable combinations", () => {

@@ -3,14 +3,14 @@
  * plus an optional JWKS fetched from a URL fixed in configuration. A key verifies exactly one
  * algorithm, so an HS256 token can never be checked against an RSA public key.
  */
-import { createPublicKey, type KeyObject } from "node:crypto";
+import { createPublicKey, type KeyObject, type webcrypto } from "node:crypto";
 import { createRemoteJWKSet, importJWK, type JWTVerifyGetKey } from "jose";
 import type { JwtConfig, JwtKeyConfig } from "../config.js";
 
 export interface VerificationKey {
   kid: string | undefined;
   alg: string;
-  key: KeyObject | Uint8Array | CryptoKey;
+  key: KeyObject | Uint8Array | webcrypto.CryptoKey;
 }
 
 /** Imports one configured key for its algorithm; throws with a message naming the problem. */

@@ -2,8 +2,15 @@
  * `herald bench`: the load generator in `bench/` (Herald and three baselines side by side).
  * Prints progress to stderr, the tables to stdout, and writes the full JSON report.
  */
-import { writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { UsageError } from "./args.js";
+
+/** What `bench/run.ts` exports (typed here so the server package does not compile the harness). */
+interface Harness {
+  allScenarios(): { name: string; description: string }[];
+  runBench(options: Record<string, unknown>): Promise<{ table: string }>;
+}
 
 const KINDS = ["herald", "herald-durable", "ws-raw", "ws-cork", "socketio"] as const;
 type Kind = (typeof KINDS)[number];
@@ -30,8 +37,13 @@ function positive(name: string, text: string | undefined): number | undefined {
 }
 
 export async function bench(options: BenchCliOptions): Promise<number> {
-  // The harness lives at the repository root (it ships baselines that are not part of the server).
-  const { runBench, allScenarios } = await import("../../../../bench/run.js");
+  // The harness lives at the repository root (it ships baselines that are not part of the
+  // server package), as TypeScript: it runs from a source checkout, loaded through tsx.
+  const harness = fileURLToPath(new URL("../../../../bench/run.ts", import.meta.url));
+  if (!existsSync(harness))
+    throw new UsageError("herald bench runs from a Herald source checkout (bench/ is not shipped)");
+  const { tsImport } = await import("tsx/esm/api");
+  const { runBench, allScenarios } = (await tsImport(harness, import.meta.url)) as Harness;
   const scenarios = options.scenarios.length > 0 ? options.scenarios : ["list"];
   if (scenarios[0] === "list") {
     for (const s of allScenarios()) process.stdout.write(`${s.name.padEnd(20)} ${s.description}\n`);
@@ -42,10 +54,13 @@ export async function bench(options: BenchCliOptions): Promise<number> {
   }
   if (scenarios[0] === "alerts") {
     // Rule evaluation runs in process (no servers, no clients): its own harness.
-    const { runAlertsBench } = await import("../../../../bench/alerts.js");
+    const alerts = fileURLToPath(new URL("../../../../bench/alerts.ts", import.meta.url));
+    const { runAlertsBench } = (await tsImport(alerts, import.meta.url)) as {
+      runAlertsBench(options: { runs: number; progress: (line: string) => void }): Promise<string>;
+    };
     const table = await runAlertsBench({
       runs: positive("runs", options.runs) ?? 5,
-      progress: (line) => process.stderr.write(`${line}\n`),
+      progress: (line: string) => process.stderr.write(`${line}\n`),
     });
     process.stdout.write(table);
     return 0;
@@ -65,7 +80,7 @@ export async function bench(options: BenchCliOptions): Promise<number> {
     ...(options.target ? { target: options.target } : {}),
     ...(options.targetPid ? { targetPid: positive("target-pid", options.targetPid) as number } : {}),
     pin: options.pin,
-    progress: (line) => process.stderr.write(`${line}\n`),
+    progress: (line: string) => process.stderr.write(`${line}\n`),
   });
   process.stdout.write(`${report.table}\n`);
   if (options.json) {

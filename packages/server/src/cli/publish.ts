@@ -1,4 +1,9 @@
-/** `herald publish <topic> <json>`: one event through the HTTP API. */
+/**
+ * `herald publish <topic> <json>`: one event through the HTTP API. Exit 0 when accepted, 3 when
+ * the key is refused (401/403), 1 for any other refusal.
+ */
+import { ExitCode } from "./args.js";
+
 export async function publish(options: {
   url: string;
   apiKey?: string | undefined;
@@ -19,5 +24,6 @@ export async function publish(options: {
   });
   const text = await res.text();
   (res.ok ? process.stdout : process.stderr).write(`${text}\n`);
-  return res.ok ? 0 : 1;
+  if (res.ok) return ExitCode.ok;
+  return res.status === 401 || res.status === 403 ? ExitCode.refused : ExitCode.failed;
 }

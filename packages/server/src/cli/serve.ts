@@ -1,6 +1,7 @@
 /** `herald serve`: runs the gateway until SIGTERM/SIGINT, then shuts down gracefully. */
 import { loadConfig } from "../config.js";
 import { createGateway } from "../gateway.js";
+import { createLogger } from "../log.js";
 
 export async function serve(options: { config?: string; port?: number; host?: string }): Promise<void> {
   const config = loadConfig(options.config);
@@ -12,14 +13,26 @@ export async function serve(options: { config?: string; port?: number; host?: st
   if (config.auth.apiKeys.length === 0) {
     gateway.log.warn("no API keys configured: the HTTP API is open to anyone who can reach it");
   }
-  process.stdout.write(
-    `herald ${gateway.core.version} listening on ${url} (WebSocket ${url.replace("http", "ws")}${config.server.wsPath})\n`,
+  // Always printed, whatever log.level says (supervisors and scripts read the port from it),
+  // and as JSON like every other line.
+  const ws = `${url.replace("http", "ws")}${config.server.wsPath}`;
+  const banner = createLogger("info");
+  banner.setBindings({ node: gateway.core.engine.cluster.nodeId });
+  banner.info(
+    { url, ws, version: gateway.core.version },
+    `herald ${gateway.core.version} listening on ${url} (WebSocket ${ws})`,
   );
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
     gateway.log.info({ signal }, "shutting down");
+    // A shutdown that hangs (a stuck store, a connection that never closes) must not keep the
+    // process alive: a supervisor sent SIGTERM and expects an exit.
+    setTimeout(() => {
+      gateway.log.error({ signal }, "shutdown took too long; exiting");
+      process.exit(1);
+    }, config.timeouts.shutdownMs + 10_000).unref();
     gateway.close().then(
       () => process.exit(0),
       (err) => {

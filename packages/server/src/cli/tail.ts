@@ -2,8 +2,9 @@
  * `herald tail <topic-or-pattern>`: prints events as JSON lines, reconnecting and resuming from
  * the last position after a drop. `--since EPOCH:N` resumes from a position printed earlier.
  */
-import { isPattern } from "@herald/protocol";
+import { isPattern, shouldReconnect } from "@herald/protocol";
 import WebSocket from "ws";
+import { CliError, ExitCode } from "./args.js";
 
 export interface TailOptions {
   url: string;
@@ -28,6 +29,22 @@ export function tail(options: TailOptions): Promise<void> {
       const url = new URL(options.url);
       if (options.token) url.searchParams.set("token", options.token);
       const ws = new WebSocket(url);
+      let refusedOnUpgrade = false;
+      // The upgrade answered with an HTTP status (401 bad token, 403 Origin, 503 at capacity).
+      ws.on("unexpected-response", (_req, res) => {
+        refusedOnUpgrade = true;
+        const status = res.statusCode ?? 0;
+        res.resume();
+        ws.terminate();
+        if (status === 401 || status === 403) {
+          const why = status === 401 ? "authentication failed (check --token)" : "forbidden (Origin or access)";
+          reject(new CliError(`the server refused the connection: HTTP ${status}, ${why}`, ExitCode.refused));
+        } else {
+          err(`# the server answered the upgrade with HTTP ${status}; retrying`);
+          setTimeout(connect, delay);
+          delay = Math.min(delay * 2, 10_000);
+        }
+      });
       ws.on("message", (raw) => {
         const frame = JSON.parse(raw.toString()) as Record<string, unknown>;
         switch (frame.type) {
@@ -62,7 +79,7 @@ export function tail(options: TailOptions): Promise<void> {
             err(`# error ${frame.code}: ${frame.error}`);
             if (frame.id === "tail") {
               ws.close(1000);
-              reject(new Error(String(frame.error)));
+              reject(new CliError(`subscription refused: ${frame.code} ${frame.error}`, ExitCode.refused));
             }
             break;
           case "disconnect":
@@ -71,10 +88,13 @@ export function tail(options: TailOptions): Promise<void> {
         }
       });
       ws.on("error", (e) => err(`# ${e.message}`));
-      ws.on("close", (code) => {
-        if (options.count !== undefined && received >= options.count) return;
-        if (code === 1000 || (code >= 4500 && code <= 4999)) {
-          resolve();
+      ws.on("close", (code, reason) => {
+        if (refusedOnUpgrade || (options.count !== undefined && received >= options.count)) return;
+        if (!shouldReconnect(code)) {
+          // A terminal close (bad token 4500, no auth in time 4501, disconnected 4503, Origin
+          // 4504, policy 1008, or 1000 from the server): nothing will change by retrying.
+          const text = reason.toString() || "closed by the server";
+          reject(new CliError(`connection closed for good: ${code} ${text}`, ExitCode.refused));
           return;
         }
         setTimeout(connect, delay);

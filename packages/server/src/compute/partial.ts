@@ -47,7 +47,8 @@ export class PartialAggregate {
   max = Number.NEGATIVE_INFINITY;
   distinct: Set<string> | undefined;
   distinctCapped = false;
-  sketch: DDSketch | undefined;
+  // Private: its type would put the sketch library's declarations into the package's .d.ts.
+  private sketch: DDSketch | undefined;
 
   constructor(private readonly shape: PartialShape) {
     if (shape.distinct) this.distinct = new Set();

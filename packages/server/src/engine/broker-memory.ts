@@ -353,7 +353,10 @@ export class MemoryBroker implements Broker {
   }
 
   async history(topic: string, query: HistoryQuery): Promise<HistoryPage> {
-    const t = this.topic(topic);
+    const t = this.topics.get(topic);
+    // Reading must not create: anyone allowed to read could otherwise fill memory with topics.
+    // A topic that never existed has no epoch yet; a fresh one is named and not kept.
+    if (t === undefined) return { events: [], position: { epoch: newEpoch(), seq: 0 }, truncated: false };
     this.expire(t, this.now());
     const since = query.since ?? 0;
     const first = t.events.first();

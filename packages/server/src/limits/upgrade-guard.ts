@@ -5,6 +5,7 @@
  */
 import type { IncomingMessage } from "node:http";
 import type { HeraldConfig } from "../config.js";
+import { type Logger, RateLimitedLog } from "../log.js";
 import { ConnectionRate } from "./connection-rate.js";
 import { headersTooLarge, tooManyHeaders } from "./http.js";
 import { OriginPolicy } from "./origin.js";
@@ -14,9 +15,19 @@ export class UpgradeGuard {
   readonly rate: ConnectionRate;
   /** Refusals by reason, for metrics and tests. */
   readonly refused = { origin: 0, rate: 0 };
+  /** Refusals are logged at info, at most 10 lines per 10 s each (a page can retry in a loop). */
+  private readonly originLog: RateLimitedLog | undefined;
+  private readonly rateLog: RateLimitedLog | undefined;
 
-  constructor(private readonly config: Pick<HeraldConfig, "server" | "limits" | "headers">) {
+  constructor(
+    private readonly config: Pick<HeraldConfig, "server" | "limits" | "headers">,
+    log?: Logger,
+  ) {
     this.origins = new OriginPolicy(config.server.allowedOrigins);
+    if (log) {
+      this.originLog = new RateLimitedLog(log, "upgrade refused: origin not allowed");
+      this.rateLog = new RateLimitedLog(log, "upgrade refused: connection rate");
+    }
     this.rate = new ConnectionRate(config.limits.connectionsPerIpPerSecond, config.limits.connectionBurstPerIp);
   }
 
@@ -28,11 +39,13 @@ export class UpgradeGuard {
     const origin = req.headers.origin;
     if (!this.origins.allows(typeof origin === "string" ? origin : undefined, req.headers.host)) {
       this.refused.origin++;
+      this.originLog?.info({ origin, ip: req.socket.remoteAddress, url: req.url });
       return response(403, "Forbidden", '{"code":"forbidden","error":"origin not allowed"}');
     }
     const ip = req.socket.remoteAddress ?? "unknown";
     if (!this.rate.admit(ip)) {
       this.refused.rate++;
+      this.rateLog?.info({ ip });
       return response(
         429,
         "Too Many Requests",

@@ -11,7 +11,7 @@ import { getJson, postJson, type Running, startGateway, TestClient } from "../he
 import { dropPrefix } from "../integration/redis-helpers.js";
 import { waitFor } from "../wait-for.js";
 
-const SECRET = "presence-test-secret-0123456789";
+const SECRET = "presence-test-secret-0123456789ab";
 const prefix = `herald-test-${randomUUID().slice(0, 8)}`;
 after(() => dropPrefix(prefix));
 
