@@ -92,6 +92,7 @@ export async function bundlePage(entry: string, name = "app.js"): Promise<Record
     format: "esm",
     target: "es2022",
     jsx: "automatic",
+    conditions: ["herald-source"], // the workspace packages' TypeScript sources, no build needed
     minify: true,
     define: { "process.env.NODE_ENV": '"production"' },
     logLevel: "silent",
