@@ -29,7 +29,7 @@ export class Bystander {
     assert.equal(ack.type, "ack", JSON.stringify(ack));
     const b = new Bystander(run, client);
     b.baseline = run.gateway.core.hub.subscriptions;
-    b.timer = setInterval(() => {
+    const publish = () => {
       const p = b.run.gateway.publish("news", { n: b.published + 1 }).then(
         () => {
           b.published++;
@@ -40,7 +40,11 @@ export class Bystander {
       );
       b.inFlight.add(p);
       p.finally(() => b.inFlight.delete(p));
-    }, 10);
+      return p;
+    };
+    // One event before the attack starts, so the feed is never empty however slow the timers are.
+    await publish();
+    b.timer = setInterval(publish, 10);
     return b;
   }
 
