@@ -176,7 +176,7 @@ describe("connectors in the gateway", () => {
     assert.ok(err.problems.some((p) => p.includes('config.connectors[1].name "a" is declared twice')));
     assert.throws(
       () => resolveConfig({ connectors: [{ type: "webhook", name: "bad name!" }] }),
-      /config\.connectors\.0\.name must match pattern/,
+      /config\.connectors\[0\]\.name must match pattern/,
     );
     // Type-specific options are checked when the gateway starts.
     const g = createGateway({

@@ -205,7 +205,13 @@ describe("IPFS pubsub connector", () => {
     assert.match(own, /^12D3KooW/);
     await waitFor("the crawler to see the embedded peer on the topic", () => crawler.topicPeers(TOPIC) >= 2);
     const cid = await kubo.putRaw(signedDocument(article(5)));
-    await announce(cid);
+    // A peer that just subscribed joins the crawler's gossipsub mesh at a later heartbeat, and
+    // pubsub keeps nothing: the crawler repeats its announcement until it is heard (the CID as
+    // event id makes the repeats one event).
+    await waitFor("the announcement heard by the embedded peer", async () => {
+      await announce(cid);
+      return sub.frames.some((f) => f.type === "event");
+    });
     const [event] = await sub.events(1, 15_000);
     assert.equal(event?.id, cid.toString());
     assert.deepEqual(event?.data, article(5));

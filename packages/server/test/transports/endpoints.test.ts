@@ -122,7 +122,7 @@ describe("configured WebSocket endpoints", () => {
         }),
       (err: { problems: string[] }) => {
         const text = err.problems.join("\n");
-        assert.match(text, /endpoints\/3\/envelope|endpoints\.3\.envelope/);
+        assert.match(text, /config\.endpoints\[3\]\.envelope must be one of "native", "typed"/);
         return true;
       },
     );
