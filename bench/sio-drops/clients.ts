@@ -97,7 +97,7 @@ process.on("message", async (cmd: WorkerCommand) => {
     tally.lost += t.lost;
     const missing = p.room - t.room + (notes - t.notes);
     tally.missing += missing;
-    if (missing > 0 || !t.socket.connected) tally.behind++;
+    if (missing > 0) tally.behind++;
     if (!t.socket.connected) tally.disconnected++;
     tally.duplicated += t.duplicated;
     tally.reconnects += t.connects - 1;

@@ -26,7 +26,7 @@ export interface ClientTally {
   lost: number;
   /** Events not arrived when the drain deadline passed (the client still behind or reconnecting). */
   missing: number;
-  /** Clients not connected, or not caught up, at the deadline. */
+  /** Clients with events still missing at the deadline (a client merely reconnecting with nothing missing is not behind). */
   behind: number;
   duplicated: number;
   /** Reconnects, and how many of them came back with `socket.recovered === true`. */

@@ -125,6 +125,7 @@ async function runOnce(kind: string): Promise<Result> {
         "duplicated",
         "reconnects",
         "recovered",
+        "disconnected",
       ] as const) {
         sum[k] += tally[k];
       }
