@@ -18,6 +18,13 @@ export interface SubscribeAck {
   recovered?: boolean;
   /** Number of events replayed after the ack (when recovered). */
   replayed?: number;
+  /**
+   * On a state topic: the document at `seq` (absent on a recovered resubscribe, whose missed
+   * deltas follow instead). Apply later events with `applyDelta` (docs/protocol.md).
+   */
+  state?: Record<string, unknown>;
+  /** On a state topic: the clock stamp of each top-level key of `state`. */
+  clocks?: Record<string, string>;
 }
 
 /** Emitted as `reset` when the server could not recover what was missed. */

@@ -11,6 +11,7 @@ export {
   type QueryUpdate,
   useQuerySync,
 } from "./use-query-sync.js";
+export { type QueryStateOptions, useQueryState } from "./use-query-state.js";
 export { type RealTimeStream, type StreamSubscription, useRealTimeStream } from "./use-realtime-stream.js";
 export { type SubscriptionHandlers, useSubscription } from "./use-subscription.js";
 export { type TopicState, type UseTopicOptions, useTopic } from "./use-topic.js";

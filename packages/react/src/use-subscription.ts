@@ -2,7 +2,14 @@
  * The building block of the topic hooks: holds one subscription for the component's lifetime,
  * calls the latest handlers, and reports the subscription's error.
  */
-import type { HeraldClientError, HeraldEvent, ResetInfo, SubscribeOptions, Subscription } from "@herald/client";
+import type {
+  HeraldClientError,
+  HeraldEvent,
+  ResetInfo,
+  SubscribeAck,
+  SubscribeOptions,
+  Subscription,
+} from "@herald/client";
 import { useEffect, useRef, useState } from "react";
 import { useHeraldClient } from "./context.js";
 
@@ -11,6 +18,8 @@ export interface SubscriptionHandlers<T> {
   onEvent(event: HeraldEvent<T>): void;
   /** Events were lost and could not be replayed (`recovered: false`): refetch state. */
   onReset?(info: ResetInfo): void;
+  /** The server acknowledged the subscription (after every (re)connect), before the events that follow it. */
+  onSubscribed?(ack: SubscribeAck): void;
 }
 
 /**
@@ -43,6 +52,7 @@ export function useSubscription<T = unknown>(
     const offs = [
       sub.on("event", (e) => latest.current.onEvent(e)),
       sub.on("reset", (r) => latest.current.onReset?.(r)),
+      sub.on("subscribed", (ack) => latest.current.onSubscribed?.(ack)),
       sub.on("error", (err) => setError(err)),
     ];
     return () => {

@@ -89,7 +89,12 @@ const SCHEMAS: Record<string, object> = {
           type: "object",
           additionalProperties: false,
           required: ["topic"],
-          properties: { when: { type: "object" }, topic: str, event: str },
+          properties: {
+            when: { type: "object" },
+            topic: str,
+            event: str,
+            data: { type: "object", additionalProperties: { type: "string", minLength: 1 } },
+          },
         },
       },
     },

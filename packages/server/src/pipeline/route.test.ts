@@ -50,6 +50,19 @@ describe("route stage", () => {
     assert.throws(() => stage.run(chainEvent("invest", { symbol: "a b" })), { code: "invalid_topic" });
   });
 
+  it("builds the output's data from the rule's data projection, leaving out missing fields", () => {
+    const shaped = new RouteStage({
+      stage: "route",
+      rules: [
+        { topic: "proposals.{proposal_id}", data: { id: "proposal_id", action: "wasm.action", raised: "total" } },
+        { topic: "raw.{proposal_id}" },
+      ],
+    });
+    const [state, raw] = shaped.run(chainEvent("invest", { other: 1 })) as PublishRequest[];
+    assert.deepEqual(state?.data, { id: 7, action: "invest" });
+    assert.deepEqual(raw?.data, { wasm: { action: "invest" }, proposal_id: 7, other: 1 });
+  });
+
   it("mode first: only the first matching rule", () => {
     const first = new RouteStage({
       ...{ stage: "route" as const },

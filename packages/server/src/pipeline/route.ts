@@ -8,7 +8,9 @@
  * topics), or only the first with `mode: "first"`. An event no rule matches is published as it
  * is (`unmatched: "pass"`) or refused (`"reject"`, `invalid_event`). Outputs keep the event's id
  * when there is one output; with several, output of rule i gets `<id>~<i>`, so a resend of the
- * source event is a duplicate of every output.
+ * source event is a duplicate of every output. A rule's `data` reshapes the output's payload:
+ * `{"title": "title", "raised": "total_raised"}` builds `{title, raised}` from those fields (a
+ * missing field is left out), so a routed event can be a clean state patch or a typed payload.
  */
 import { randomUUID } from "node:crypto";
 import {
@@ -30,6 +32,8 @@ export interface RouteRule {
   topic: string;
   /** Event name template; the event's own name when absent. */
   event?: string;
+  /** The output's data, field name → path of the event (as in templates); the event's data when absent. */
+  data?: Record<string, string>;
 }
 
 export interface RouteOptions {
@@ -79,6 +83,17 @@ interface CompiledRule {
   when: FilterPredicate | undefined;
   topic: Part[];
   event: Part[] | undefined;
+  data: Array<[string, string[]]> | undefined;
+}
+
+/** The payload a rule's `data` projection builds: the fields present in the event, as they are. */
+function project(fields: Array<[string, string[]]>, subject: FilterSubject): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, path] of fields) {
+    const v = readPath(subject, path);
+    if (v !== undefined) out[name] = v;
+  }
+  return out;
 }
 
 export class RouteStage implements Stage {
@@ -95,6 +110,7 @@ export class RouteStage implements Stage {
       when: r.when === undefined ? undefined : compileFilter(r.when),
       topic: parseTemplate(r.topic),
       event: r.event === undefined ? undefined : parseTemplate(r.event),
+      data: r.data === undefined ? undefined : Object.entries(r.data).map(([name, path]) => [name, path.split(".")]),
     }));
   }
 
@@ -123,6 +139,7 @@ export class RouteStage implements Stage {
       }
       const out: PublishRequest = { ...request, topic };
       if (rule.event !== undefined) out.event = render(rule.event, subject, i, "event");
+      if (rule.data !== undefined) out.data = project(rule.data, subject);
       if (base !== undefined) out.id = matched.length > 1 ? `${base}~${i}` : base;
       return out;
     });
