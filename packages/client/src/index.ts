@@ -1,7 +1,6 @@
 /** Public entry point of @herald/client (browser-safe: no Node-only imports). */
 
-export type { HeraldEvent, StreamPosition, TopicPosition } from "@herald/protocol";
-export type { StateDelta, StateDocument } from "@herald/protocol";
+export type { HeraldEvent, StateDelta, StateDocument, StreamPosition, TopicPosition } from "@herald/protocol";
 export { applyDelta, CloseCode, isStateDelta, shouldReconnect } from "@herald/protocol";
 export { type BackoffOptions, backoffCeiling, backoffDelay, DEFAULT_BACKOFF } from "./backoff.js";
 export {

@@ -4,6 +4,7 @@ export { HeraldProvider, type HeraldProviderProps, useHeraldClient } from "./con
 export { useConnected, useConnection, useTerminalError } from "./use-connection.js";
 export { type InboxState, type UseInboxOptions, useInbox } from "./use-inbox.js";
 export { type PresenceState, type UsePresenceOptions, usePresence } from "./use-presence.js";
+export { type QueryStateOptions, useQueryState } from "./use-query-state.js";
 export {
   type QueryCacheLike,
   type QueryKey,
@@ -11,7 +12,6 @@ export {
   type QueryUpdate,
   useQuerySync,
 } from "./use-query-sync.js";
-export { type QueryStateOptions, useQueryState } from "./use-query-state.js";
 export { type RealTimeStream, type StreamSubscription, useRealTimeStream } from "./use-realtime-stream.js";
 export { type SubscriptionHandlers, useSubscription } from "./use-subscription.js";
 export { type TopicState, type UseTopicOptions, useTopic } from "./use-topic.js";

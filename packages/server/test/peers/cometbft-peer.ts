@@ -93,8 +93,12 @@ export class CometBftPeer {
     });
   }
 
-  async listen(): Promise<string> {
-    await new Promise<void>((r) => this.server.listen(0, "127.0.0.1", r));
+  /** Listens on 127.0.0.1 (`port` 0: a free one) and returns the RPC address. */
+  async listen(port = 0): Promise<string> {
+    await new Promise<void>((r, reject) => {
+      this.server.once("error", reject);
+      this.server.listen(port, "127.0.0.1", () => r());
+    });
     return `ws://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
