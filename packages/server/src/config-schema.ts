@@ -255,7 +255,7 @@ export const configSchema = {
     socketio: {
       type: "object",
       additionalProperties: false,
-      required: ["enabled", "path", "recovery", "eventNames"],
+      required: ["enabled", "path", "recovery", "eventNames", "subscribeEvents"],
       properties: {
         enabled: { type: "boolean" },
         path: { type: "string", minLength: 2 },
@@ -273,6 +273,24 @@ export const configSchema = {
           type: "object",
           maxProperties: 1000,
           additionalProperties: { type: "string", minLength: 1, maxLength: 255 },
+        },
+        subscribeEvents: {
+          type: "object",
+          maxProperties: 100,
+          additionalProperties: {
+            type: "object",
+            additionalProperties: false,
+            required: ["topic"],
+            properties: {
+              topic: { type: "string", minLength: 1 },
+              filter: {
+                type: "object",
+                maxProperties: 32,
+                additionalProperties: { type: "string", minLength: 1, maxLength: 255 },
+              },
+              enabledBy: { type: "string", minLength: 1, maxLength: 255 },
+            },
+          },
         },
       },
     },

@@ -268,6 +268,24 @@ export interface SocketIoConfig {
    * so inbox pushes reach a client under the names it already listens to. @default {}
    */
   eventNames: Record<string, string>;
+  /**
+   * Client events that set a subscription from their payload, e.g. Lodestar's
+   * `subscribe_preferences` `{categories, sources, real_time}`. See docs/transports.md. @default {}
+   */
+  subscribeEvents: Record<string, SocketIoSubscribeEvent>;
+}
+
+/** A client event that (re)sets one subscription of the socket from the event's payload. */
+export interface SocketIoSubscribeEvent {
+  /** The topic or pattern subscribed, e.g. `content.>`. */
+  topic: string;
+  /**
+   * Filter field → payload key: a non-empty list in the payload becomes `{field: {in: list}}`,
+   * a scalar `{field: value}`; an absent or empty key puts no condition on the field. @default {}
+   */
+  filter?: Record<string, string>;
+  /** Payload key whose value `false` means "no live updates": the subscription is dropped. */
+  enabledBy?: string;
 }
 
 export interface SocketIoRecoveryConfig {
@@ -534,6 +552,7 @@ export const DEFAULTS: HeraldConfig = {
     path: "/socket.io",
     recovery: { enabled: true, windowMs: 120_000, resyncEvent: "" },
     eventNames: {},
+    subscribeEvents: {},
   },
   sse: { enabled: true, path: "/sse", retryMs: 2000 },
   endpoints: [],

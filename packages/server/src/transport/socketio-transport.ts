@@ -90,6 +90,8 @@ export class SocketIoTransport implements Transport {
   tracker: ResumeTracker | undefined;
   /** Subscriptions a resume restored that the client has not subscribed to again yet. */
   readonly restored = new Set<string>();
+  /** What each configured subscribe event (`socketio.subscribeEvents`) holds now: topic and filter key. */
+  readonly preferences = new Map<string, { topic: string; key: string }>();
   private queued = 0;
   private overflowed = false;
 

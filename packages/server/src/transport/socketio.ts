@@ -24,6 +24,7 @@ import {
 import { Server as EngineServer } from "engine.io";
 import { Server as IoServer, type Socket } from "socket.io";
 import type { Principal } from "../auth/principal.js";
+import type { SocketIoSubscribeEvent } from "../config.js";
 import type { GatewayCore } from "../core.js";
 import { valueDepth } from "../json.js";
 import { OriginPolicy } from "../limits/origin.js";
@@ -237,6 +238,9 @@ export class SocketIoEndpoint {
       socket.on(type, (payload: unknown, ack?: unknown) => this.request(transport, type, payload, ack));
     }
     socket.on("authenticate", (payload: unknown, ack?: unknown) => this.authenticate(transport, payload, ack));
+    for (const [name, spec] of Object.entries(this.core.config.socketio.subscribeEvents)) {
+      socket.on(name, (payload: unknown, ack?: unknown) => this.preferences(transport, name, spec, payload, ack));
+    }
     socket.on("ping", (_payload: unknown, ack?: unknown) => {
       const cb = typeof _payload === "function" ? _payload : ack;
       this.dispatch(transport, { type: "ping" }, cb);
@@ -321,6 +325,65 @@ export class SocketIoEndpoint {
       return;
     }
     this.dispatch(transport, { ...body, type }, ack);
+  }
+
+  /**
+   * A configured subscribe event (`socketio.subscribeEvents`, e.g. `subscribe_preferences`): the
+   * payload sets the filter of one subscription, replacing the one the previous event set. The
+   * unsubscribe and the subscribe are handled in the same turn, so no live event falls between.
+   */
+  private preferences(
+    transport: SocketIoTransport,
+    name: string,
+    spec: SocketIoSubscribeEvent,
+    payload: unknown,
+    ack: unknown,
+  ): void {
+    if (typeof payload === "function" && ack === undefined) {
+      ack = payload;
+      payload = undefined;
+    }
+    const body = (typeof payload === "object" && payload !== null && !Array.isArray(payload) ? payload : {}) as Record<
+      string,
+      unknown
+    >;
+    const filter: Record<string, unknown> = {};
+    for (const [field, key] of Object.entries(spec.filter ?? {})) {
+      const v = body[key];
+      if (Array.isArray(v)) {
+        if (v.length > 0) filter[field] = { in: v };
+      } else if (typeof v === "string" || typeof v === "number" || typeof v === "boolean") filter[field] = v;
+      else if (v !== undefined && v !== null) {
+        const answer = { ok: false, code: "invalid_filter", error: `"${key}" must be a list or a single value` };
+        if (typeof ack === "function") (ack as Ack)(answer);
+        else transport.emit("herald_error", answer);
+        return;
+      }
+    }
+    const enabled = spec.enabledBy === undefined || body[spec.enabledBy] !== false;
+    const key = enabled ? JSON.stringify(filter) : "off";
+    const held = transport.preferences.get(name);
+    if (held?.key === key) {
+      if (typeof ack === "function") (ack as Ack)({ ok: true, topic: spec.topic, unchanged: true });
+      return;
+    }
+    // A resumed session already holds the subscription (with the filter it had): replace it.
+    const restored = transport.restored.delete(spec.topic);
+    if (held !== undefined || restored) this.dispatch(transport, { type: "unsubscribe", topic: spec.topic }, undefined);
+    if (!enabled) {
+      transport.preferences.set(name, { topic: spec.topic, key });
+      if (typeof ack === "function") (ack as Ack)({ ok: true, topic: spec.topic, subscribed: false });
+      return;
+    }
+    transport.preferences.set(name, { topic: spec.topic, key });
+    const frame: Record<string, unknown> = { type: "subscribe", topic: spec.topic };
+    if (Object.keys(filter).length > 0) frame.filter = filter;
+    this.dispatch(transport, frame, (answer: Record<string, unknown>) => {
+      // Refused (ACL, limits): nothing is held, so the same preferences sent again are tried again.
+      if (answer.ok === false) transport.preferences.delete(name);
+      if (typeof ack === "function") (ack as Ack)(answer);
+      else if (answer.ok === false) transport.emit("herald_error", answer);
+    });
   }
 
   private authenticate(transport: SocketIoTransport, payload: unknown, ack: unknown): void {
