@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Duplex } from "node:stream";
 import { BROADCAST_TOPIC, CloseCode, HeraldError, type HeraldEvent, personalTopic } from "@herald/protocol";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
-import { requireApiKey } from "./api/auth.js";
+import { requireApiKeyOrAdmin } from "./api/auth.js";
 import { registerCors } from "./api/cors.js";
 import { registerDashboardRoutes } from "./api/dashboard.js";
 import { registerDeadLetterRoutes } from "./api/dead-letters.js";
@@ -16,6 +16,7 @@ import { type HealthState, registerHealthRoutes } from "./api/health.js";
 import { registerIngestRoutes } from "./api/ingest.js";
 import { registerRequestObservers } from "./api/observe.js";
 import { registerOpenApi } from "./api/openapi.js";
+import { registerPipelineRoutes } from "./api/pipeline.js";
 import { registerPresenceRoutes } from "./api/presence.js";
 import { registerPublishRoutes } from "./api/publish.js";
 import { registerPublisherKeyRoutes } from "./api/publisher-keys.js";
@@ -209,7 +210,12 @@ export class Gateway {
     registerCors(this.http, config);
     registerHeaderLimits(this.http, config);
     registerErrorHandling(this.http, this.core);
-    const guard = requireApiKey(new ApiKeys(config.auth.apiKeys, config.auth.scopedApiKeys));
+    // Admin user tokens pass too: the dashboard calls these routes as a user, never with the key.
+    const guard = requireApiKeyOrAdmin(
+      new ApiKeys(config.auth.apiKeys, config.auth.scopedApiKeys),
+      this.core.authenticator,
+      config.auth,
+    );
     registerPublishRoutes(this.http, this.core, guard);
     registerTopicRoutes(this.http, this.core, guard);
     // Connectors dead-letter into the pipeline's store, so /api/dead-letters lists and replays them too.
@@ -233,6 +239,14 @@ export class Gateway {
     this.features = new Features(["topics", "history", "inbox"]);
     if (namespaces.all.some((ns) => ns.presence)) this.features.add("presence");
     if (config.dashboard.statsTopic !== "") this.features.add("stats");
+    // Views of the dashboard for the parts this gateway runs (dead letters exist on every gateway).
+    this.features.add("pipeline");
+    if (config.connectors.length > 0) this.features.add("connectors");
+    if (config.compute.enabled) {
+      this.features.add("aggregations");
+      this.features.add("alerts");
+    }
+    if (config.streams.enabled) this.features.add("streams");
     registerDashboardRoutes(this.http, this.core, {
       features: this.features,
       tokens: configured !== undefined,
@@ -242,6 +256,8 @@ export class Gateway {
       log.warn("dashboard.devLogin is on: this machine can mint admin tokens (development only)");
     this.stats = new NodeStats(this.core);
     registerDeadLetterRoutes(this.http, this.core, this.pipeline.deadLetters, guard);
+    registerPipelineRoutes(this.http, this.pipeline.counts, guard);
+    this.core.metrics.registry.registerMetric(this.pipeline.counts.counter);
     registerPublisherKeyRoutes(this.http, this.pipeline.keys, guard);
 
     this.ws = new WsEndpoint(this.core, { path: config.server.wsPath });

@@ -9,6 +9,7 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { StreamsConfig } from "../compute/compute-config.js";
 import type { GatewayCore } from "../core.js";
 import type { StreamSession, StreamSessions } from "../streams/sessions.js";
+import type { Guard } from "./auth.js";
 import { anyObject, errors } from "./compute-schemas.js";
 
 const idParam = {
@@ -54,8 +55,33 @@ export function registerStreamRoutes(
   core: GatewayCore,
   config: StreamsConfig,
   sessions: StreamSessions,
+  guard: Guard,
 ): void {
   const p = config.prefix;
+
+  // Operators (API key or admin token): the sessions active on this node, for the dashboard.
+  app.get(
+    `${p}/sessions`,
+    {
+      schema: {
+        response: {
+          200: {
+            type: "object",
+            required: ["sessions"],
+            properties: {
+              sessions: {
+                type: "array",
+                items: { ...sessionSchema, properties: { ...sessionSchema.properties, owner: { type: "string" } } },
+              },
+            },
+          },
+          ...errors,
+        },
+      },
+      preHandler: guard,
+    },
+    async () => ({ sessions: sessions.list().map((s) => ({ ...view(s), owner: s.owner })) }),
+  );
 
   app.post<{ Body: { content_type: string; initial_data?: unknown; user_id?: string | number } }>(
     `${p}/start`,

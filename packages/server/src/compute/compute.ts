@@ -127,7 +127,7 @@ export class Compute {
     }
     if (this.config.streams.enabled) {
       this.streamsPart = new StreamSessions(this.config.streams, ctx, (user, input) => inbox().send([user], input));
-      registerStreamRoutes(app, core, this.config.streams, this.streamsPart);
+      registerStreamRoutes(app, core, this.config.streams, this.streamsPart, guard);
     }
   }
 

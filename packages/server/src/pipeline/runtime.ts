@@ -17,6 +17,7 @@ import type { DedupCache } from "./dedup.js";
 import { RedisDedupCache } from "./dedup-redis.js";
 import { Ingest, type PublishPath } from "./ingest.js";
 import { KeyRegistry, type PublisherKey, readKeyFile } from "./publisher-keys.js";
+import { StageCounts } from "./stage-counts.js";
 import type { PipelineResolver } from "./stages.js";
 
 const DAY_MS = 86_400_000;
@@ -49,6 +50,8 @@ function usesDedup(config: HeraldConfig): boolean {
 export class PipelineRuntime {
   readonly deadLetters: DeadLetterStore;
   readonly keys: KeyRegistry;
+  /** Passed and refused events per configured stage (`GET /api/pipeline`, metrics). */
+  readonly counts = new StageCounts();
   /** The declared path's `pipeline` stage resolver; undefined when no namespace has stages. */
   readonly resolver: PipelineResolver | undefined;
   private readonly redis: Redis | undefined;
@@ -69,7 +72,13 @@ export class PipelineRuntime {
       dedupCache = new RedisDedupCache(this.redis, config.engine.keyPrefix);
     }
     const deps = { keys: this.keys, deadLetters: this.deadLetters, ...(dedupCache && { dedupCache }) };
-    this.resolver = pipelineResolver(namespaces, buildPipelines(config.namespaces, deps));
+    const pipelines = buildPipelines(config.namespaces, deps);
+    for (const [ns, stages] of pipelines)
+      pipelines.set(
+        ns,
+        stages.map((st, i) => this.counts.wrap(ns.prefix, i, st)),
+      );
+    this.resolver = pipelineResolver(namespaces, pipelines);
   }
 
   /** An `Ingest` over `publish` that dead-letters into this runtime's store. */

@@ -78,6 +78,11 @@ export class StreamSessions {
     this.processors.register(textProcessor);
   }
 
+  /** The sessions active on this node, most recently updated first. */
+  list(): StreamSession[] {
+    return [...this.active.values()].sort((a, b) => b.updated_at - a.updated_at);
+  }
+
   /** The topic of a session. */
   topicOf(id: string): string {
     return `${this.config.topicPrefix}.${id}`;
