@@ -119,7 +119,7 @@ function SignedIn({ info, token, onSignOut }: { info: DashboardInfo; token: stri
           </div>
         </header>
         <main id="main" tabIndex={-1}>
-          {View === undefined ? <p>No view is available to this session.</p> : <View info={info} />}
+          {View === undefined ? <p>No view is available to this session.</p> : <View info={info} token={token} />}
         </main>
       </InboxProvider>
     </HeraldProvider>

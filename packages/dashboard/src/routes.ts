@@ -6,13 +6,20 @@
  */
 import type { ComponentType } from "react";
 import type { DashboardInfo } from "./lib/info.js";
+import { AggregationsView } from "./views/aggregations.js";
+import { AlertsView } from "./views/alerts.js";
+import { ConnectorsView } from "./views/connectors.js";
 import { InboxView } from "./views/inbox.js";
 import { OverviewView } from "./views/overview.js";
+import { PipelineView } from "./views/pipeline.js";
 import { PresenceView } from "./views/presence.js";
+import { StreamsView } from "./views/streams.js";
 import { TopicsView } from "./views/topics.js";
 
 export interface ViewProps {
   info: DashboardInfo;
+  /** The signed-in token, for the HTTP API (`lib/api.ts`); undefined when anonymous. */
+  token: string | undefined;
 }
 
 export interface Route {
@@ -33,6 +40,11 @@ export const ROUTES: Route[] = [
   { id: "topics", title: "Topics", feature: "topics", view: TopicsView },
   { id: "presence", title: "Presence", feature: "presence", view: PresenceView },
   { id: "inbox", title: "Inbox", feature: "inbox", user: true, view: InboxView },
+  { id: "pipeline", title: "Pipeline", feature: "pipeline", admin: true, view: PipelineView },
+  { id: "connectors", title: "Connectors", feature: "connectors", admin: true, view: ConnectorsView },
+  { id: "aggregations", title: "Aggregations", feature: "aggregations", admin: true, view: AggregationsView },
+  { id: "alerts", title: "Alerts", feature: "alerts", admin: true, view: AlertsView },
+  { id: "streams", title: "Streams", feature: "streams", admin: true, view: StreamsView },
 ];
 
 /** The routes this session may see on this gateway. */

@@ -15,6 +15,8 @@ export interface DashboardInfo {
   wsPath: string;
   /** Features this gateway serves; a view is shown only when its feature is listed. */
   features: string[];
+  /** Route prefix of the analysis-session API (`streams.prefix`); null when sessions are off. */
+  streamsPrefix?: string | null;
   /** The stats topic (admins only; `""` otherwise or when stats are off). */
   statsTopic: string;
   statsIntervalMs: number | null;

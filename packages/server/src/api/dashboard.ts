@@ -28,6 +28,7 @@ const infoResponse = {
     node: { type: "string" },
     wsPath: { type: "string" },
     features: { type: "array", items: { type: "string" } },
+    streamsPrefix: { type: ["string", "null"] },
     statsTopic: { type: "string" },
     statsIntervalMs: nullableNumber,
     auth: {
@@ -108,6 +109,7 @@ export function registerDashboardRoutes(app: FastifyInstance, core: GatewayCore,
       node: core.engine.cluster.nodeId,
       wsPath: config.server.wsPath,
       features: options.features.list(),
+      streamsPrefix: config.streams.enabled ? config.streams.prefix : null,
       statsTopic: admin ? config.dashboard.statsTopic : "",
       statsIntervalMs: admin ? config.dashboard.statsIntervalMs : null,
       auth: {

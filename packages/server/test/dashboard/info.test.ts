@@ -1,5 +1,8 @@
 /** `GET /api/dashboard/info`: features, the caller's identity and namespaces, never the API key. */
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, it } from "node:test";
 import { mintToken } from "../../src/auth/jwt.js";
 import { getJson, startGateway } from "../helpers.js";
@@ -33,7 +36,7 @@ describe("GET /api/dashboard/info", () => {
       assert.equal(body.statsTopic, "");
       assert.equal(body.wsPath, "/ws");
       assert.deepEqual(body.auth, { anonymous: true, tokens: true, devLogin: false });
-      assert.deepEqual(body.features, ["history", "inbox", "presence", "stats", "topics"]);
+      assert.deepEqual(body.features, ["history", "inbox", "pipeline", "presence", "stats", "topics"]);
       const prefixes = (body.namespaces as Array<{ prefix: string }>).map((n) => n.prefix);
       assert.deepEqual(prefixes, ["", "room"]);
       assert.ok(!JSON.stringify(body).includes(API_KEY));
@@ -79,7 +82,7 @@ describe("GET /api/dashboard/info", () => {
     const g = await startGateway({ dashboard: { statsTopic: "" } });
     try {
       let { body } = await getJson(`${g.url}/api/dashboard/info`);
-      assert.deepEqual(body.features, ["history", "inbox", "topics"]);
+      assert.deepEqual(body.features, ["history", "inbox", "pipeline", "topics"]);
       assert.deepEqual(body.auth, { anonymous: true, tokens: false, devLogin: false });
       g.gateway.features.add("alerts");
       ({ body } = await getJson(`${g.url}/api/dashboard/info`));
@@ -87,6 +90,26 @@ describe("GET /api/dashboard/info", () => {
       assert.throws(() => g.gateway.features.add("Not A Name"), TypeError);
     } finally {
       await g.close();
+    }
+  });
+
+  it("lists the operator views' features for the parts a gateway runs", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "herald-info-features-"));
+    const g = await startGateway({
+      store: { path: join(dir, "herald.db") },
+      compute: { enabled: true },
+      streams: { enabled: true },
+      connectors: [{ type: "webhook", name: "shop", options: { secret: "info-features-webhook-secret" } }],
+    });
+    try {
+      const { body } = await getJson(`${g.url}/api/dashboard/info`);
+      for (const f of ["pipeline", "connectors", "aggregations", "alerts", "streams"]) {
+        assert.ok((body.features as string[]).includes(f), `${f} in ${body.features}`);
+      }
+      assert.equal(body.streamsPrefix, "/api/v1/stream");
+    } finally {
+      await g.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
