@@ -6,6 +6,7 @@
 import { spawnSync } from "node:child_process";
 import { accessSync, constants, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 
 const roots = process.argv.slice(2).filter((a) => !a.startsWith("--"));
 // `--preflight`: only the checks below (npm test runs them before lint and typecheck).
@@ -49,6 +50,10 @@ const args = [
   "tsx",
   "--test",
   "--test-reporter=spec",
+  "--test-reporter-destination=stdout",
+  // The slowest files at the end (scripts/slow-files.mjs), with a warning past 60 s per file.
+  `--test-reporter=${fileURLToPath(new URL("./slow-files.mjs", import.meta.url))}`,
+  "--test-reporter-destination=stdout",
   `--test-concurrency=${process.env.TEST_CONCURRENCY ?? 2}`,
   "--test-timeout=180000",
   ...passThrough,

@@ -9,6 +9,7 @@ import { once } from "node:events";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Redis } from "ioredis";
 import { reservedClosedPort } from "./ports.js";
 
 /** Whether `setpriv --pdeathsig` exists here (util-linux); without it only the exit hook guards. */
@@ -82,6 +83,23 @@ export class PrivateRedis {
       child.kill("SIGKILL");
       await exited;
     }
+  }
+
+  /** Stalls the server (SIGSTOP): connections stay open, nothing is answered. */
+  stall(): void {
+    this.child?.kill("SIGSTOP");
+  }
+
+  /** Resumes a stalled server (SIGCONT). */
+  resume(): void {
+    this.child?.kill("SIGCONT");
+  }
+
+  /** A plain client for the test's own commands (CLIENT KILL, reads). */
+  client(): Redis {
+    const r = new Redis(this.url, { maxRetriesPerRequest: 1 });
+    r.on("error", () => {});
+    return r;
   }
 
   /** Stops the server and deletes its directory. */

@@ -7,11 +7,11 @@ import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import type { HeraldConfigInput } from "../../src/config.js";
-import { PrivateRedis } from "../faults/private-redis.js";
-import { waitUntil } from "../faults/wait.js";
 import { type Frame, getJson, postJson, type Running, startGateway, TestClient } from "../helpers.js";
+import { PrivateRedis } from "../private-redis.js";
+import { waitFor } from "../wait-for.js";
 
-const redis = new PrivateRedis();
+let redis: PrivateRedis;
 const prefix = `herald-stall-${randomUUID().slice(0, 8)}`;
 let a: Running;
 let b: Running;
@@ -22,15 +22,15 @@ const nodeConfig = (): HeraldConfigInput => ({
 });
 
 before(async () => {
-  await redis.start();
+  redis = await PrivateRedis.start();
   a = await startGateway(nodeConfig());
   b = await startGateway(nodeConfig());
 });
 after(async () => {
-  redis.resume();
+  redis?.resume();
   await a?.close();
   await b?.close();
-  await redis.stop();
+  await redis?.close();
 });
 
 async function readyStatus(node: Running): Promise<number> {
@@ -38,7 +38,9 @@ async function readyStatus(node: Running): Promise<number> {
 }
 
 async function bothReady(): Promise<void> {
-  await waitUntil("both nodes ready", async () => (await readyStatus(a)) === 200 && (await readyStatus(b)) === 200);
+  await waitFor(async () => (await readyStatus(a)) === 200 && (await readyStatus(b)) === 200, {
+    what: "both nodes ready",
+  });
 }
 
 describe("Redis stalled", () => {
@@ -46,8 +48,8 @@ describe("Redis stalled", () => {
     await bothReady();
     redis.stall();
     try {
-      await waitUntil("node a not ready", async () => (await readyStatus(a)) === 503, 5000);
-      await waitUntil("node b not ready", async () => (await readyStatus(b)) === 503, 5000);
+      await waitFor(async () => (await readyStatus(a)) === 503, { what: "node a not ready", timeout: 5000 });
+      await waitFor(async () => (await readyStatus(b)) === 503, { what: "node b not ready", timeout: 5000 });
       const body = await getJson(`${a.url}/readyz`);
       assert.equal(body.body.broker, false);
     } finally {

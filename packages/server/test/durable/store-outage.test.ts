@@ -15,8 +15,8 @@ import { after, before, describe, it } from "node:test";
 import { mintToken } from "../../src/auth/jwt.js";
 import type { HeraldConfigInput } from "../../src/config.js";
 import { PrivatePostgres } from "../faults/private-postgres.js";
-import { waitUntil } from "../faults/wait.js";
 import { getJson, postJson, type Running, startGateway, TestClient } from "../helpers.js";
+import { waitFor } from "../wait-for.js";
 
 const KEY = "store-outage-test-key-0123456789";
 const SECRET = "store-outage-jwt-secret-0123456789abcdef";
@@ -112,7 +112,7 @@ describe("SQLite locked by another process", () => {
 
     await lock.release();
     lock = undefined;
-    await waitUntil("/readyz 200 after the lock was released", async () => (await readyz(g)) === 200);
+    await waitFor(async () => (await readyz(g)) === 200, { what: "/readyz 200 after the lock was released" });
     const again = await postJson(`${g.url}/api/publish`, { topic: "dur.a", data: 3 }, auth);
     assert.equal(again.status, 200);
     assert.equal(again.body.seq, 2, "no seq was used by the refused publish");
@@ -157,7 +157,10 @@ describe("Postgres stopped and started again", () => {
     assert.equal(await readyz(g), 503);
 
     await pg.start();
-    await waitUntil("/readyz 200 after Postgres is back", async () => (await readyz(g)) === 200, 15_000);
+    await waitFor(async () => (await readyz(g)) === 200, {
+      what: "/readyz 200 after Postgres is back",
+      timeout: 15_000,
+    });
     const again = await postJson(`${g.url}/api/publish`, { topic: "dur.p", data: 3 }, auth);
     assert.equal(again.status, 200);
     assert.equal(again.body.seq, 2);

@@ -8,7 +8,7 @@ import { chownSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { freePort } from "./private-redis.js";
+import { reservedClosedPort } from "../ports.js";
 
 const run = promisify(execFile);
 const BIN = "/usr/lib/postgresql/15/bin";
@@ -31,7 +31,7 @@ export class PrivatePostgres {
 
   /** Creates the cluster (trust auth) and starts it; `pg_ctl -w` waits until it accepts connections. */
   async create(): Promise<void> {
-    this.port = await freePort();
+    this.port = await reservedClosedPort();
     if (process.getuid?.() === 0) {
       const { stdout } = await run("id", ["-u", "postgres"]);
       const { stdout: gid } = await run("id", ["-g", "postgres"]);
