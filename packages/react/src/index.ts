@@ -13,5 +13,6 @@ export {
   useQuerySync,
 } from "./use-query-sync.js";
 export { type RealTimeStream, type StreamSubscription, useRealTimeStream } from "./use-realtime-stream.js";
+export { useStateTopic } from "./use-state-topic.js";
 export { type SubscriptionHandlers, useSubscription } from "./use-subscription.js";
 export { type TopicState, type UseTopicOptions, useTopic } from "./use-topic.js";

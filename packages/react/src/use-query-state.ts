@@ -5,10 +5,9 @@
  * server holds — after a reconnect too (the missed deltas are replayed, or a fresh snapshot comes
  * when they cannot be). The CF1 plan's "snapshot for new connections, deltas after", as a hook.
  */
-import { applyDelta, type HeraldClientError, isStateDelta, type StateDocument } from "@herald/client";
-import { useRef } from "react";
+import type { HeraldClientError } from "@herald/client";
 import type { QueryCacheLike, QueryKey } from "./use-query-sync.js";
-import { useSubscription } from "./use-subscription.js";
+import { useStateTopic } from "./use-state-topic.js";
 
 export interface QueryStateOptions {
   /** Usually `useQueryClient()`. */
@@ -22,23 +21,8 @@ export interface QueryStateOptions {
  * `queryKey` equal to its document. Returns the subscription's error.
  */
 export function useQueryState(topic: string | null, options: QueryStateOptions): HeraldClientError | undefined {
-  const doc = useRef<StateDocument | undefined>(undefined);
-  const latest = useRef(options);
-  latest.current = options;
-  const write = (d: StateDocument) => {
-    const state = structuredClone(d.state);
-    latest.current.queryClient.setQueryData(latest.current.queryKey, () => state);
-  };
-  return useSubscription(topic, {
-    onSubscribed(ack) {
-      if (ack.state === undefined) return; // a recovered resubscribe: the missed deltas follow
-      doc.current = { state: structuredClone(ack.state), clocks: { ...(ack.clocks ?? {}) } };
-      write(doc.current);
-    },
-    onEvent(event) {
-      if (doc.current === undefined || !isStateDelta(event.data)) return;
-      applyDelta(doc.current, event.data);
-      write(doc.current);
-    },
+  return useStateTopic(topic, (doc) => {
+    const state = structuredClone(doc.state);
+    options.queryClient.setQueryData(options.queryKey, () => state);
   });
 }

@@ -1,12 +1,11 @@
 /**
  * Aggregations (admins): the running aggregations, and for the chosen one a live chart of its
  * window results — the recorded series first (`GET /api/aggregations/{name}/series`), then each
- * new window from its result topic (a state topic: the snapshot in the subscribe ack, a delta
- * per window, applied with the protocol's `applyDelta`).
+ * new window from its result topic (a state topic followed with `useStateTopic`: the snapshot
+ * in the subscribe ack, then a delta per window).
  */
-import { applyDelta, isStateDelta, type StateDocument } from "@herald/client";
-import { useSubscription } from "@herald/react";
-import { useEffect, useId, useMemo, useRef, useState } from "react";
+import { useStateTopic } from "@herald/react";
+import { useEffect, useId, useMemo, useState } from "react";
 import { ApiErrorNote } from "../components/api-error.js";
 import { Chart } from "../components/chart.js";
 import { api, usePoll } from "../lib/api.js";
@@ -40,7 +39,6 @@ function addPoint(list: Point[], p: Point): Point[] {
 function Live({ token, agg }: { token: string | undefined; agg: AggregationView }) {
   const [points, setPoints] = useState<Point[]>([]);
   const [error, setError] = useState<Error | undefined>(undefined);
-  const doc = useRef<StateDocument | undefined>(undefined);
   const ops = agg.spec.ops ?? ["count"];
 
   useEffect(() => {
@@ -65,24 +63,12 @@ function Live({ token, agg }: { token: string | undefined; agg: AggregationView 
     };
   }, [token, agg.name]);
 
-  const take = (d: StateDocument) => {
+  const subError = useStateTopic(agg.output, (d) => {
     const w = d.state as WindowDoc;
     if (typeof w.window?.end === "number") {
       const point = { at: w.window.end, values: { ...(w.values ?? {}) } };
       setPoints((list) => addPoint(list, point));
     }
-  };
-  const subError = useSubscription(agg.output, {
-    onSubscribed(ack) {
-      if (ack.state === undefined) return;
-      doc.current = { state: structuredClone(ack.state), clocks: { ...(ack.clocks ?? {}) } };
-      take(doc.current);
-    },
-    onEvent(event) {
-      if (doc.current === undefined || !isStateDelta(event.data)) return;
-      applyDelta(doc.current, event.data);
-      take(doc.current);
-    },
   });
 
   const data = useMemo(
