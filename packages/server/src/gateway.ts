@@ -37,7 +37,9 @@ import { statsNamespaces } from "./dashboard/dashboard-config.js";
 import { DevLogin } from "./dashboard/dev-login.js";
 import { NodeStats } from "./dashboard/node-stats.js";
 import type { Broker, PublishOutcome } from "./engine/broker.js";
+import { RedisBroker } from "./engine/broker-redis.js";
 import { Engine } from "./engine/engine.js";
+import { instrumentRedis, redisCommandSeconds } from "./engine/redis-metrics.js";
 import { Features } from "./features.js";
 import { Hub } from "./hub/hub.js";
 import { Namespaces } from "./hub/namespaces.js";
@@ -135,6 +137,7 @@ export class Gateway {
     const namespaces = new Namespaces([...config.namespaces, ...statsNamespaces(config)]);
     const metrics = new Metrics({ defaultMetrics: options.defaultMetrics !== false });
     this.storage = new Storage(config, namespaces, log, options.store);
+    metrics.registry.registerMetric(this.storage.store.latency);
     // On the Redis engine the history of every namespace (durable ones too) lives in Redis.
     const durableBroker = config.engine.type === "redis" ? undefined : this.storage.broker(options.broker, namespaces);
     if (durableBroker !== undefined) options = { ...options, broker: durableBroker };
@@ -142,6 +145,11 @@ export class Gateway {
     // Every line says which node wrote it (a logger passed in is the application's own: left as is).
     if (options.logger === undefined) log.setBindings({ node: engine.cluster.nodeId });
     const broker = engine.broker;
+    if (broker instanceof RedisBroker) {
+      const redisLatency = redisCommandSeconds();
+      metrics.registry.registerMetric(redisLatency);
+      instrumentRedis(broker.redis, redisLatency);
+    }
     const devLogin = config.dashboard.devLogin ? new DevLogin(config) : undefined;
     const configured = options.authenticator ?? authenticatorFromConfig(config.auth) ?? devLogin?.authenticator();
     const authenticator = configured ?? new NoTokens();

@@ -3,6 +3,7 @@
  * dashboard and Prometheus alert rules in deploy/ name only metrics that exist.
  */
 import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import { parse } from "yaml";
@@ -19,15 +20,22 @@ function namesIn(expr: string): string[] {
 
 describe("metrics documentation and deploy files", () => {
   let g: Running;
+  let r: Running;
   let registered: Set<string>;
   let withDefaults: Set<string>;
   before(async () => {
     g = await startGateway({});
-    registered = new Set((await g.gateway.core.metrics.registry.getMetricsAsJSON()).map((m) => m.name));
+    // The Redis engine registers its own (herald_redis_command_seconds): the shared Redis, a private prefix.
+    r = await startGateway({ engine: { type: "redis", keyPrefix: `herald-metrics-docs-${randomUUID().slice(0, 8)}` } });
+    const lists = await Promise.all([g, r].map((x) => x.gateway.core.metrics.registry.getMetricsAsJSON()));
+    registered = new Set(lists.flat().map((m) => m.name));
     const defaults = new Metrics({ defaultMetrics: true });
     withDefaults = new Set([...registered, ...(await defaults.registry.getMetricsAsJSON()).map((m) => m.name)]);
   });
-  after(() => g.close());
+  after(async () => {
+    await g.close();
+    await r.close();
+  });
 
   it("docs/metrics.md lists every registered metric, and nothing else", () => {
     const documented = [...read("docs/metrics.md").matchAll(/^\| `(herald_[a-z0-9_]+)` \|/gm)].map((m) => m[1]);

@@ -11,6 +11,7 @@ import type { Logger } from "../log.js";
 import type { Store } from "./store.js";
 import { storeError } from "./store-errors.js";
 import { StoreHealth } from "./store-health.js";
+import { storeOperationSeconds } from "./store-metrics.js";
 
 export interface LazyStoreOptions {
   /** Longest pause between probes of a failed store. @default 5000 */
@@ -23,6 +24,8 @@ export class LazyStore {
   private guarded: Store | undefined;
   /** Up or down, and the probe that brings it back. */
   readonly health: StoreHealth;
+  /** Latency of every guarded call (`herald_store_operation_seconds`), registered by the gateway. */
+  readonly latency = storeOperationSeconds();
 
   constructor(
     readonly store: Store,
@@ -84,12 +87,17 @@ export class LazyStore {
       get: (target, prop, receiver) => {
         const value = Reflect.get(target, prop, receiver);
         if (typeof value !== "function") return value;
+        const operation = String(prop);
         return async (...args: unknown[]) => {
           const down = this.health.down;
           if (down !== undefined) throw down;
+          const end = this.latency.startTimer({ operation });
           try {
-            return await value.apply(target, args);
+            const result = await value.apply(target, args);
+            end({ outcome: "ok" });
+            return result;
           } catch (err) {
+            end({ outcome: "error" });
             throw this.failed(err);
           }
         };
