@@ -26,6 +26,8 @@ const config: HeraldConfigInput = {
     inboundFramesPerSecond: 0,
   },
   publishBudget: { perIpPerSecond: 0, perIpBurst: 1, perUserPerSecond: 0, perUserBurst: 1 },
+  // The bench's publisher connects without a token.
+  auth: { anonymousPublish: true },
   timeouts: { shutdownMs: 200 },
 };
 if (dir !== undefined) {

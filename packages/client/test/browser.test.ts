@@ -16,7 +16,7 @@ import { mintToken } from "../../server/src/auth/jwt.js";
 import type { HeraldConfigInput } from "../../server/src/config.js";
 import { createGateway } from "../../server/src/gateway.js";
 import { launchChromium } from "../../server/test/chromium.js";
-import { postJson } from "../../server/test/helpers.js";
+import { postJson, testConfig } from "../../server/test/helpers.js";
 import { killConnections } from "./support.js";
 
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -43,10 +43,7 @@ function bundleText(): string {
  */
 async function serve(config: HeraldConfigInput = {}) {
   const bundle = bundleText();
-  const gateway = createGateway({
-    defaultMetrics: false,
-    config: { ...config, log: { level: "silent" }, timeouts: { shutdownMs: 200 } },
-  });
+  const gateway = createGateway({ defaultMetrics: false, config: testConfig(config) });
   const html =
     "<!doctype html><html><body><ul id='events'></ul><script src='/herald-client.js'></script></body></html>";
   const api = gateway.middleware();

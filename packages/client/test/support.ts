@@ -6,7 +6,7 @@ import { CloseCode } from "@herald/protocol";
 import { WebSocket } from "ws";
 import type { HeraldConfigInput } from "../../server/src/config.js";
 import { createGateway, type Gateway } from "../../server/src/gateway.js";
-import { type Running, startGateway } from "../../server/test/helpers.js";
+import { type Running, startGateway, testConfig } from "../../server/test/helpers.js";
 import { waitFor } from "../../server/test/wait-for.js";
 import { type ClientOptions, createClient, type HeraldClient } from "../src/index.js";
 
@@ -14,10 +14,7 @@ export { type Running, startGateway };
 
 /** Starts a gateway on 127.0.0.1:`port` (same settings as `startGateway`), for restarts. */
 export async function startGatewayOnPort(config: HeraldConfigInput, port: number): Promise<Running> {
-  const gateway = createGateway({
-    defaultMetrics: false,
-    config: { ...config, log: { level: "silent" }, timeouts: { shutdownMs: 200, ...config.timeouts } },
-  });
+  const gateway = createGateway({ defaultMetrics: false, config: testConfig(config) });
   await gateway.listen({ port, host: "127.0.0.1" });
   const url = `http://127.0.0.1:${port}`;
   return { gateway, url, wsUrl: `ws://127.0.0.1:${port}${gateway.config.server.wsPath}`, close: () => gateway.close() };

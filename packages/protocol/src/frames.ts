@@ -44,6 +44,8 @@ export interface HeraldEvent<T = unknown> {
   verified?: boolean;
   /** Provenance set by the `verify` stage: the id of the key that verified it (keys rotate by kid). */
   kid?: string;
+  /** W3C trace context of the gateway's publish span, when tracing is on (docs/operations.md, "Tracing"). */
+  traceparent?: string;
 }
 
 /**
@@ -100,6 +102,8 @@ export interface PublishFrame {
   data: unknown;
   /** Idempotency key; an event with an id already seen is acknowledged, not delivered again. */
   eventId?: string;
+  /** W3C trace context of the publisher (`00-<trace id>-<span id>-<flags>`): the gateway's spans continue its trace. */
+  traceparent?: string;
 }
 export interface HistoryFrame {
   type: "history";

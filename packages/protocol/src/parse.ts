@@ -14,6 +14,16 @@ export interface FrameProblem {
 }
 
 const MAX_ID_LENGTH = 128;
+
+/** A W3C `traceparent` (version 00): trace id and parent id in lowercase hex, neither all zeros. */
+export function isTraceparent(v: unknown): v is string {
+  return (
+    typeof v === "string" &&
+    /^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/.test(v) &&
+    !v.startsWith("00-00000000000000000000000000000000-") &&
+    !v.includes("-0000000000000000-")
+  );
+}
 /** Longest presence `meta` of a subscribe frame, as JSON text. */
 const MAX_META_LENGTH = 1024;
 
@@ -134,9 +144,13 @@ export function parseClientFrame(value: unknown): ClientFrame | FrameProblem {
       const eventId = str(value, "eventId", false, MAX_ID_LENGTH);
       if (eventId instanceof Error) return fail("bad_request", eventId.message);
       if (!("data" in value)) return fail("bad_request", '"data" is required');
+      if (value.traceparent !== undefined && !isTraceparent(value.traceparent)) {
+        return fail("bad_request", '"traceparent" must be a W3C trace context: 00-<32 hex>-<16 hex>-<2 hex>');
+      }
       const f: ClientFrame = { type, topic: topic as string, data: value.data };
       if (event !== undefined) f.event = event;
       if (eventId !== undefined) f.eventId = eventId;
+      if (value.traceparent !== undefined) f.traceparent = value.traceparent as string;
       return withId(f);
     }
     case "history": {

@@ -172,6 +172,7 @@ export const configSchema = {
       required: ["anonymous", "apiKeys", "jwt", "rolesClaim", "adminRole", "scopedApiKeys"],
       properties: {
         anonymous: { type: "boolean" },
+        anonymousPublish: { type: "boolean" },
         apiKeys: { type: "array", items: { type: "string", minLength: 16 } },
         jwtSecret: { type: "string", minLength: 32 },
         jwt: {

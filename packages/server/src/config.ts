@@ -135,6 +135,11 @@ export interface TimeoutsConfig {
 export interface AuthConfig {
   /** Let clients without a token connect, as an anonymous user. @default true */
   anonymous: boolean;
+  /**
+   * Let anonymous clients publish (where the namespace's `clientPublish` and `acl.publish` allow
+   * it). Off by default: an anonymous connection reads, a user with a token writes. @default false
+   */
+  anonymousPublish: boolean;
   /** API keys accepted by the HTTP API (`Authorization: Bearer <key>` or `X-API-Key`). @default [] */
   apiKeys: string[];
   /** HS256 secret for user tokens (kept for compatibility; `jwt.keys` accepts more key types). */
@@ -517,6 +522,7 @@ export const DEFAULTS: HeraldConfig = {
   },
   auth: {
     anonymous: true,
+    anonymousPublish: false,
     apiKeys: [],
     jwt: { keys: [], algorithms: [], leewaySeconds: 5, jwksCacheSeconds: 600, jwksCooldownSeconds: 30 },
     rolesClaim: "roles",
@@ -597,6 +603,7 @@ export const ENV_OVERRIDES: Record<string, { path: string[]; kind: "string" | "i
   HERALD_API_KEYS: { path: ["auth", "apiKeys"], kind: "list" },
   HERALD_JWT_SECRET: { path: ["auth", "jwtSecret"], kind: "string" },
   HERALD_ANONYMOUS: { path: ["auth", "anonymous"], kind: "bool" },
+  HERALD_ANONYMOUS_PUBLISH: { path: ["auth", "anonymousPublish"], kind: "bool" },
   HERALD_LOG_LEVEL: { path: ["log", "level"], kind: "string" },
   HERALD_ACCESS_LOG: { path: ["log", "accessLog"], kind: "bool" },
   HERALD_ENGINE: { path: ["engine", "type"], kind: "string" },

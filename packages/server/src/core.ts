@@ -2,6 +2,7 @@
  * The parts every transport and API route share, and the one publish path they all use.
  * Built by `gateway.ts`; nothing here knows about a wire.
  */
+
 import { HeraldError } from "@herald/protocol";
 import type { Acl } from "./auth/acl.js";
 import type { Authenticator } from "./auth/authenticator.js";
@@ -25,6 +26,8 @@ import {
 } from "./pipeline/stages.js";
 import type { Sessions } from "./sessions.js";
 import type { StateTopics } from "./state/state-topics.js";
+import { TracedStage } from "./tracing/traced-stage.js";
+import { tracePublish, traceStep, tracingOn } from "./tracing/tracing.js";
 
 export type { PublishContext } from "./pipeline/stage.js";
 
@@ -46,7 +49,13 @@ export class GatewayCore {
   ) {
     this.publishBudget = new PublishBudget(config.publishBudget);
     this.filters = new FilterRegistry(config.subscriptions.filter);
-    this.path = new PublishPath(declaredStages(this, pipelines), (request, context) => this.commit(request, context));
+    const stages = declaredStages(this, pipelines);
+    this.path = new PublishPath(stages, (request, context) => this.commit(request, context));
+    // The same path with a span per stage and one for the commit, taken only while tracing is on.
+    this.tracedPath = new PublishPath(
+      stages.map((stage) => new TracedStage(stage)),
+      (request, context) => traceStep("herald.broker.commit", () => this.commit(request, context)),
+    );
   }
 
   /** Client publishes per IP and per user, across connections (`publishBudget`). */
@@ -57,6 +66,7 @@ export class GatewayCore {
 
   /** The declared publish path (`pipeline/stages.ts`). */
   private readonly path: PublishPath;
+  private readonly tracedPath: PublishPath;
 
   /** State topics (set by the gateway): stamps publishes, answers subscribe snapshots. */
   state: StateTopics | undefined;
@@ -92,7 +102,8 @@ export class GatewayCore {
    * the stage that made it.
    */
   publish(request: PublishRequest, context: PublishContext): Promise<PathOutcome> {
-    return this.path.run(request, context);
+    if (!tracingOn()) return this.path.run(request, context);
+    return tracePublish(request, context.origin, (traced) => this.tracedPath.run(traced, context));
   }
 
   private async commit(request: PublishRequest, context: PublishContext): Promise<PublishOutcome> {

@@ -55,6 +55,7 @@ import { Sessions } from "./sessions.js";
 import { Storage } from "./store/storage.js";
 import type { Store } from "./store/store.js";
 import { StreamAcl } from "./streams/stream-acl.js";
+import { traceDelivery, tracingOn } from "./tracing/tracing.js";
 import { type InstalledTransports, installTransports } from "./transport/install.js";
 import { WsEndpoint } from "./transport/ws.js";
 import { VERSION } from "./version.js";
@@ -177,7 +178,10 @@ export class Gateway {
     this.core.engine = engine;
     this.ingest = this.pipeline.ingest((request, context) => this.core.publish(request, context));
     broker.onEvent((event, json) => {
-      const n = hub.dispatch(event, json);
+      const n =
+        event.traceparent !== undefined && tracingOn()
+          ? traceDelivery(event, () => hub.dispatch(event, json))
+          : hub.dispatch(event, json);
       if (n > 0) {
         metrics.delivered.inc(n);
         metrics.latency.observe((Date.now() - event.timestamp) / 1000);

@@ -378,6 +378,7 @@ export class Session implements PresenceWatcher {
           const req: Parameters<GatewayCore["publish"]>[0] = { topic: frame.topic, data: frame.data };
           if (frame.event !== undefined) req.event = frame.event;
           if (frame.eventId !== undefined) req.id = frame.eventId;
+          if (frame.traceparent !== undefined) req.traceparent = frame.traceparent;
           const { event, duplicate } = await this.core.publish(req, { origin: "client", principal: this.principal });
           this.ack(frame.id, {
             topic: event.topic,

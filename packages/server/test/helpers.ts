@@ -15,15 +15,26 @@ export interface Running {
 }
 
 /** Starts a gateway on 127.0.0.1 with an ephemeral port and quiet logs. */
+/**
+ * A test gateway's configuration: quiet logs, fast shutdown, and anonymous publishing on unless
+ * the test says otherwise. Most tests publish from anonymous test clients for brevity; the
+ * product refuses that by default (`auth.anonymousPublish: false`, tested on its own in
+ * test/security/anonymous-publish.test.ts).
+ */
+export function testConfig(config: HeraldConfigInput = {}): HeraldConfigInput {
+  return {
+    ...config,
+    auth: { anonymousPublish: true, ...config.auth },
+    log: { level: "silent", ...config.log },
+    timeouts: { shutdownMs: 200, ...config.timeouts },
+  };
+}
+
 export async function startGateway(
   config: HeraldConfigInput = {},
   options: Omit<GatewayOptions, "config"> = {},
 ): Promise<Running> {
-  const gateway = createGateway({
-    defaultMetrics: false,
-    ...options,
-    config: { ...config, log: { level: "silent", ...config.log }, timeouts: { shutdownMs: 200, ...config.timeouts } },
-  });
+  const gateway = createGateway({ defaultMetrics: false, ...options, config: testConfig(config) });
   const { port } = await gateway.listen({ port: 0, host: "127.0.0.1" });
   const url = `http://127.0.0.1:${port}`;
   return { gateway, url, wsUrl: `ws://127.0.0.1:${port}${gateway.config.server.wsPath}`, close: () => gateway.close() };

@@ -3,6 +3,7 @@ import { HeraldError, type HeraldEvent } from "@herald/protocol";
 import type { FastifyInstance } from "fastify";
 import type { GatewayCore } from "../core.js";
 import type { PublishRequest } from "../engine/broker.js";
+import { traceparentHeader } from "../tracing/tracing.js";
 import type { Guard } from "./auth.js";
 import { toErrorBody } from "./errors.js";
 
@@ -39,7 +40,9 @@ export function registerPublishRoutes(app: FastifyInstance, core: GatewayCore, g
     "/api/publish",
     { schema: { body: publishItemSchema }, preHandler: guard },
     async (req) => {
-      const { event, duplicate, routed } = await core.publish(req.body, { origin: "api" });
+      const traceparent = traceparentHeader(req.headers.traceparent);
+      const request = traceparent === undefined ? req.body : { ...req.body, traceparent };
+      const { event, duplicate, routed } = await core.publish(request, { origin: "api" });
       const result = publishResult(event, duplicate);
       // A routing stage fanned the event out: the other events it became.
       return routed === undefined
@@ -74,9 +77,11 @@ export function registerPublishRoutes(app: FastifyInstance, core: GatewayCore, g
         }
       });
       const results = [];
+      const traceparent = traceparentHeader(req.headers.traceparent);
       for (const item of events) {
         try {
-          const { event, duplicate } = await core.publish(item, { origin: "api" });
+          const request = traceparent === undefined ? item : { ...item, traceparent };
+          const { event, duplicate } = await core.publish(request, { origin: "api" });
           results.push(publishResult(event, duplicate));
         } catch (err) {
           const { code, error } = toErrorBody(err);

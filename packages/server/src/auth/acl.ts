@@ -74,7 +74,7 @@ export class NamespaceAcl implements Acl {
 
   constructor(
     private readonly namespaces: Namespaces,
-    private readonly roles: RoleOptions = DEFAULT_ROLES,
+    private readonly roles: RoleOptions & { anonymousPublish?: boolean } = DEFAULT_ROLES,
   ) {
     for (const ns of namespaces.all) this.prefixSegments.set(ns, ns.prefix === "" ? 0 : ns.prefix.split(".").length);
     this.prefixes = namespaces.all.map((ns) => ns.prefix).filter((p) => p !== "");
@@ -134,6 +134,7 @@ export class NamespaceAcl implements Acl {
   canPublish(who: Principal, topic: string): boolean {
     if (topic === BROADCAST_TOPIC) return false;
     if (!this.namespaces.of(topic).clientPublish) return false;
+    if (who.anonymous && this.roles.anonymousPublish !== true) return false; // auth.anonymousPublish
     return this.check("publish", who, topic);
   }
 

@@ -320,6 +320,7 @@ export class MemoryBroker implements Broker {
     if (request.publisher !== undefined) event.publisher = request.publisher;
     if (request.verified !== undefined) event.verified = request.verified;
     if (request.kid !== undefined) event.kid = request.kid;
+    if (request.traceparent !== undefined) event.traceparent = request.traceparent;
     t.lastPublish = now;
     this.seen?.set(event.id, event);
     return event;

@@ -42,6 +42,8 @@ export interface PublishRequest {
   kid?: string;
   /** Set only by the `verify` stage, never taken from a caller. */
   verified?: boolean;
+  /** W3C trace context carried on the event (the gateway's publish span when tracing is on). */
+  traceparent?: string;
 }
 
 export interface PublishOutcome {
@@ -118,10 +120,16 @@ export function eventFrame(event: HeraldEvent): string {
  * The provenance fields the `verify` stage sets, as frame text in their fixed order. Shared by
  * `eventFrame` and the Redis engine's Lua-built frame so both stay byte-identical.
  */
-export function provenanceFields(p: { publisher?: string; verified?: boolean; kid?: string }): string {
+export function provenanceFields(p: {
+  publisher?: string;
+  verified?: boolean;
+  kid?: string;
+  traceparent?: string;
+}): string {
   let s = "";
   if (p.publisher !== undefined) s += `,"publisher":${JSON.stringify(p.publisher)}`;
   if (p.verified !== undefined) s += `,"verified":${p.verified}`;
   if (p.kid !== undefined) s += `,"kid":${JSON.stringify(p.kid)}`;
+  if (p.traceparent !== undefined) s += `,"traceparent":${JSON.stringify(p.traceparent)}`;
   return s;
 }

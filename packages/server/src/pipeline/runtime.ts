@@ -8,6 +8,7 @@ import { Redis } from "ioredis";
 import type { HeraldConfig } from "../config.js";
 import type { Namespaces } from "../hub/namespaces.js";
 import type { Logger } from "../log.js";
+import { TracedStage } from "../tracing/traced-stage.js";
 import { buildPipelines, pipelineResolver } from "./build.js";
 import type { DeadLetterStore } from "./dead-letter.js";
 import { MemoryDeadLetterStore } from "./dead-letter-memory.js";
@@ -76,7 +77,7 @@ export class PipelineRuntime {
     for (const [ns, stages] of pipelines)
       pipelines.set(
         ns,
-        stages.map((st, i) => this.counts.wrap(ns.prefix, i, st)),
+        stages.map((st, i) => new TracedStage(this.counts.wrap(ns.prefix, i, st))),
       );
     this.resolver = pipelineResolver(namespaces, pipelines);
   }

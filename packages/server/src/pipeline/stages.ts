@@ -73,7 +73,10 @@ export function declaredStages(parts: PublishParts, pipelines?: PipelineResolver
       name: "acl",
       run: (request, context) => {
         if (context.principal !== undefined && !parts.acl.canPublish(context.principal, request.topic)) {
-          throw new HeraldError("forbidden", `not allowed to publish to "${request.topic}"`);
+          const hint = context.principal.anonymous
+            ? " (anonymous clients publish only with auth.anonymousPublish)"
+            : "";
+          throw new HeraldError("forbidden", `not allowed to publish to "${request.topic}"${hint}`);
         }
         return request;
       },
