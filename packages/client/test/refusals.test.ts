@@ -1,6 +1,6 @@
 /**
  * Refusals reach the application as terminal states with their code, never as endless retries:
- * an Origin refused on the upgrade (HTTP 403), a missing token where one is required (4501),
+ * an Origin refused on the upgrade (a 4504 close, or HTTP 403 with `server.originRefusal: http`), a missing token where one is required (4501),
  * and the client's connect timeout outlasting the server's auth deadline by default.
  */
 import assert from "node:assert/strict";
@@ -31,6 +31,12 @@ function firstClosed(
   });
 }
 
+class EvilOrigin extends WebSocket {
+  constructor(url: string) {
+    super(url, { origin: "https://evil.example" });
+  }
+}
+
 describe("client refusals", () => {
   let g: Running;
   before(async () => {
@@ -42,13 +48,24 @@ describe("client refusals", () => {
   });
   after(() => g.close());
 
-  it("an Origin refused with HTTP 403 closes the client for good with 4504", async () => {
-    class EvilOrigin extends WebSocket {
-      constructor(url: string) {
-        super(url, { origin: "https://evil.example" });
-      }
-    }
+  it("an Origin refused (a 4504 close, as browsers see it too) closes the client for good", async () => {
     const client = testClient(g.wsUrl, { WebSocket: EvilOrigin });
+    try {
+      const { state, attempts } = await firstClosed(client);
+      assert.equal(attempts, 1, "no retry after the refusal");
+      assert.deepEqual(state.status === "closed" && state.reason, {
+        kind: "server",
+        code: CloseCode.forbiddenOrigin,
+        message: "origin not allowed",
+      });
+    } finally {
+      client.close();
+    }
+  });
+
+  it("an Origin refused with HTTP 403 (server.originRefusal: http) closes the Node client for good with 4504", async () => {
+    const h = await startGateway({ server: { allowedOrigins: ["https://app.example"], originRefusal: "http" } });
+    const client = testClient(h.wsUrl, { WebSocket: EvilOrigin });
     try {
       const { state, attempts } = await firstClosed(client);
       assert.equal(attempts, 1, "no retry after the refusal");
@@ -59,6 +76,7 @@ describe("client refusals", () => {
       });
     } finally {
       client.close();
+      await h.close();
     }
   });
 

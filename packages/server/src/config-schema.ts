@@ -115,6 +115,7 @@ export const configSchema = {
         port: int(0, 65535),
         wsPath: { type: "string", minLength: 1 },
         allowedOrigins: { type: "array", items: { type: "string", minLength: 1 } },
+        originRefusal: { enum: ["close", "http"] },
       },
     },
     limits: {

@@ -430,6 +430,12 @@ export interface HeraldConfig {
      * `*`). `[]` allows same-origin upgrades and clients that send no Origin. @default []
      */
     allowedOrigins: string[];
+    /**
+     * How the native WebSocket endpoint refuses an Origin that is not allowed: `close` completes
+     * the upgrade and closes at once with 4504, which a browser page can read (its client stops
+     * retrying); `http` answers 403 before the upgrade (a page sees only 1006). @default "close"
+     */
+    originRefusal: "close" | "http";
   };
   limits: LimitsConfig;
   timeouts: TimeoutsConfig;
@@ -495,7 +501,7 @@ export const DEFAULT_NAMESPACE: NamespaceConfig = {
 };
 
 export const DEFAULTS: HeraldConfig = {
-  server: { host: "0.0.0.0", port: 8080, wsPath: "/ws", allowedOrigins: [] },
+  server: { host: "0.0.0.0", port: 8080, wsPath: "/ws", allowedOrigins: [], originRefusal: "close" },
   limits: {
     maxFrameBytes: 1_048_576,
     maxJsonDepth: 32,

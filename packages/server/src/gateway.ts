@@ -45,7 +45,7 @@ import { Hub } from "./hub/hub.js";
 import { Namespaces } from "./hub/namespaces.js";
 import { parseJson } from "./json.js";
 import { answerClientErrors, httpServerOptions, registerHeaderLimits, registerHttpRateLimit } from "./limits/http.js";
-import { UpgradeGuard } from "./limits/upgrade-guard.js";
+import { ORIGIN_CLOSE, UpgradeGuard } from "./limits/upgrade-guard.js";
 import { createLogger, type Logger } from "./log.js";
 import { Metrics } from "./metrics.js";
 import type { DeadLetterStore } from "./pipeline/dead-letter.js";
@@ -325,7 +325,12 @@ export class Gateway {
       socket.end("HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nRetry-After: 1\r\n\r\n");
       return;
     }
-    const refusal = this.upgradeGuard.check(req); // Origin allow-list, per-IP connection rate
+    // Origin allow-list, per-IP connection rate. The native endpoint refuses an Origin with a
+    // 4504 close a browser can read (server.originRefusal: close), others with a 403.
+    const native = url.pathname === this.config.server.wsPath;
+    const refusal = this.upgradeGuard.check(req, native && this.config.server.originRefusal === "close");
+    if (refusal === ORIGIN_CLOSE)
+      return void this.ws.refuse(req, socket, head, CloseCode.forbiddenOrigin, "origin not allowed");
     if (refusal !== undefined) return void socket.end(refusal);
     for (const route of this.upgradeRoutes) if (route(req, socket, head, url)) return;
     if (!this.ownServer) return; // the host application may serve other upgrade paths

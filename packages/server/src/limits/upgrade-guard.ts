@@ -31,17 +31,34 @@ export class UpgradeGuard {
     this.rate = new ConnectionRate(config.limits.connectionsPerIpPerSecond, config.limits.connectionBurstPerIp);
   }
 
-  /** The raw HTTP response refusing this upgrade, or undefined to let it through. */
-  check(req: IncomingMessage): string | undefined {
+  /**
+   * The raw HTTP response refusing this upgrade, or undefined to let it through. With
+   * `originAsClose`, a refused Origin answers `ORIGIN_CLOSE` instead of a 403 once the
+   * connection rate admitted it: the caller completes the upgrade and closes it with 4504, which
+   * a browser can read (an HTTP refusal of an upgrade reaches a page only as 1006).
+   */
+  check(req: IncomingMessage, originAsClose = false): string | undefined {
     if (tooManyHeaders(req, this.config)) {
       return headersTooLarge(`more than ${this.config.headers.maxCount} header lines`);
     }
     const origin = req.headers.origin;
-    if (!this.origins.allows(typeof origin === "string" ? origin : undefined, req.headers.host)) {
+    const originOk = this.origins.allows(typeof origin === "string" ? origin : undefined, req.headers.host);
+    if (!originOk && !originAsClose) {
       this.refused.origin++;
       this.originLog?.info({ origin, ip: req.socket.remoteAddress, url: req.url });
       return response(403, "Forbidden", '{"code":"forbidden","error":"origin not allowed"}');
     }
+    const refusedRate = this.checkRate(req);
+    if (refusedRate !== undefined) return refusedRate;
+    if (!originOk) {
+      this.refused.origin++;
+      this.originLog?.info({ origin, ip: req.socket.remoteAddress, url: req.url });
+      return ORIGIN_CLOSE;
+    }
+    return undefined;
+  }
+
+  private checkRate(req: IncomingMessage): string | undefined {
     const ip = req.socket.remoteAddress ?? "unknown";
     if (!this.rate.admit(ip)) {
       this.refused.rate++;
@@ -56,6 +73,9 @@ export class UpgradeGuard {
     return undefined;
   }
 }
+
+/** `check`'s answer for a refused Origin to be closed with 4504 after the upgrade (`server.originRefusal: close`). */
+export const ORIGIN_CLOSE = "origin-close";
 
 function response(status: number, text: string, body: string, extra = ""): string {
   return (

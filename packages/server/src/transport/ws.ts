@@ -176,6 +176,11 @@ export class WsEndpoint {
     return true;
   }
 
+  /** Completes an upgrade only to close it at once with `code` (a refusal a browser can read); no session is made. */
+  refuse(req: IncomingMessage, socket: Duplex, head: Buffer, code: number, reason: string): void {
+    this.wss.handleUpgrade(req, socket, head, (ws) => ws.close(code, reason));
+  }
+
   private accept(ws: WebSocket, req: IncomingMessage, url: URL, route?: WsRoute): void {
     const transport = new WsTransport(ws, this.core.config.limits.maxOutboundBytes, route);
     const session = new Session(this.core, transport);

@@ -148,13 +148,19 @@ function upgrade(
 }
 
 describe("upgrade limits", () => {
-  it("refuses an evil Origin with 403 before the upgrade, admits allowed and same-origin ones", () =>
+  it("refuses an evil Origin with a 4504 close a browser can read, admits allowed and same-origin ones", () =>
     withGateway(
       async (run) => {
-        const evil = await upgrade(run.wsUrl, { origin: "https://evil.example" });
-        assert.equal(evil.result, 403);
-        const lookalike = await upgrade(run.wsUrl, { origin: "https://app.example.com.evil.example" });
-        assert.equal(lookalike.result, 403);
+        const sessionsBefore = run.gateway.core.sessions.size;
+        for (const origin of ["https://evil.example", "https://app.example.com.evil.example"]) {
+          const evil = await upgrade(run.wsUrl, { origin });
+          assert.equal(evil.result, "open", "the upgrade completes only to carry the refusal");
+          const [code, reason] = await new Promise<[number, string]>((r) =>
+            evil.ws?.once("close", (c: number, why: Buffer) => r([c, why.toString()])),
+          );
+          assert.deepEqual([code, reason], [4504, "origin not allowed"]);
+        }
+        assert.equal(run.gateway.core.sessions.size, sessionsBefore, "no session was made for the refused ones");
         for (const origin of ["https://app.example.com", "https://eu.trusted.example", run.url]) {
           const ok = await upgrade(run.wsUrl, { origin });
           assert.equal(ok.result, "open", origin);
@@ -163,6 +169,16 @@ describe("upgrade limits", () => {
         assert.equal(run.gateway.upgradeGuard.refused.origin, 2);
       },
       { server: { allowedOrigins: ["https://app.example.com", "https://*.trusted.example"] } },
+    ));
+
+  it("refuses an evil Origin with 403 before the upgrade with server.originRefusal: http", () =>
+    withGateway(
+      async (run) => {
+        const evil = await upgrade(run.wsUrl, { origin: "https://evil.example" });
+        assert.equal(evil.result, 403);
+        assert.equal(run.gateway.upgradeGuard.refused.origin, 1);
+      },
+      { server: { allowedOrigins: ["https://app.example.com"], originRefusal: "http" } },
     ));
 
   it("answers 429 with Retry-After to a connection flood from one address", () => {
