@@ -19,7 +19,8 @@ after(async () => {
 
 async function serveInChild(): Promise<{ child: ChildProcess; wsUrl: string }> {
   const child = spawn(process.execPath, [...HERALD, "serve", "--port", "0", "--host", "127.0.0.1"], {
-    env: { ...process.env, HERALD_LOG_LEVEL: "silent" },
+    // The test client publishes without a token.
+    env: { ...process.env, HERALD_LOG_LEVEL: "silent", HERALD_ANONYMOUS_PUBLISH: "true" },
     stdio: ["ignore", "pipe", "inherit"],
   });
   cleanups.push(async () => {

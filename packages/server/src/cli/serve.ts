@@ -9,19 +9,8 @@ export async function serve(options: { config?: string; port?: number; host?: st
   const listenOptions: { port?: number; host?: string } = {};
   if (options.port !== undefined) listenOptions.port = options.port;
   if (options.host !== undefined) listenOptions.host = options.host;
-  const { url } = await gateway.listen(listenOptions);
-  if (config.auth.apiKeys.length === 0) {
-    gateway.log.warn("no API keys configured: the HTTP API is open to anyone who can reach it");
-  }
-  // Always printed, whatever log.level says (supervisors and scripts read the port from it),
-  // and as JSON like every other line.
-  const ws = `${url.replace("http", "ws")}${config.server.wsPath}`;
-  const banner = createLogger("info");
-  banner.setBindings({ node: gateway.core.engine.cluster.nodeId });
-  banner.info(
-    { url, ws, version: gateway.core.version },
-    `herald ${gateway.core.version} listening on ${url} (WebSocket ${ws})`,
-  );
+  // Signals are handled before the listening line is printed: a supervisor that reads it and
+  // sends SIGTERM at once must get a graceful exit, not the default kill.
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -45,4 +34,17 @@ export async function serve(options: { config?: string; port?: number; host?: st
   process.on("unhandledRejection", (err) => gateway.log.error({ err }, "unhandled promise rejection"));
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));
+  const { url } = await gateway.listen(listenOptions);
+  if (config.auth.apiKeys.length === 0) {
+    gateway.log.warn("no API keys configured: the HTTP API is open to anyone who can reach it");
+  }
+  // Always printed, whatever log.level says (supervisors and scripts read the port from it),
+  // and as JSON like every other line.
+  const ws = `${url.replace("http", "ws")}${config.server.wsPath}`;
+  const banner = createLogger("info");
+  banner.setBindings({ node: gateway.core.engine.cluster.nodeId });
+  banner.info(
+    { url, ws, version: gateway.core.version },
+    `herald ${gateway.core.version} listening on ${url} (WebSocket ${ws})`,
+  );
 }
