@@ -115,10 +115,10 @@ describe("inbox", () => {
       assert.equal((await getJson(`${g.url}/api/me/notifications`)).status, 401);
       assert.equal((await getJson(`${g.url}/api/me/notifications`, { authorization: "Bearer nope" })).status, 401);
       assert.equal((await getJson(`${g.url}/api/me/notifications`, { authorization: `Bearer ${KEY}` })).status, 401);
-      // Servers need the API key to send.
+      // Servers need the API key (or an admin's token) to send: a user's token is forbidden.
       assert.equal(
         (await postJson(`${g.url}/api/users/bob/notifications`, { title: "x", message: "y" }, alice)).status,
-        401,
+        403,
       );
       const badPriority = await postJson(
         `${g.url}/api/users/bob/notifications`,
