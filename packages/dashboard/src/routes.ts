@@ -6,6 +6,7 @@
  */
 import type { ComponentType } from "react";
 import type { DashboardInfo } from "./lib/info.js";
+import type { ViewProps } from "./view-props.js";
 import { AggregationsView } from "./views/aggregations.js";
 import { AlertsView } from "./views/alerts.js";
 import { ConnectorsView } from "./views/connectors.js";
@@ -16,11 +17,7 @@ import { PresenceView } from "./views/presence.js";
 import { StreamsView } from "./views/streams.js";
 import { TopicsView } from "./views/topics.js";
 
-export interface ViewProps {
-  info: DashboardInfo;
-  /** The signed-in token, for the HTTP API (`lib/api.ts`); undefined when anonymous. */
-  token: string | undefined;
-}
+export type { ViewProps } from "./view-props.js";
 
 export interface Route {
   /** Fragment path: `#/topics`. */

@@ -7,7 +7,7 @@ import { HeraldError } from "@herald/protocol";
 import type { Acl } from "./auth/acl.js";
 import type { Authenticator } from "./auth/authenticator.js";
 import type { Principal } from "./auth/principal.js";
-import type { HeraldConfig } from "./config.js";
+import type { HeraldConfig } from "./config-types.js";
 import type { Broker, PublishOutcome, PublishRequest } from "./engine/broker.js";
 import type { Engine } from "./engine/engine.js";
 import { FilterRegistry } from "./hub/filters.js";

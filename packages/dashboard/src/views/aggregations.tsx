@@ -9,7 +9,7 @@ import { useEffect, useId, useMemo, useState } from "react";
 import { ApiErrorNote } from "../components/api-error.js";
 import { Chart } from "../components/chart.js";
 import { api, usePoll } from "../lib/api.js";
-import type { ViewProps } from "../routes.js";
+import type { ViewProps } from "../view-props.js";
 
 interface AggregationView {
   name: string;

@@ -1,7 +1,7 @@
 /** Connectors (admins): every configured source with its state, counters, lag and last error. */
 import { ApiErrorNote } from "../components/api-error.js";
 import { usePoll } from "../lib/api.js";
-import type { ViewProps } from "../routes.js";
+import type { ViewProps } from "../view-props.js";
 
 interface ConnectorStatus {
   name: string;

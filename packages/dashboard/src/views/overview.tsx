@@ -11,7 +11,7 @@ import { Chart } from "../components/chart.js";
 import { formatMs, formatRate } from "../lib/format.js";
 import { addSample, fold, liveNodes, type Samples, type StatsSample } from "../lib/stats.js";
 import { useNow } from "../lib/use-now.js";
-import type { ViewProps } from "../routes.js";
+import type { ViewProps } from "../view-props.js";
 
 const ALL = "";
 

@@ -7,7 +7,7 @@ import { ApiErrorNote } from "../components/api-error.js";
 import { api, usePoll } from "../lib/api.js";
 import { relativeTime } from "../lib/format.js";
 import { useNow } from "../lib/use-now.js";
-import type { ViewProps } from "../routes.js";
+import type { ViewProps } from "../view-props.js";
 
 interface StageCount {
   namespace: string;

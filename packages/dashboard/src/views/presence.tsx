@@ -1,7 +1,7 @@
 /** Presence: who is connected to a topic of a presence namespace, live (joins and leaves). */
 import { usePresence } from "@herald/react";
 import { type FormEvent, useId, useState } from "react";
-import type { ViewProps } from "../routes.js";
+import type { ViewProps } from "../view-props.js";
 
 function Members({ topic }: { topic: string }) {
   const presence = usePresence(topic, { meta: { via: "dashboard" } });

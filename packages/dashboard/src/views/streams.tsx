@@ -3,7 +3,7 @@ import { ApiErrorNote } from "../components/api-error.js";
 import { usePoll } from "../lib/api.js";
 import { relativeTime } from "../lib/format.js";
 import { useNow } from "../lib/use-now.js";
-import type { ViewProps } from "../routes.js";
+import type { ViewProps } from "../view-props.js";
 
 interface Session {
   stream_id: string;

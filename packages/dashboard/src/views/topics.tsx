@@ -11,7 +11,7 @@ import { JsonView } from "../components/json-view.js";
 import { formatRate, matchesFilter } from "../lib/format.js";
 import type { StatsSample } from "../lib/stats.js";
 import { useTail } from "../lib/use-tail.js";
-import type { ViewProps } from "../routes.js";
+import type { ViewProps } from "../view-props.js";
 
 /** `#/topics?topic=market.>` opens the view tailing that topic. */
 function topicFromHash(): string | null {

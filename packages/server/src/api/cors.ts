@@ -7,7 +7,7 @@
  */
 import cors from "@fastify/cors";
 import type { FastifyInstance } from "fastify";
-import type { HeraldConfig } from "../config.js";
+import type { HeraldConfig } from "../config-types.js";
 import { OriginPolicy } from "../limits/origin.js";
 
 /** Headers a browser may send cross-origin. */

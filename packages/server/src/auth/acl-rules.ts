@@ -3,7 +3,7 @@
  * topic except for `owner`, so it is computed once per principal and namespace and cached by
  * the ACL; only the owner comparison runs per topic.
  */
-import type { AccessRule, AclRule } from "../config.js";
+import type { AccessRule, AclRule } from "../namespace-config.js";
 import type { Principal } from "./principal.js";
 
 /** Allowed, denied, or allowed only on topics owned by the principal. */

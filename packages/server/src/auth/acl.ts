@@ -8,8 +8,8 @@
  * publish to `broadcast`.
  */
 import { BROADCAST_TOPIC, isPattern, personalTopic } from "@herald/protocol";
-import type { NamespaceAclConfig, NamespaceConfig } from "../config.js";
 import type { Namespaces } from "../hub/namespaces.js";
+import type { NamespaceAclConfig, NamespaceConfig } from "../namespace-config.js";
 import {
   ALLOW,
   DENY,

@@ -3,7 +3,7 @@
  * either unscoped (full access) or scoped to topic prefixes it may publish to and read.
  */
 import { createHash, timingSafeEqual } from "node:crypto";
-import type { ScopedApiKeyConfig } from "../config.js";
+import type { ScopedApiKeyConfig } from "../config-types.js";
 
 const digest = (s: string) => createHash("sha256").update(s).digest();
 

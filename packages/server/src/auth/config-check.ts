@@ -2,7 +2,7 @@
  * Checks of the `auth` configuration that a JSON schema cannot express. Returned as one line
  * per problem, so a bad key or an unusable algorithm list stops the start with a clear message.
  */
-import type { HeraldConfig } from "../config.js";
+import type { HeraldConfig } from "../config-types.js";
 import { keyProblem } from "./jwt-keys.js";
 
 const SYMMETRIC = /^HS/;

@@ -1,5 +1,5 @@
 /** Builds the user-token authenticator the configuration asks for, if any. */
-import type { AuthConfig } from "../config.js";
+import type { AuthConfig } from "../config-types.js";
 import type { Authenticator } from "./authenticator.js";
 import { JwtAuthenticator, type JwtOptions } from "./jwt.js";
 

@@ -5,7 +5,7 @@
  */
 import { createPublicKey, type KeyObject, type webcrypto } from "node:crypto";
 import { createRemoteJWKSet, importJWK, type JWTVerifyGetKey } from "jose";
-import type { JwtConfig, JwtKeyConfig } from "../config.js";
+import type { JwtConfig, JwtKeyConfig } from "../config-types.js";
 
 export interface VerificationKey {
   kid: string | undefined;

@@ -7,7 +7,7 @@
  */
 import { HeraldError } from "@herald/protocol";
 import { decodeProtectedHeader, errors, type JWTPayload, type JWTVerifyOptions, jwtVerify, SignJWT } from "jose";
-import type { JwtConfig } from "../config.js";
+import type { JwtConfig } from "../config-types.js";
 import type { Authenticator } from "./authenticator.js";
 import { KeyRing } from "./jwt-keys.js";
 import type { Principal } from "./principal.js";

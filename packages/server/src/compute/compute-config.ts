@@ -4,7 +4,7 @@
  * features are off by default (they open the store); `withComputeNamespaces` adds the result
  * namespaces they need when they are on. Every default is in docs/configuration.md.
  */
-import type { NamespaceConfig } from "../config.js";
+import type { NamespaceConfig } from "../namespace-config.js";
 import type { AggregationSpec } from "./aggregation.js";
 import type { AlertRuleSpec } from "./alerts/rule.js";
 

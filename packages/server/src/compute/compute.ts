@@ -8,7 +8,7 @@ import { registerAggregationRoutes } from "../api/aggregations.js";
 import { registerAlertRoutes } from "../api/alerts.js";
 import type { Guard } from "../api/auth.js";
 import { registerStreamRoutes } from "../api/streams.js";
-import type { HeraldConfig } from "../config.js";
+import type { HeraldConfig } from "../config-types.js";
 import type { GatewayCore } from "../core.js";
 import { RedisBroker } from "../engine/broker-redis.js";
 import type { Inbox } from "../inbox/inbox.js";

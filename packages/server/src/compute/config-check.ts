@@ -1,5 +1,5 @@
 /** Start-time checks of declared aggregations and alert rules: one line per problem, with its path. */
-import type { HeraldConfig } from "../config.js";
+import type { HeraldConfig } from "../config-types.js";
 import { compileAggregation } from "./aggregation.js";
 import { compileRule } from "./alerts/rule.js";
 

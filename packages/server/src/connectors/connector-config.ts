@@ -3,7 +3,7 @@
  * themselves so the config module validates names and types without loading any client library.
  */
 import { topicProblem } from "@herald/protocol";
-import { CONNECTOR_TYPES } from "./registry.js";
+import { CONNECTOR_TYPE_NAMES } from "./connector-types.js";
 
 /** One configured connector (config `connectors[]`). */
 export interface ConnectorConfig {
@@ -87,8 +87,8 @@ export function connectorProblems(connectors: readonly ConnectorConfig[]): strin
   const seen = new Set<string>();
   connectors.forEach((c, i) => {
     const where = `config.connectors[${i}]`;
-    if (!Object.hasOwn(CONNECTOR_TYPES, c.type)) {
-      problems.push(`${where}.type "${c.type}" is not a connector type (${Object.keys(CONNECTOR_TYPES).join(", ")})`);
+    if (!(CONNECTOR_TYPE_NAMES as readonly string[]).includes(c.type)) {
+      problems.push(`${where}.type "${c.type}" is not a connector type (${CONNECTOR_TYPE_NAMES.join(", ")})`);
     }
     if (seen.has(c.name)) problems.push(`${where}.name "${c.name}" is declared twice`);
     seen.add(c.name);

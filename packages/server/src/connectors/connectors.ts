@@ -3,7 +3,7 @@
  * starts), started after the broker and store, stopped before them, reported in `/api/info`
  * and `/readyz`. Every connector feeds the same `Ingest` sink, i.e. the one publish path.
  */
-import type { HeraldConfig } from "../config.js";
+import type { HeraldConfig } from "../config-types.js";
 import type { GatewayCore } from "../core.js";
 import type { Logger } from "../log.js";
 import type { DeadLetterStore } from "../pipeline/dead-letter.js";
@@ -13,6 +13,7 @@ import { MemoryCheckpointStore } from "./checkpoint-memory.js";
 import { PostgresCheckpointStore } from "./checkpoint-postgres.js";
 import { SqliteCheckpointStore } from "./checkpoint-sqlite.js";
 import type { CheckpointStore, Connector, ConnectorHealth } from "./connector.js";
+import type { ConnectorTypeName } from "./connector-types.js";
 import { ConnectorMetrics } from "./metrics.js";
 import { CONNECTOR_TYPES } from "./registry.js";
 
@@ -64,7 +65,7 @@ export class Connectors {
     if (this.started || this.configs.length === 0) return;
     this.started = true;
     for (const config of this.configs) {
-      const factory = await (CONNECTOR_TYPES[config.type] as () => Promise<import("./source.js").ConnectorFactory>)();
+      const factory = await CONNECTOR_TYPES[config.type as ConnectorTypeName]();
       this.list.push(
         factory(config, {
           log: this.log,

@@ -3,7 +3,7 @@
  * written in the schema, so every connector refuses a bad option at start with a precise line.
  */
 import { Ajv, type ErrorObject } from "ajv";
-import { ConfigError } from "../config.js";
+import { ConfigError } from "../config-error.js";
 
 const ajv = new Ajv({ allErrors: true, strict: true, useDefaults: true });
 

@@ -9,7 +9,7 @@
  * `{name}:{outbox id}`.
  */
 import pg from "pg";
-import { ConfigError } from "../config.js";
+import { ConfigError } from "../config-error.js";
 import type { ConnectorConfig } from "./connector-config.js";
 import { checkOptions } from "./options.js";
 import { type ConnectorDeps, SourceConnector, StoppedError } from "./source.js";

@@ -5,7 +5,7 @@
  * message, so with several nodes set `leader: true`: only the holder of a Redis lock subscribes.
  */
 import type { Redis } from "ioredis";
-import { ConfigError } from "../config.js";
+import { ConfigError } from "../config-error.js";
 import type { ConnectorConfig } from "./connector-config.js";
 import { RedisLeaderLock } from "./leader-redis.js";
 import { checkOptions } from "./options.js";

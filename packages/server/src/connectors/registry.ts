@@ -3,10 +3,11 @@
  * here. Each entry loads its module on first use, so a gateway without, say, an MQTT connector
  * never loads the MQTT client.
  */
+import type { ConnectorTypeName } from "./connector-types.js";
 import type { ConnectorFactory } from "./source.js";
 
-/** Connector type name → its factory, loaded lazily. */
-export const CONNECTOR_TYPES: Record<string, () => Promise<ConnectorFactory>> = {
+/** Connector type name → its factory, loaded lazily (one entry per name in connector-types.ts). */
+export const CONNECTOR_TYPES: Record<ConnectorTypeName, () => Promise<ConnectorFactory>> = {
   webhook: async () => (await import("./webhook.js")).createWebhookConnector,
   "redis-stream": async () => (await import("./redis-stream.js")).createRedisStreamConnector,
   mqtt: async () => (await import("./mqtt.js")).createMqttConnector,

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { HeraldError } from "@herald/protocol";
-import { ConfigError } from "../config.js";
+import { ConfigError } from "../config-error.js";
 import type { Logger } from "../log.js";
 import type { IngestRequest, IngestResult, Refusal } from "../pipeline/ingest.js";
 import { backoffDelay, pause } from "./backoff.js";

@@ -8,7 +8,7 @@ import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, sep } from "node:path";
 import type { FastifyInstance } from "fastify";
-import type { HeraldConfig } from "../config.js";
+import type { HeraldConfig } from "../config-types.js";
 import type { Logger } from "../log.js";
 import { dashboardPrefix } from "./dashboard-config.js";
 

@@ -2,7 +2,7 @@
  * Checks of the `dashboard` configuration section, and the reserved namespace of the stats
  * topic: only admins read it, and no client publishes to it (the gateway itself does).
  */
-import type { HeraldConfig, NamespaceConfig } from "../config.js";
+import type { HeraldConfig, NamespaceConfig } from "../config-types.js";
 import { devLoginProblems } from "./dev-login.js";
 
 /** Paths the dashboard may not take: the HTTP API and the operational endpoints. */

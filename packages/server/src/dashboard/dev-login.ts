@@ -9,7 +9,7 @@ import { randomBytes } from "node:crypto";
 import { SignJWT } from "jose";
 import type { Authenticator } from "../auth/authenticator.js";
 import { JwtAuthenticator } from "../auth/jwt.js";
-import type { HeraldConfig } from "../config.js";
+import type { HeraldConfig } from "../config-types.js";
 
 /** Lifetime of a development token, seconds. @default 3600 */
 export const DEV_TOKEN_TTL_SECONDS = 3600;

@@ -11,7 +11,7 @@
 import { randomUUID } from "node:crypto";
 import { HeraldError, type HeraldEvent, type StreamPosition, type TopicPosition, topicMatches } from "@herald/protocol";
 import { LRUCache } from "lru-cache";
-import type { IdempotencyConfig, RecoveryConfig } from "../config.js";
+import type { IdempotencyConfig, RecoveryConfig } from "../config-types.js";
 import type { Namespaces } from "../hub/namespaces.js";
 import type { Persistence } from "../store/persistence.js";
 import type { TopicMeta } from "../store/store.js";

@@ -25,7 +25,7 @@
 import { randomUUID } from "node:crypto";
 import { HeraldError, type HeraldEvent, type StreamPosition, type TopicPosition, topicMatches } from "@herald/protocol";
 import { Redis, type RedisOptions } from "ioredis";
-import type { IdempotencyConfig, RecoveryConfig } from "../config.js";
+import type { IdempotencyConfig, RecoveryConfig } from "../config-types.js";
 import type { Namespaces } from "../hub/namespaces.js";
 import type {
   Broker,

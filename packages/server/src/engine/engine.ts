@@ -4,10 +4,10 @@
  * (presence heartbeat, statistics report) and applies control messages from other nodes.
  */
 import { CloseCode } from "@herald/protocol";
-import { Gauge } from "prom-client";
-import type { HeraldConfig } from "../config.js";
-import type { GatewayCore } from "../core.js";
+import { Gauge, type Registry } from "prom-client";
+import type { HeraldConfig } from "../config-types.js";
 import type { Namespaces } from "../hub/namespaces.js";
+import type { Logger } from "../log.js";
 import type { Broker } from "./broker.js";
 import { MemoryBroker } from "./broker-memory.js";
 import { RedisBroker } from "./broker-redis.js";
@@ -21,6 +21,18 @@ import { RedisResumable } from "./resumable-redis.js";
 
 /** How often a node reports its statistics; a node silent for 5 intervals is gone. */
 const REPORT_MS = 1000;
+
+/** What the engine reads of the gateway it runs in (narrow, so the engine does not import the core). */
+export interface EngineHost {
+  readonly log: Logger;
+  readonly sessions: {
+    readonly size: number;
+    readonly users: number;
+    values(): Iterable<{ close(code: number, reason: string): void }>;
+  };
+  readonly metrics: { readonly registry: Registry };
+  readonly hub: { readonly subscriptions: number };
+}
 
 export interface EngineHooks {
   /** Closes every connection of `user` on this node. */
@@ -63,7 +75,7 @@ export class Engine {
   }
 
   /** Starts the broker, presence and cluster, and the node's periodic duties. */
-  async start(core: GatewayCore, hooks: EngineHooks): Promise<void> {
+  async start(core: EngineHost, hooks: EngineHooks): Promise<void> {
     await this.broker.start();
     if (this.broker instanceof RedisBroker) {
       // Redis lost the stream: live connections cannot be exact any more. Asking them to

@@ -3,7 +3,7 @@
  * is the topic itself or a dotted prefix of it; the default namespace (`""`) otherwise.
  * Results are cached per topic (bounded), so the hot path does one Map lookup.
  */
-import type { NamespaceConfig } from "../config.js";
+import type { NamespaceConfig } from "../namespace-config.js";
 
 const CACHE_LIMIT = 100_000;
 

@@ -7,7 +7,7 @@ import type { Duplex } from "node:stream";
 import rateLimit from "@fastify/rate-limit";
 import { HeraldError } from "@herald/protocol";
 import type { FastifyInstance } from "fastify";
-import type { HeraldConfig } from "../config.js";
+import type { HeraldConfig } from "../config-types.js";
 
 /** Options for `http.createServer`: header and request deadlines, checked often enough to matter; header size. */
 export function httpServerOptions(config: Pick<HeraldConfig, "timeouts" | "headers">): ServerOptions {

@@ -5,7 +5,7 @@
  * refill) is closed with 4003.
  */
 import { CloseCode } from "@herald/protocol";
-import type { LimitsConfig } from "../config.js";
+import type { LimitsConfig } from "../config-types.js";
 import { TokenBucket } from "./token-bucket.js";
 
 /** What a transport needs of a session to enforce the rate. */

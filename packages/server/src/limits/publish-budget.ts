@@ -6,7 +6,7 @@
  * HTTP publishes are bounded by `limits.httpRequestsPerSecond` per IP.
  */
 import { HeraldError } from "@herald/protocol";
-import type { PublishBudgetConfig } from "../config.js";
+import type { PublishBudgetConfig } from "../config-types.js";
 import { ConnectionRate } from "./connection-rate.js";
 
 export class PublishBudget {

@@ -4,7 +4,7 @@
  * `Retry-After`) and no WebSocket is ever created, so a refusal costs no session state.
  */
 import type { IncomingMessage } from "node:http";
-import type { HeraldConfig } from "../config.js";
+import type { HeraldConfig } from "../config-types.js";
 import { type Logger, RateLimitedLog } from "../log.js";
 import { ConnectionRate } from "./connection-rate.js";
 import { headersTooLarge, tooManyHeaders } from "./http.js";

@@ -5,7 +5,7 @@
  * closed with the gateway.
  */
 import { Redis } from "ioredis";
-import type { HeraldConfig } from "../config.js";
+import type { HeraldConfig } from "../config-types.js";
 import type { Namespaces } from "../hub/namespaces.js";
 import type { Logger } from "../log.js";
 import { TracedStage } from "../tracing/traced-stage.js";

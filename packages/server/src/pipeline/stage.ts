@@ -11,11 +11,8 @@
  * A stage that fans one event out (routing to several topics) returns an array: every element
  * continues through the remaining stages and is published on its own.
  */
-import type { Acl } from "../auth/acl.js";
 import type { Principal } from "../auth/principal.js";
 import type { PublishRequest } from "../engine/broker.js";
-import type { Namespaces } from "../hub/namespaces.js";
-import type { StateTopics } from "../state/state-topics.js";
 
 /** Who is publishing: passed unchanged to every stage (the caller's object, never copied). */
 export interface PublishContext {
@@ -35,10 +32,12 @@ export interface Stage {
   run(request: PublishRequest, context: PublishContext): StageResult;
 }
 
-/** The parts of the gateway core the built-in stages read (kept narrow so stages do not import core). */
+/**
+ * The parts of the gateway core the built-in stages read, as the little they need (so the
+ * stage contract imports neither the ACL, nor the namespaces, nor state topics: no cycle).
+ */
 export interface PublishParts {
-  readonly namespaces: Namespaces;
-  readonly acl: Acl;
+  readonly acl: { canPublish(who: Principal, topic: string): boolean };
   /** Set by the storage once it is built; read per publish. */
-  readonly state: StateTopics | undefined;
+  readonly state: { prepare(request: PublishRequest): PublishRequest } | undefined;
 }

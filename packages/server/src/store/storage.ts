@@ -6,7 +6,7 @@ import type { FastifyInstance } from "fastify";
 import type { Guard } from "../api/auth.js";
 import { registerInboxRoutes } from "../api/inbox.js";
 import { registerStateRoutes } from "../api/state.js";
-import type { HeraldConfig } from "../config.js";
+import type { HeraldConfig } from "../config-types.js";
 import type { GatewayCore } from "../core.js";
 import type { Broker } from "../engine/broker.js";
 import { MemoryBroker } from "../engine/broker-memory.js";

@@ -24,7 +24,7 @@ import {
 import { Server as EngineServer } from "engine.io";
 import { Server as IoServer, type Socket } from "socket.io";
 import type { Principal } from "../auth/principal.js";
-import type { SocketIoSubscribeEvent } from "../config.js";
+import type { SocketIoSubscribeEvent } from "../config-types.js";
 import type { GatewayCore } from "../core.js";
 import { valueDepth } from "../json.js";
 import { OriginPolicy } from "../limits/origin.js";

@@ -9,6 +9,7 @@ import { Registry } from "prom-client";
 import { resolveConfig } from "../../src/config.js";
 import type { CheckpointStore, Connector } from "../../src/connectors/connector.js";
 import type { ConnectorConfig } from "../../src/connectors/connector-config.js";
+import type { ConnectorTypeName } from "../../src/connectors/connector-types.js";
 import { ConnectorMetrics } from "../../src/connectors/metrics.js";
 import { CONNECTOR_TYPES } from "../../src/connectors/registry.js";
 import type { Gateway } from "../../src/gateway.js";
@@ -100,7 +101,7 @@ export async function buildConnector(
   entry: Partial<ConnectorConfig> & { type: string; name: string },
 ): Promise<Connector> {
   const config = resolveConfig({ connectors: [entry] }).connectors[0] as ConnectorConfig;
-  const factory = await (CONNECTOR_TYPES[entry.type] as NonNullable<(typeof CONNECTOR_TYPES)[string]>)();
+  const factory = await CONNECTOR_TYPES[entry.type as ConnectorTypeName]();
   return factory(config, {
     log: gateway.log,
     metrics: new ConnectorMetrics(new Registry()),

@@ -11,7 +11,7 @@
  * events were kept (published, duplicate or dead-lettered).
  */
 import { Comet38Client, WebsocketClient } from "@cosmjs/tendermint-rpc";
-import { ConfigError } from "../../config.js";
+import { ConfigError } from "../../config-error.js";
 import type { ConnectorConfig } from "../connector-config.js";
 import { checkOptions } from "../options.js";
 import { type ConnectorDeps, SourceConnector, StoppedError } from "../source.js";

@@ -16,7 +16,7 @@
 import { Agent as HttpAgent } from "node:http";
 import { Agent as HttpsAgent } from "node:https";
 import { create as createKubo, type KuboRPCClient } from "kubo-rpc-client";
-import { ConfigError } from "../../config.js";
+import { ConfigError } from "../../config-error.js";
 import type { ConnectorConfig } from "../connector-config.js";
 import { checkOptions } from "../options.js";
 import { type ConnectorDeps, SourceConnector, type SourceMessage, StoppedError } from "../source.js";
