@@ -7,7 +7,8 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 
-const IMPORT = /(?:import|export)\s+(?:type\s+)?(?:[^'"]*?\s+from\s+)?["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)/g;
+const IMPORT =
+  /(?:import|export)\s+(?:type\s+)?(?:[^'"]*?\s+from\s+)?["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)/g;
 
 function sources(dir, out) {
   for (const name of readdirSync(dir)) {
@@ -28,9 +29,12 @@ export function importGraph(roots) {
       const spec = m[1] ?? m[2];
       if (!spec.startsWith(".")) continue;
       const base = resolve(dirname(file), spec);
-      const hit = [base.replace(/\.js$/, ".ts"), base.replace(/\.js$/, ".tsx"), `${base}.ts`, join(base, "index.ts")].find(
-        (c) => existsSync(c) && statSync(c).isFile(),
-      );
+      const hit = [
+        base.replace(/\.js$/, ".ts"),
+        base.replace(/\.js$/, ".tsx"),
+        `${base}.ts`,
+        join(base, "index.ts"),
+      ].find((c) => existsSync(c) && statSync(c).isFile());
       if (hit !== undefined) deps.add(hit);
     }
     graph.set(file, deps);

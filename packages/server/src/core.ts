@@ -24,6 +24,7 @@ import {
   type PipelineResolver,
   PublishPath,
 } from "./pipeline/stages.js";
+import type { Session } from "./session.js";
 import type { Sessions } from "./sessions.js";
 import type { StateTopics } from "./state/state-topics.js";
 import { TracedStage } from "./tracing/traced-stage.js";
@@ -41,7 +42,7 @@ export class GatewayCore {
     readonly acl: Acl,
     readonly authenticator: Authenticator,
     readonly anonymous: Principal,
-    readonly sessions: Sessions,
+    readonly sessions: Sessions<Session>,
     readonly metrics: Metrics,
     readonly log: Logger,
     /** The configured stages of each namespace (the `pipeline` stage of the declared path). */

@@ -22,19 +22,30 @@ import {
   type TopicPosition,
   topicMatches,
 } from "@herald/protocol";
-import { checkPresenceEnabled } from "./api/presence.js";
+import type { Acl } from "./auth/acl.js";
+import type { Authenticator } from "./auth/authenticator.js";
 import { closeCodeForAuthError, isExpired } from "./auth/expiry.js";
 import type { Principal } from "./auth/principal.js";
-import type { GatewayCore } from "./core.js";
+import type { HeraldConfig } from "./config-types.js";
+import type { Broker, PublishRequest } from "./engine/broker.js";
 import { eventFrame } from "./engine/broker.js";
+import type { Engine } from "./engine/engine.js";
 import type { PresenceInfo, PresenceWatcher } from "./engine/presence.js";
 import type { ResumableState } from "./engine/resumable.js";
-import type { SharedFilter } from "./hub/filters.js";
-import type { HubSubscription } from "./hub/hub.js";
+import type { FilterRegistry, SharedFilter } from "./hub/filters.js";
+import type { Hub, HubSubscription } from "./hub/hub.js";
+import type { Namespaces } from "./hub/namespaces.js";
 import { OutboundEvent } from "./hub/outbound.js";
+import { checkPresenceEnabled } from "./hub/presence-check.js";
 import { RateGate } from "./hub/rate-gate.js";
-import { RateLimitedLog } from "./log.js";
+import type { PublishBudget } from "./limits/publish-budget.js";
+import { type Logger, RateLimitedLog } from "./log.js";
+import type { Metrics } from "./metrics.js";
+import type { PublishContext } from "./pipeline/stage.js";
+import type { PathOutcome } from "./pipeline/stages.js";
 import { type GapRead, goLive, type HeldSubscription, missedEvents, resumePlan } from "./session-resume.js";
+import type { Sessions } from "./sessions.js";
+import type { StateTopics } from "./state/state-topics.js";
 import type { Transport } from "./transport/transport.js";
 
 let nextId = 0;
@@ -142,6 +153,32 @@ class ShapedSubscription extends Subscription {
   }
 }
 
+/**
+ * What a session reads of the gateway core: the core satisfies it (core.ts), and the session
+ * does not import the core, so the two never form an import cycle (docs/architecture.md).
+ */
+export interface SessionHost {
+  readonly config: HeraldConfig;
+  readonly version: string;
+  readonly namespaces: Namespaces;
+  readonly hub: Hub;
+  readonly broker: Broker;
+  readonly acl: Acl;
+  readonly authenticator: Authenticator;
+  readonly anonymous: Principal;
+  readonly sessions: Sessions<Session>;
+  readonly metrics: Metrics;
+  readonly log: Logger;
+  readonly publishBudget: PublishBudget;
+  readonly filters: FilterRegistry;
+  readonly state: StateTopics | undefined;
+  readonly engine: Engine;
+  publish(request: PublishRequest, context: PublishContext): Promise<PathOutcome>;
+  checkTopic(topic: unknown): asserts topic is string;
+  checkPresence(who: Principal, topic: string): void;
+  checkHistory(who: Principal, topic: string): void;
+}
+
 export class Session implements PresenceWatcher {
   readonly id = `${NODE_TAG}-${(++nextId).toString(36)}`;
   principal: Principal | undefined;
@@ -164,7 +201,7 @@ export class Session implements PresenceWatcher {
   private expiryTimer: NodeJS.Timeout | undefined;
 
   constructor(
-    readonly core: GatewayCore,
+    readonly core: SessionHost,
     readonly transport: Transport,
   ) {
     core.sessions.add(this);
@@ -375,7 +412,7 @@ export class Session implements PresenceWatcher {
           return;
         case "publish": {
           this.core.publishBudget.spend(this.ip, this.user);
-          const req: Parameters<GatewayCore["publish"]>[0] = { topic: frame.topic, data: frame.data };
+          const req: Parameters<SessionHost["publish"]>[0] = { topic: frame.topic, data: frame.data };
           if (frame.event !== undefined) req.event = frame.event;
           if (frame.eventId !== undefined) req.id = frame.eventId;
           if (frame.traceparent !== undefined) req.traceparent = frame.traceparent;
@@ -716,10 +753,10 @@ export class Session implements PresenceWatcher {
   }
 }
 
-const authFailureLogs = new WeakMap<GatewayCore, RateLimitedLog>();
+const authFailureLogs = new WeakMap<SessionHost, RateLimitedLog>();
 
 /** Auth failures are logged at info, rate-limited per gateway (a bad client retries in a loop). */
-function authFailures(core: GatewayCore): RateLimitedLog {
+function authFailures(core: SessionHost): RateLimitedLog {
   let log = authFailureLogs.get(core);
   if (log === undefined) {
     log = new RateLimitedLog(core.log, "auth failed");

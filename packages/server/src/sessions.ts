@@ -1,8 +1,12 @@
 /** Every session on this node, indexed by user for `sendToUser` and `disconnectUser`. */
 import type { Principal } from "./auth/principal.js";
-import type { Session } from "./session.js";
 
-export class Sessions {
+/** What the registry reads of a session (generic, so this module does not import the session). */
+export interface IndexedSession {
+  readonly user: string | undefined;
+}
+
+export class Sessions<Session extends IndexedSession = IndexedSession> {
   private readonly all = new Set<Session>();
   private readonly byUser = new Map<string, Set<Session>>();
 

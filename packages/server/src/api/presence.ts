@@ -2,14 +2,10 @@
 import { HeraldError } from "@herald/protocol";
 import type { FastifyInstance } from "fastify";
 import type { GatewayCore } from "../core.js";
+import { checkPresenceEnabled } from "../hub/presence-check.js";
 import type { Guard } from "./auth.js";
 
-/** Throws `forbidden` unless the topic's namespace tracks presence. */
-export function checkPresenceEnabled(core: GatewayCore, topic: string): void {
-  if (!core.namespaces.of(topic).presence) {
-    throw new HeraldError("forbidden", `presence is not enabled for the namespace of "${topic}"`);
-  }
-}
+export { checkPresenceEnabled } from "../hub/presence-check.js";
 
 export function registerPresenceRoutes(app: FastifyInstance, core: GatewayCore, guard: Guard): void {
   app.get<{ Params: { topic: string }; Querystring: { members?: string } }>(
