@@ -5,6 +5,3 @@ export * from "./frames.js";
 export * from "./parse.js";
 export * from "./state.js";
 export * from "./topic.js";
-
-/** Version of the wire protocol described in docs/protocol.md. */
-export const PROTOCOL_VERSION = 1;

@@ -44,10 +44,6 @@ export class Ring<T> {
     return this.at(0);
   }
 
-  last(): T | undefined {
-    return this.at(this.count - 1);
-  }
-
   /** Removes the oldest item. */
   shift(): T | undefined {
     if (this.count === 0) return undefined;

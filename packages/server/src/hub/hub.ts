@@ -28,17 +28,9 @@ export class Hub {
    * idle pattern subscription's position forward (see docs/protocol.md, `ping`).
    */
   lastOffset = 0;
-  /** Events dispatched with at least one local subscriber, and deliveries offered. */
-  readonly stats = { dispatched: 0, offered: 0 };
-
   /** Client subscriptions held on this node (server-side ones not counted). */
   get subscriptions(): number {
     return this.subscriptionCount;
-  }
-
-  /** Number of distinct exact topics with local subscribers. */
-  get topics(): number {
-    return this.exact.size;
   }
 
   add(sub: HubSubscription): void {
@@ -69,14 +61,6 @@ export class Hub {
     }
   }
 
-  /** Whether anything on this node is subscribed to `topic` (exactly or by pattern). */
-  interested(topic: string): boolean {
-    if (this.exact.has(topic)) return true;
-    let hit = false;
-    if (this.patterns.size > 0) this.patterns.match(topic, () => (hit = true));
-    return hit;
-  }
-
   /** Delivers a committed event to every matching local subscription. Returns the offers made. */
   dispatch(event: HeraldEvent, json: string): number {
     if (event.offset > this.lastOffset) this.lastOffset = event.offset;
@@ -93,10 +77,6 @@ export class Hub {
         sub.offer(out);
         n++;
       });
-    }
-    if (n > 0) {
-      this.stats.dispatched++;
-      this.stats.offered += n;
     }
     return n;
   }
