@@ -1,6 +1,8 @@
 /** JSON schema of the effective configuration (after defaults). See docs/configuration.md. */
+
 import { computeSchemas } from "./compute/compute-config.js";
 import { connectorSchema } from "./connectors/connector-config.js";
+import { hooksSchema } from "./hooks/hooks-config.js";
 
 const int = (minimum: number, maximum = Number.MAX_SAFE_INTEGER) => ({ type: "integer", minimum, maximum }) as const;
 
@@ -411,6 +413,7 @@ export const configSchema = {
         retentionDays: int(0, 36_500),
       },
     },
+    hooks: hooksSchema,
     publisherKeys: {
       type: "object",
       additionalProperties: false,

@@ -6,6 +6,7 @@
  */
 import type { AlertsConfig, ComputeConfig, StreamsConfig } from "./compute/compute-config.js";
 import type { ConnectorConfig } from "./connectors/connector-config.js";
+import type { HooksConfig } from "./hooks/hooks-config.js";
 import type { HistoryOptions, NamespaceAclConfig, NamespaceConfig } from "./namespace-config.js";
 import type { DeadLettersConfig, PublisherKeysConfig } from "./pipeline/options.js";
 import type { EndpointConfig } from "./transport/endpoint-config.js";
@@ -402,15 +403,19 @@ export interface HeraldConfig {
   deadLetters: DeadLettersConfig;
   /** Keys of signing publishers, for the `verify` stage. */
   publisherKeys: PublisherKeysConfig;
+  /** The backend's proxy hooks on client subscribes and publishes (docs/hooks.md). @default {} */
+  hooks: HooksConfig;
 }
 
 /** A partial configuration as written in a file or passed to `createGateway`. */
 export type HeraldConfigInput = {
   [K in keyof HeraldConfig]?: K extends "endpoints"
     ? EndpointConfig[]
-    : K extends "connectors"
-      ? Array<Partial<ConnectorConfig> & { type: string; name: string }>
-      : HeraldConfig[K] extends Array<infer U>
-        ? Array<Partial<U> & { prefix: string; history?: Partial<HistoryOptions>; acl?: Partial<NamespaceAclConfig> }>
-        : Partial<HeraldConfig[K]>;
+    : K extends "hooks"
+      ? { [H in keyof HooksConfig]?: Partial<NonNullable<HooksConfig[H]>> & { url: string } }
+      : K extends "connectors"
+        ? Array<Partial<ConnectorConfig> & { type: string; name: string }>
+        : HeraldConfig[K] extends Array<infer U>
+          ? Array<Partial<U> & { prefix: string; history?: Partial<HistoryOptions>; acl?: Partial<NamespaceAclConfig> }>
+          : Partial<HeraldConfig[K]>;
 };

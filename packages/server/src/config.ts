@@ -20,6 +20,7 @@ import { configSchema } from "./config-schema.js";
 import type { HeraldConfig, IdempotencyConfig, NamespaceConfig } from "./config-types.js";
 import { connectorProblems, withConnectorDefaults } from "./connectors/connector-config.js";
 import { dashboardProblems } from "./dashboard/dashboard-config.js";
+import { withHookDefaults } from "./hooks/hooks-config.js";
 import { type PipelineNamespace, pipelineBuildProblems } from "./pipeline/build.js";
 import { MemoryDeadLetterStore } from "./pipeline/dead-letter-memory.js";
 import { longestDedupSeconds, pipelineConfigProblems } from "./pipeline/options.js";
@@ -132,6 +133,7 @@ export const DEFAULTS: HeraldConfig = {
   },
   deadLetters: { store: "memory", path: "./data/dead-letters.db", maxEntries: 10_000, retentionDays: 30 },
   publisherKeys: { keys: [] },
+  hooks: {},
 };
 
 export { ConfigError } from "./config-error.js";
@@ -293,6 +295,8 @@ export function resolveConfig(input: unknown = {}, env: Record<string, string | 
   );
   merged.namespaces = [defaultNs, ...others, ...added];
   if (Array.isArray(merged.connectors)) merged.connectors = merged.connectors.map(withConnectorDefaults);
+  if (isPlainObject(merged.hooks))
+    merged.hooks = withHookDefaults(merged.hooks as Parameters<typeof withHookDefaults>[0]);
   if (!validate(merged)) {
     const userIndex = [defaultIndex, ...otherIndex];
     const renumber = (e: ErrorObject): ErrorObject => {

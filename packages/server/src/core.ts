@@ -10,6 +10,7 @@ import type { Principal } from "./auth/principal.js";
 import type { HeraldConfig } from "./config-types.js";
 import type { Broker, PublishOutcome, PublishRequest } from "./engine/broker.js";
 import type { Engine } from "./engine/engine.js";
+import type { Hooks } from "./hooks/hooks.js";
 import { FilterRegistry } from "./hub/filters.js";
 import type { Hub } from "./hub/hub.js";
 import type { Namespaces } from "./hub/namespaces.js";
@@ -71,6 +72,8 @@ export class GatewayCore {
 
   /** State topics (set by the gateway): stamps publishes, answers subscribe snapshots. */
   state: StateTopics | undefined;
+  /** The backend's proxy hooks on client subscribes and publishes (docs/hooks.md); set by the gateway. */
+  hooks: Hooks | undefined = undefined;
 
   /** Broker, presence and cluster as one (set by the gateway right after construction). */
   engine!: Engine;

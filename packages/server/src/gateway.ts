@@ -41,6 +41,7 @@ import { RedisBroker } from "./engine/broker-redis.js";
 import { Engine } from "./engine/engine.js";
 import { instrumentRedis, redisCommandSeconds } from "./engine/redis-metrics.js";
 import { Features } from "./features.js";
+import { Hooks } from "./hooks/hooks.js";
 import { Hub } from "./hub/hub.js";
 import { Namespaces } from "./hub/namespaces.js";
 import { parseJson } from "./json.js";
@@ -176,6 +177,9 @@ export class Gateway {
       this.pipeline.resolver,
     );
     this.core.engine = engine;
+    const hooks = new Hooks(config.hooks);
+    hooks.register(metrics.registry);
+    if (hooks.subscribeHook !== undefined || hooks.publishHook !== undefined) this.core.hooks = hooks;
     this.ingest = this.pipeline.ingest((request, context) => this.core.publish(request, context));
     broker.onEvent((event, json) => {
       const n =

@@ -32,6 +32,7 @@ import { eventFrame } from "./engine/broker.js";
 import type { Engine } from "./engine/engine.js";
 import type { PresenceInfo, PresenceWatcher } from "./engine/presence.js";
 import type { ResumableState } from "./engine/resumable.js";
+import type { Hooks } from "./hooks/hooks.js";
 import type { FilterRegistry, SharedFilter } from "./hub/filters.js";
 import type { Hub, HubSubscription } from "./hub/hub.js";
 import type { Namespaces } from "./hub/namespaces.js";
@@ -177,6 +178,8 @@ export interface SessionHost {
   checkTopic(topic: unknown): asserts topic is string;
   checkPresence(who: Principal, topic: string): void;
   checkHistory(who: Principal, topic: string): void;
+  /** The backend's proxy hooks, when configured. */
+  readonly hooks: Hooks | undefined;
 }
 
 export class Session implements PresenceWatcher {
@@ -416,7 +419,10 @@ export class Session implements PresenceWatcher {
           if (frame.event !== undefined) req.event = frame.event;
           if (frame.eventId !== undefined) req.id = frame.eventId;
           if (frame.traceparent !== undefined) req.traceparent = frame.traceparent;
-          const { event, duplicate } = await this.core.publish(req, { origin: "client", principal: this.principal });
+          // The backend's say (docs/hooks.md): a refusal throws; an allow may rewrite the data.
+          const asked =
+            this.core.hooks === undefined ? req : await this.core.hooks.publish(this.principal as Principal, req);
+          const { event, duplicate } = await this.core.publish(asked, { origin: "client", principal: this.principal });
           this.ack(frame.id, {
             topic: event.topic,
             eventId: event.id,
@@ -466,7 +472,8 @@ export class Session implements PresenceWatcher {
     }
   }
 
-  private async subscribe(frame: SubscribeFrame): Promise<void> {
+  private async subscribe(asked: SubscribeFrame): Promise<void> {
+    let frame = asked;
     const name = frame.topic;
     const problem = patternProblem(name);
     if (problem !== undefined) throw new HeraldError("invalid_topic", problem);
@@ -486,6 +493,13 @@ export class Session implements PresenceWatcher {
     if (frame.presence === true) {
       if (!tracked) checkPresenceEnabled(this.core, name);
       this.core.checkPresence(principal, name); // join/leave frames reveal who is there
+    }
+    if (this.core.hooks !== undefined) {
+      // The backend's say (docs/hooks.md): a refusal throws; an allow may set a filter or a rate.
+      const decision = await this.core.hooks.subscribe(principal, frame);
+      if (decision.filter !== undefined || decision.rate !== undefined) frame = { ...frame, ...decision };
+      if (this.closed) return;
+      if (this.subs.has(name)) throw new HeraldError("already_subscribed", `already subscribed to "${name}"`);
     }
     const rateProblem = frame.rate === undefined ? undefined : this.rateProblem(frame.rate.intervalMs);
     if (rateProblem !== undefined) throw new HeraldError("bad_request", rateProblem);
