@@ -50,6 +50,21 @@ export async function bench(options: BenchCliOptions): Promise<number> {
     process.stdout.write(
       `${"alerts".padEnd(20)} 10,000 alert rules over 10,000 events/s, in process (bench/alerts.ts)\n`,
     );
+    process.stdout.write(
+      `${"hooks".padEnd(20)} subscribes/s without a subscribe hook, with a cached one, with an uncached one (bench/hooks.ts)\n`,
+    );
+    return 0;
+  }
+  if (scenarios[0] === "hooks") {
+    const hooks = fileURLToPath(new URL("../../../../bench/hooks.ts", import.meta.url));
+    const { runHooksBench } = (await tsImport(hooks, import.meta.url)) as {
+      runHooksBench(options: { runs: number; progress: (line: string) => void }): Promise<string>;
+    };
+    const table = await runHooksBench({
+      runs: positive("runs", options.runs) ?? 5,
+      progress: (line: string) => process.stderr.write(`${line}\n`),
+    });
+    process.stdout.write(table);
     return 0;
   }
   if (scenarios[0] === "alerts") {
