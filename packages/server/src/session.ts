@@ -419,9 +419,17 @@ export class Session implements PresenceWatcher {
           if (frame.event !== undefined) req.event = frame.event;
           if (frame.eventId !== undefined) req.id = frame.eventId;
           if (frame.traceparent !== undefined) req.traceparent = frame.traceparent;
-          // The backend's say (docs/hooks.md): a refusal throws; an allow may rewrite the data.
-          const asked =
-            this.core.hooks === undefined ? req : await this.core.hooks.publish(this.principal as Principal, req);
+          // The backend's say (docs/hooks.md): a refusal throws; an allow may rewrite the data. It is
+          // asked only about a publish the topic check and the ACL let through (the path checks again).
+          let asked = req;
+          if (this.core.hooks !== undefined) {
+            const principal = this.principal as Principal;
+            this.core.checkTopic(req.topic);
+            if (!this.core.acl.canPublish(principal, req.topic)) {
+              throw new HeraldError("forbidden", `not allowed to publish to "${req.topic}"`);
+            }
+            asked = await this.core.hooks.publish(principal, req);
+          }
           const { event, duplicate } = await this.core.publish(asked, { origin: "client", principal: this.principal });
           this.ack(frame.id, {
             topic: event.topic,

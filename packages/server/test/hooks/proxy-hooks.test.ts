@@ -66,6 +66,9 @@ let g: Running;
 before(async () => {
   await backend.start();
   g = await startGateway({
+    namespaces: [
+      { prefix: "chat.locked", acl: { subscribe: "anyone", publish: "nobody", history: "anyone", presence: "anyone" } },
+    ],
     hooks: {
       subscribe: { url: `${backend.url}/subscribe`, namespaces: ["orders", "secret", "news"], cacheSeconds: 60 },
       publish: {
@@ -127,6 +130,11 @@ describe("proxy hooks", () => {
     assert.deepEqual(e.data, { text: "**** it", checked: true }, "delivered as the backend rewrote it");
     const denied = await writer.request({ type: "publish", topic: "secret.x", data: 1 });
     assert.deepEqual([denied.type, denied.code], ["error", "forbidden"]);
+    // A publish the ACL refuses (a namespace nobody may publish to) never reaches the backend.
+    const calls = backend.count("/publish");
+    const acl = await writer.request({ type: "publish", topic: "chat.locked.x", data: 1 });
+    assert.deepEqual([acl.type, acl.code], ["error", "forbidden"]);
+    assert.equal(backend.count("/publish"), calls);
     reader.close();
     writer.close();
   });
