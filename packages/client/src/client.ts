@@ -236,6 +236,19 @@ export class HeraldClient<M extends TopicMap = {}> extends Emitter<ClientEvents>
   }
 
   /**
+   * Calls `method` on the application's backend through the server's `rpc` hook (docs/hooks.md)
+   * and resolves to the backend's answer. Fails with `not_found` (no RPC backend or no such
+   * method), `rpc_error` (the backend's refusal: its own code in `details.code`) or
+   * `unavailable`. Waits for the connection up to `timeoutMs`; not retried after a drop.
+   */
+  async rpc<T = unknown>(method: string, data?: unknown, options: { timeoutMs?: number } = {}): Promise<T> {
+    const timeoutMs = options.timeoutMs ?? this.options.requestTimeoutMs;
+    await this.whenConnected(timeoutMs);
+    const ack = await this.request({ type: "rpc", method, data: data ?? null }, timeoutMs, "rpc");
+    return ack.data as T;
+  }
+
+  /**
    * The signed-in user's inbox over HTTP (`options.httpUrl`), authenticated with the socket's
    * token. Live changes arrive as the client's `notification`, `unreadCount` and `unreadChanged`
    * events.

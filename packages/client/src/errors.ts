@@ -24,12 +24,15 @@ export type ClientErrorCode =
 
 export class HeraldClientError extends Error {
   override readonly name = "HeraldClientError";
+  /** The server's `details` of an `error` frame, when it sent some (e.g. a backend's own code, docs/hooks.md). */
+  readonly details?: unknown;
 
   constructor(
     readonly code: ClientErrorCode | ErrorCode,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; details?: unknown },
   ) {
-    super(message, options);
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    if (options?.details !== undefined) this.details = options.details;
   }
 }

@@ -45,7 +45,8 @@ export class Requests {
     if (frame.type === "error") {
       const code = typeof frame.code === "string" ? frame.code : "internal";
       const message = typeof frame.error === "string" ? frame.error : "request failed";
-      entry.fail(new HeraldClientError(code as HeraldClientError["code"], message));
+      const details = frame.details === undefined ? undefined : { details: frame.details };
+      entry.fail(new HeraldClientError(code as HeraldClientError["code"], message, details));
     } else entry.ok(frame);
     return true;
   }

@@ -44,6 +44,10 @@ export const ErrorCodes = {
   bad_signature: { status: 401, message: "The event's signature is missing, unknown or does not verify" },
   enrichment_failed: { status: 502, message: "An enrichment stage could not enrich the event" },
   unsupported_media_type: { status: 415, message: "The request body must be application/json" },
+  rpc_error: {
+    status: 422,
+    message: "The application's backend answered the RPC call with an error (its own code is in details.code)",
+  },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ErrorCodes;

@@ -122,6 +122,15 @@ export interface PingFrame {
   type: "ping";
   id?: string;
 }
+/** A call answered by the application's backend (the `rpc` hook, docs/hooks.md); the ack carries `data`. */
+export interface RpcFrame {
+  type: "rpc";
+  id?: string;
+  /** The backend's method name (at most 128 characters). */
+  method: string;
+  /** Arguments, any JSON value. @default null */
+  data?: unknown;
+}
 
 export type ClientFrame =
   | AuthFrame
@@ -131,7 +140,8 @@ export type ClientFrame =
   | PublishFrame
   | HistoryFrame
   | PresenceFrame
-  | PingFrame;
+  | PingFrame
+  | RpcFrame;
 
 export type ClientFrameType = ClientFrame["type"];
 
@@ -145,6 +155,7 @@ export const CLIENT_FRAME_TYPES = Object.keys({
   history: true,
   presence: true,
   ping: true,
+  rpc: true,
 } satisfies Record<ClientFrameType, true>) as ClientFrameType[];
 
 // ---- server → client ----
@@ -186,6 +197,8 @@ export interface ErrorFrame {
   code: ErrorCode;
   error: string;
   timestamp: number;
+  /** More about the error where there is more, e.g. the backend's own `code` of a hook's refusal. */
+  details?: unknown;
 }
 export interface PongFrame {
   type: "pong";

@@ -153,6 +153,12 @@ export function parseClientFrame(value: unknown): ClientFrame | FrameProblem {
       if (value.traceparent !== undefined) f.traceparent = value.traceparent as string;
       return withId(f);
     }
+    case "rpc": {
+      const method = str(value, "method", true, 128);
+      if (method instanceof Error) return fail("bad_request", method.message);
+      if (method === "") return fail("bad_request", '"method" must not be empty');
+      return withId({ type, method: method as string, data: value.data ?? null });
+    }
     case "history": {
       const topic = str(value, "topic", true);
       if (topic instanceof Error) return fail("bad_request", topic.message);

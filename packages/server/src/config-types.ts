@@ -412,7 +412,11 @@ export type HeraldConfigInput = {
   [K in keyof HeraldConfig]?: K extends "endpoints"
     ? EndpointConfig[]
     : K extends "hooks"
-      ? { [H in keyof HooksConfig]?: Partial<NonNullable<HooksConfig[H]>> & { url: string } }
+      ? {
+          [H in keyof HooksConfig]?: HooksConfig[H] extends string[] | undefined
+            ? string[]
+            : Partial<NonNullable<HooksConfig[H]>> & { url: string };
+        }
       : K extends "connectors"
         ? Array<Partial<ConnectorConfig> & { type: string; name: string }>
         : HeraldConfig[K] extends Array<infer U>

@@ -3,7 +3,12 @@ import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import { ConfigError, DEFAULTS, ENV_OVERRIDES, resolveConfig } from "./config.js";
 import { CONNECTOR_DEFAULTS } from "./connectors/connector-config.js";
-import { HOOK_DEFAULTS, SUBSCRIBE_HOOK_DEFAULTS } from "./hooks/hooks-config.js";
+import {
+  CONNECT_HOOK_DEFAULTS,
+  HOOK_DEFAULTS,
+  RPC_HOOK_DEFAULTS,
+  SUBSCRIBE_HOOK_DEFAULTS,
+} from "./hooks/hooks-config.js";
 
 const doc = readFileSync(new URL("../../../docs/configuration.md", import.meta.url), "utf8");
 
@@ -31,6 +36,8 @@ describe("configuration", () => {
     // The defaults each configured proxy hook is merged over (its url has none).
     leaves(SUBSCRIBE_HOOK_DEFAULTS, "hooks.subscribe", defaults);
     leaves(HOOK_DEFAULTS, "hooks.publish", defaults);
+    leaves(CONNECT_HOOK_DEFAULTS, "hooks.connect", defaults);
+    leaves(RPC_HOOK_DEFAULTS, "hooks.rpc", defaults);
     for (const [path, value] of defaults) {
       assert.ok(rows.has(path), `docs/configuration.md misses ${path}`);
       assert.equal(rows.get(path), JSON.stringify(value), `documented default of ${path}`);

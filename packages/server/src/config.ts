@@ -133,7 +133,7 @@ export const DEFAULTS: HeraldConfig = {
   },
   deadLetters: { store: "memory", path: "./data/dead-letters.db", maxEntries: 10_000, retentionDays: 30 },
   publisherKeys: { keys: [] },
-  hooks: {},
+  hooks: { forwardHeaders: [], forwardCookies: [] },
 };
 
 export { ConfigError } from "./config-error.js";
@@ -295,8 +295,7 @@ export function resolveConfig(input: unknown = {}, env: Record<string, string | 
   );
   merged.namespaces = [defaultNs, ...others, ...added];
   if (Array.isArray(merged.connectors)) merged.connectors = merged.connectors.map(withConnectorDefaults);
-  if (isPlainObject(merged.hooks))
-    merged.hooks = withHookDefaults(merged.hooks as Parameters<typeof withHookDefaults>[0]);
+  if (isPlainObject(merged.hooks)) merged.hooks = withHookDefaults(merged.hooks as Record<string, unknown>);
   if (!validate(merged)) {
     const userIndex = [defaultIndex, ...otherIndex];
     const renumber = (e: ErrorObject): ErrorObject => {

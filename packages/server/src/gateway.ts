@@ -177,9 +177,9 @@ export class Gateway {
       this.pipeline.resolver,
     );
     this.core.engine = engine;
-    const hooks = new Hooks(config.hooks);
+    const hooks = new Hooks(config.hooks, config.auth.rolesClaim);
     hooks.register(metrics.registry);
-    if (hooks.subscribeHook !== undefined || hooks.publishHook !== undefined) this.core.hooks = hooks;
+    if (hooks.any) this.core.hooks = hooks;
     this.ingest = this.pipeline.ingest((request, context) => this.core.publish(request, context));
     broker.onEvent((event, json) => {
       const n =

@@ -32,7 +32,8 @@ import { eventFrame } from "./engine/broker.js";
 import type { Engine } from "./engine/engine.js";
 import type { PresenceInfo, PresenceWatcher } from "./engine/presence.js";
 import type { ResumableState } from "./engine/resumable.js";
-import type { Hooks } from "./hooks/hooks.js";
+import type { Forwarded } from "./hooks/forwarded.js";
+import type { HookCaller, Hooks } from "./hooks/hooks.js";
 import type { FilterRegistry, SharedFilter } from "./hub/filters.js";
 import type { Hub, HubSubscription } from "./hub/hub.js";
 import type { Namespaces } from "./hub/namespaces.js";
@@ -187,6 +188,8 @@ export class Session implements PresenceWatcher {
   principal: Principal | undefined;
   /** The client's address (set by the transport), for the per-IP publish budget. */
   ip: string | undefined;
+  /** The allow-listed headers and cookies of the connection request, passed on to the backend's hooks. */
+  forwarded: Forwarded | undefined;
   private readonly subs = new Map<string, Subscription>();
   /** Server-side subscriptions every session has: `broadcast` and the user's personal topic. */
   private readonly internal = new Map<string, Subscription>();
@@ -223,12 +226,16 @@ export class Session implements PresenceWatcher {
     return this.subs.size;
   }
 
-  /** Starts the session: authenticates an upgrade token, or waits for an `auth` frame. */
-  async open(token: string | undefined): Promise<void> {
+  /**
+   * Starts the session: authenticates an upgrade token (or asks the backend's connect hook), or
+   * waits for an `auth` frame.
+   */
+  async open(token: string | undefined, verified?: Principal): Promise<void> {
     this.core.log.debug({ session: this.id, transport: this.transport.kind }, "connection open");
-    if (token !== undefined) {
-      await this.authenticate(token, undefined);
-      return;
+    if (token !== undefined || verified !== undefined || this.core.hooks?.connectHook !== undefined) {
+      // Without a token the connect hook is asked; it may leave the choice to the usual rules
+      // (a failed call under `failurePolicy: allow`).
+      if (await this.authenticate(token, undefined, verified)) return;
     }
     if (this.core.config.auth.anonymous) {
       this.bindPrincipal(this.core.anonymous);
@@ -312,31 +319,60 @@ export class Session implements PresenceWatcher {
     if (!principal.anonymous) this.addInternal(personalTopic(principal.user));
   }
 
-  private async authenticate(token: string, requestId: string | undefined): Promise<void> {
-    let principal: Principal;
+  /**
+   * Who `token` (or, without one, the connection) belongs to: the backend's connect hook when it
+   * is asked about such connections (docs/hooks.md), else the token's verification. `undefined`:
+   * no token, and the connect hook left the choice to the usual rules.
+   */
+  private async principalFor(token: string | undefined): Promise<Principal | undefined> {
+    const hooks = this.core.hooks;
+    if (hooks?.connectHook !== undefined && (token === undefined || hooks.connectTakesTokens)) {
+      const request: Parameters<Hooks["connect"]>[0] = { transport: this.transport.kind, client: this.id, ip: this.ip };
+      if (token !== undefined) request.token = token;
+      const principal = await hooks.connect(request, this.forwarded);
+      if (principal !== undefined || token === undefined) return principal;
+    }
+    return token === undefined ? undefined : await this.core.authenticator.authenticate(token);
+  }
+
+  /** Authenticates; false when there was nothing to authenticate with (no token, no say of the backend). */
+  private async authenticate(
+    token: string | undefined,
+    requestId: string | undefined,
+    verified?: Principal,
+  ): Promise<boolean> {
+    let found: Principal | undefined;
     try {
-      principal = await this.core.authenticator.authenticate(token);
+      found = verified ?? (await this.principalFor(token));
     } catch (err) {
       const e = toHeraldError(err);
       authFailures(this.core).info({ code: e.code, reason: e.message, transport: this.transport.kind });
-      this.error(e.code, e.message, requestId);
+      this.error(e.code, e.message, requestId, e.details);
       if (this.principal === undefined || this.principal.anonymous) {
         this.close(closeCodeForAuthError(e.code), e.message);
       }
-      return;
+      return true;
     }
-    if (this.closed) return;
+    if (found === undefined) return false;
+    const principal = found;
+    if (this.closed) return true;
     const first = this.principal === undefined;
     if (this.principal !== undefined && !this.principal.anonymous && principal.user !== this.principal.user) {
       this.error("forbidden", "a refreshed token must be for the same user", requestId);
-      return;
+      return true;
     }
     const before = this.bindPrincipal(principal);
     if (this.authTimer) clearTimeout(this.authTimer);
     this.scheduleExpiry();
-    if (first && !(await this.welcome())) return;
+    if (first && !(await this.welcome())) return true;
     this.bindImplicit(before);
     if (!first || requestId !== undefined) this.ack(requestId, { user: principal.user });
+    return true;
+  }
+
+  /** Who is asking, for the backend's hooks. */
+  private caller(): HookCaller {
+    return { principal: this.principal as Principal, forwarded: this.forwarded, client: this.id };
   }
 
   private scheduleExpiry(): void {
@@ -428,7 +464,7 @@ export class Session implements PresenceWatcher {
             if (!this.core.acl.canPublish(principal, req.topic)) {
               throw new HeraldError("forbidden", `not allowed to publish to "${req.topic}"`);
             }
-            asked = await this.core.hooks.publish(principal, req);
+            asked = await this.core.hooks.publish(this.caller(), req);
           }
           const { event, duplicate } = await this.core.publish(asked, { origin: "client", principal: this.principal });
           this.ack(frame.id, {
@@ -460,6 +496,14 @@ export class Session implements PresenceWatcher {
           });
           return;
         }
+        case "rpc": {
+          // The backend answers (docs/hooks.md); without an RPC backend the method is not found.
+          if (this.core.hooks === undefined)
+            throw new HeraldError("not_found", "this server has no RPC backend (hooks.rpc)");
+          const data = await this.core.hooks.rpc(this.caller(), frame.method, frame.data);
+          this.ack(frame.id, { method: frame.method, data });
+          return;
+        }
         case "presence": {
           this.core.checkTopic(frame.topic);
           checkPresenceEnabled(this.core, frame.topic);
@@ -476,7 +520,7 @@ export class Session implements PresenceWatcher {
     } catch (err) {
       const e = toHeraldError(err);
       if (e.code === "internal") this.core.log.error({ err, session: this.id }, "frame handling failed");
-      this.error(e.code, e.message, frame.id);
+      this.error(e.code, e.message, frame.id, e.details);
     }
   }
 
@@ -504,7 +548,7 @@ export class Session implements PresenceWatcher {
     }
     if (this.core.hooks !== undefined) {
       // The backend's say (docs/hooks.md): a refusal throws; an allow may set a filter or a rate.
-      const decision = await this.core.hooks.subscribe(principal, frame);
+      const decision = await this.core.hooks.subscribe(this.caller(), frame);
       if (decision.filter !== undefined || decision.rate !== undefined) frame = { ...frame, ...decision };
       if (this.closed) return;
       if (this.subs.has(name)) throw new HeraldError("already_subscribed", `already subscribed to "${name}"`);
@@ -740,10 +784,11 @@ export class Session implements PresenceWatcher {
   private closeCode: number | undefined;
 
   /** Sends an `error` frame and counts it. */
-  error(code: ErrorCode, message: string, id?: string): void {
+  error(code: ErrorCode, message: string, id?: string, details?: unknown): void {
     this.core.metrics.errors.inc({ code });
     const frame: ServerFrame = { type: "error", code, error: message, timestamp: Date.now() };
     if (id !== undefined) frame.id = id;
+    if (details !== undefined) frame.details = details;
     this.send(frame);
   }
 

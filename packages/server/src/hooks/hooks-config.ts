@@ -1,6 +1,7 @@
 /**
- * Backend proxy hooks (`hooks`): the application's own backend decides on client subscribes and
- * publishes (docs/hooks.md). Types, defaults and the schema fragment `config-schema.ts` embeds.
+ * Backend proxy hooks (`hooks`): the application's own backend decides who connects, which
+ * client subscribes and publishes go through, and answers client RPC calls (docs/hooks.md).
+ * Types, defaults and the schema fragment `config-schema.ts` embeds.
  */
 
 /** One hook: where to ask, how long to wait, what a failure means. */
@@ -30,11 +31,36 @@ export interface SubscribeHookConfig extends ProxyHookConfig {
   cacheSize: number;
 }
 
+export interface ConnectHookConfig extends Omit<ProxyHookConfig, "namespaces"> {
+  /**
+   * Also send tokens (the upgrade token and `auth`/`refresh` frames) to the backend instead of
+   * verifying them as JWTs; `false`: a connection with a token is authenticated as before and
+   * only a connection without one is asked about. @default false
+   */
+  tokens: boolean;
+}
+
+export interface RpcHookConfig extends Omit<ProxyHookConfig, "namespaces" | "failurePolicy"> {
+  /** Methods clients may call (`[]`: any); others are refused with `not_found` without asking. @default [] */
+  methods: string[];
+}
+
 export interface HooksConfig {
+  /** Asked when a client connects (instead of, or beside, JWT): the user, roles and claims, or a refusal. */
+  connect?: ConnectHookConfig;
   /** Asked before a client subscription is made: allow, deny, or allow with a filter or rate. */
   subscribe?: SubscribeHookConfig;
   /** Asked before a client publish: allow, deny, or allow with the data rewritten. */
   publish?: ProxyHookConfig;
+  /** Asked on a client `rpc` frame; the backend's answer is the reply. */
+  rpc?: RpcHookConfig;
+  /**
+   * Request headers of the client's connection (upgrade or handshake) passed on to every hook,
+   * by name, lower case. Nothing else of the request is passed on. @default []
+   */
+  forwardHeaders: string[];
+  /** Cookies of the client's connection passed on to every hook, by name. @default [] */
+  forwardCookies: string[];
 }
 
 export const HOOK_DEFAULTS: Omit<ProxyHookConfig, "url"> = {
@@ -48,6 +74,10 @@ export const HOOK_DEFAULTS: Omit<ProxyHookConfig, "url"> = {
 };
 
 export const SUBSCRIBE_HOOK_DEFAULTS = { ...HOOK_DEFAULTS, cacheSeconds: 0, cacheSize: 10_000 };
+const { namespaces: _n, ...WITHOUT_NAMESPACES } = HOOK_DEFAULTS;
+export const CONNECT_HOOK_DEFAULTS = { ...WITHOUT_NAMESPACES, tokens: false };
+const { failurePolicy: _f, ...RPC_BASE } = WITHOUT_NAMESPACES;
+export const RPC_HOOK_DEFAULTS = { ...RPC_BASE, methods: [] as string[] };
 
 const int = (min: number, max: number) => ({ type: "integer", minimum: min, maximum: max }) as const;
 const hookProperties = {
@@ -61,6 +91,9 @@ const hookProperties = {
   headers: { type: "object", additionalProperties: { type: "string" } },
 } as const;
 
+const { namespaces: _ns, ...withoutNamespaces } = hookProperties;
+const { failurePolicy: _fp, ...rpcProperties } = withoutNamespaces;
+
 /** The schema of `hooks` (config-schema.ts). */
 export const hooksSchema = {
   type: "object",
@@ -73,15 +106,36 @@ export const hooksSchema = {
       properties: { ...hookProperties, cacheSeconds: int(0, 86_400), cacheSize: int(1, 10_000_000) },
     },
     publish: { type: "object", additionalProperties: false, required: ["url"], properties: hookProperties },
+    connect: {
+      type: "object",
+      additionalProperties: false,
+      required: ["url"],
+      properties: { ...withoutNamespaces, tokens: { type: "boolean" } },
+    },
+    rpc: {
+      type: "object",
+      additionalProperties: false,
+      required: ["url"],
+      properties: {
+        ...rpcProperties,
+        methods: { type: "array", items: { type: "string", minLength: 1, maxLength: 128 } },
+      },
+    },
+    forwardHeaders: { type: "array", items: { type: "string", pattern: "^[a-z0-9!#$%&'*+.^_`|~-]+$" } },
+    forwardCookies: { type: "array", items: { type: "string", minLength: 1 } },
   },
 } as const;
 
 /** Fills in the defaults of each configured hook. */
-export function withHookDefaults(
-  input: Partial<Record<keyof HooksConfig, Record<string, unknown>>> | undefined,
-): HooksConfig {
-  const out: HooksConfig = {};
-  if (input?.subscribe) out.subscribe = { ...SUBSCRIBE_HOOK_DEFAULTS, ...input.subscribe } as SubscribeHookConfig;
-  if (input?.publish) out.publish = { ...HOOK_DEFAULTS, ...input.publish } as ProxyHookConfig;
+export function withHookDefaults(input: Record<string, unknown> | undefined): HooksConfig {
+  const i = (input ?? {}) as Record<string, Record<string, unknown> | undefined>;
+  const out: HooksConfig = {
+    forwardHeaders: (input?.forwardHeaders as string[] | undefined) ?? [],
+    forwardCookies: (input?.forwardCookies as string[] | undefined) ?? [],
+  };
+  if (i.connect) out.connect = { ...CONNECT_HOOK_DEFAULTS, ...i.connect } as ConnectHookConfig;
+  if (i.subscribe) out.subscribe = { ...SUBSCRIBE_HOOK_DEFAULTS, ...i.subscribe } as SubscribeHookConfig;
+  if (i.publish) out.publish = { ...HOOK_DEFAULTS, ...i.publish } as ProxyHookConfig;
+  if (i.rpc) out.rpc = { ...RPC_HOOK_DEFAULTS, ...i.rpc } as RpcHookConfig;
   return out;
 }

@@ -18,7 +18,14 @@ import {
   wrap,
 } from "cockatiel";
 import type { Gauge, Histogram } from "prom-client";
+import type { Forwarded } from "./forwarded.js";
 import type { ProxyHookConfig } from "./hooks-config.js";
+
+/** What every hook has: where to ask, how long to wait, how many at once, when to stop asking. */
+export type HookCallConfig = Pick<
+  ProxyHookConfig,
+  "url" | "timeoutMs" | "maxInFlight" | "breakerFailures" | "halfOpenAfterMs" | "headers"
+>;
 
 /** What the backend decided, or why it could not be asked. */
 export type HookAnswer =
@@ -38,7 +45,12 @@ const STATES: Record<CircuitState, number> = {
   [CircuitState.Isolated]: 2,
 };
 
-export class ProxyHook {
+/** Whether `topic` is in `namespaces` (topic prefixes by whole segments; `[]`: every topic). */
+export function covers(namespaces: readonly string[], topic: string): boolean {
+  return namespaces.length === 0 || namespaces.some((p) => p === "" || topic === p || topic.startsWith(`${p}.`));
+}
+
+export class ProxyHook<C extends HookCallConfig = ProxyHookConfig> {
   private readonly policy: IPolicy;
   private readonly breaker;
   /** Calls made to the backend (calls refused by the breaker or the bound not counted). */
@@ -46,7 +58,7 @@ export class ProxyHook {
 
   constructor(
     readonly name: string,
-    readonly config: ProxyHookConfig,
+    readonly config: C,
     private readonly metrics?: HookMetrics,
   ) {
     this.breaker = circuitBreaker(handleAll, {
@@ -68,18 +80,12 @@ export class ProxyHook {
     return s === CircuitState.Closed ? "closed" : s === CircuitState.HalfOpen ? "half-open" : "open";
   }
 
-  /** Whether `topic` is in the namespaces this hook covers. */
-  covers(topic: string): boolean {
-    const list = this.config.namespaces;
-    return list.length === 0 || list.some((p) => p === "" || topic === p || topic.startsWith(`${p}.`));
-  }
-
-  /** Asks the backend; never throws. */
-  async ask(body: unknown): Promise<HookAnswer> {
+  /** Asks the backend, passing on the client's `forwarded` headers; never throws. */
+  async ask(body: unknown, forwarded?: Forwarded): Promise<HookAnswer> {
     const end = this.metrics?.duration.startTimer({ hook: this.name });
     let answer: HookAnswer;
     try {
-      const parsed = await this.policy.execute(({ signal }) => this.post(body, signal));
+      const parsed = await this.policy.execute(({ signal }) => this.post(body, forwarded, signal));
       answer = parsed;
     } catch (err) {
       const reason =
@@ -94,11 +100,12 @@ export class ProxyHook {
     return answer;
   }
 
-  private async post(body: unknown, signal: AbortSignal): Promise<HookAnswer> {
+  private async post(body: unknown, forwarded: Forwarded | undefined, signal: AbortSignal): Promise<HookAnswer> {
     this.calls++;
     const res = await fetch(this.config.url, {
       method: "POST",
-      headers: { "content-type": "application/json", ...this.config.headers },
+      // The hook's own headers win over the client's (a client cannot forge the backend's key).
+      headers: { ...forwarded, "content-type": "application/json", ...this.config.headers },
       body: JSON.stringify(body),
       signal,
     });

@@ -34,7 +34,7 @@ import { type Ack, type EventEncoding, SocketIoTransport } from "./socketio-tran
 import { upgradeToken } from "./ws.js";
 
 /** Herald requests a Socket.IO client may emit, each answered through its ack callback. */
-const REQUESTS = ["subscribe", "unsubscribe", "publish", "history", "presence", "refresh", "auth"] as const;
+const REQUESTS = ["subscribe", "unsubscribe", "publish", "history", "presence", "refresh", "auth", "rpc"] as const;
 
 /** CORS for engine.io: reflects an allowed Origin (with credentials), refuses others. */
 function corsFor(allowed: readonly string[]) {
@@ -98,7 +98,8 @@ export class SocketIoEndpoint {
       // A handshake token is checked before the connection is accepted, so a bad one is a
       // Socket.IO `connect_error` (the client's usual way to learn it) rather than a later close.
       const token = handshakeToken(socket);
-      if (token === undefined) return next();
+      // A token for the backend's connect hook (hooks.connect.tokens) is its to judge, in the session.
+      if (token === undefined || core.hooks?.connectTakesTokens === true) return next();
       core.authenticator.authenticate(token).then(
         (principal) => {
           this.verified.set(socket, principal);
@@ -152,6 +153,7 @@ export class SocketIoEndpoint {
     const transport = new SocketIoTransport(socket, this.core, this.encoding, this.recovery);
     transport.session = new Session(this.core, transport);
     transport.session.ip = socket.conn.remoteAddress;
+    transport.session.forwarded = this.core.hooks?.forward.pick(socket.handshake.headers);
     return transport;
   }
 

@@ -30,6 +30,7 @@ import {
 } from "@herald/protocol";
 import type { Principal } from "../auth/principal.js";
 import type { GatewayCore } from "../core.js";
+import type { ConnectRequest } from "../hooks/hooks.js";
 import type { OutboundEvent } from "../hub/outbound.js";
 import { Session, toHeraldError } from "../session.js";
 import { Corker } from "./coalesce.js";
@@ -317,7 +318,18 @@ export class SseEndpoint {
     }
     const token = upgradeToken(req, url);
     let who = this.core.anonymous;
-    if (token !== undefined) who = await this.core.authenticator.authenticate(token);
+    // The backend's connect hook (docs/hooks.md) is asked once, here, so a refusal is an HTTP
+    // answer; the session is then opened as who it said.
+    const hooks = this.core.hooks;
+    const forwarded = hooks?.forward.pick(req.headers);
+    let verified: Principal | undefined;
+    if (hooks?.connectHook !== undefined && (token === undefined || hooks.connectTakesTokens)) {
+      const ask: ConnectRequest = { transport: "sse", ip: req.socket.remoteAddress };
+      if (token !== undefined) ask.token = token;
+      verified = await hooks.connect(ask, forwarded);
+    }
+    if (verified !== undefined) who = verified;
+    else if (token !== undefined) who = await this.core.authenticator.authenticate(token);
     else if (!this.core.config.auth.anonymous) throw new HeraldError("unauthorized", "a token is required");
     const names = this.names(url, who);
     const { filter, rate } = subscriptionOptions(url);
@@ -361,6 +373,8 @@ export class SseEndpoint {
       recovery.maxEvents * (names.length + 1),
     );
     const session = new Session(this.core, transport);
+    session.ip = req.socket.remoteAddress;
+    session.forwarded = forwarded;
     transport.session = session;
     this.transports.add(transport);
     res.on("close", () => {
@@ -369,7 +383,7 @@ export class SseEndpoint {
     });
     // The token was checked above to answer 401 before the stream starts; the session checks
     // it again (one extra verification per SSE connection) and binds the principal.
-    await session.open(token);
+    await session.open(token, verified);
     for (let i = 0; i < names.length && !session.isClosed; i++) {
       const position = since[i];
       const frame: Parameters<Session["handle"]>[0] = { type: "subscribe", id: `sse:${i}`, topic: names[i] as string };

@@ -185,6 +185,7 @@ export class WsEndpoint {
     const transport = new WsTransport(ws, this.core.config.limits.maxOutboundBytes, route);
     const session = new Session(this.core, transport);
     session.ip = req.socket.remoteAddress;
+    session.forwarded = this.core.hooks?.forward.pick(req.headers);
     transport.session = session;
     this.transports.add(transport);
     ws.on("pong", () => {
