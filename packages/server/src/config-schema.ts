@@ -3,6 +3,7 @@
 import { computeSchemas } from "./compute/compute-config.js";
 import { connectorSchema } from "./connectors/connector-config.js";
 import { hooksSchema } from "./hooks/hooks-config.js";
+import { webhooksSchema } from "./webhooks/webhooks-config.js";
 
 const int = (minimum: number, maximum = Number.MAX_SAFE_INTEGER) => ({ type: "integer", minimum, maximum }) as const;
 
@@ -414,6 +415,7 @@ export const configSchema = {
       },
     },
     hooks: hooksSchema,
+    webhooks: webhooksSchema,
     publisherKeys: {
       type: "object",
       additionalProperties: false,

@@ -10,6 +10,7 @@ import type { HooksConfig } from "./hooks/hooks-config.js";
 import type { HistoryOptions, NamespaceAclConfig, NamespaceConfig } from "./namespace-config.js";
 import type { DeadLettersConfig, PublisherKeysConfig } from "./pipeline/options.js";
 import type { EndpointConfig } from "./transport/endpoint-config.js";
+import type { WebhooksConfig } from "./webhooks/webhooks-config.js";
 
 export type { AccessRule, AclRule, HistoryOptions, NamespaceAclConfig, NamespaceConfig } from "./namespace-config.js";
 
@@ -405,6 +406,8 @@ export interface HeraldConfig {
   publisherKeys: PublisherKeysConfig;
   /** The backend's proxy hooks on client subscribes and publishes (docs/hooks.md). @default {} */
   hooks: HooksConfig;
+  /** Outgoing webhooks: channel occupied/vacated, presence members, user connections (docs/hooks.md). */
+  webhooks: WebhooksConfig;
 }
 
 /** A partial configuration as written in a file or passed to `createGateway`. */

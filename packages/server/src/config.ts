@@ -27,6 +27,7 @@ import { longestDedupSeconds, pipelineConfigProblems } from "./pipeline/options.
 import { KeyRegistry, readKeyFile } from "./pipeline/publisher-keys.js";
 import { endpointProblems } from "./transport/endpoint-config.js";
 import { socketIoNameProblems } from "./transport/socketio-names.js";
+import { WEBHOOKS_DEFAULTS, webhooksProblems } from "./webhooks/webhooks-config.js";
 
 export type * from "./config-types.js";
 
@@ -134,6 +135,7 @@ export const DEFAULTS: HeraldConfig = {
   deadLetters: { store: "memory", path: "./data/dead-letters.db", maxEntries: 10_000, retentionDays: 30 },
   publisherKeys: { keys: [] },
   hooks: { forwardHeaders: [], forwardCookies: [] },
+  webhooks: WEBHOOKS_DEFAULTS,
 };
 
 export { ConfigError } from "./config-error.js";
@@ -341,6 +343,7 @@ export function resolveConfig(input: unknown = {}, env: Record<string, string | 
   problems.push(...endpointProblems(config.endpoints, [config.server.wsPath, config.socketio.path, config.sse.path]));
   problems.push(...dashboardProblems(config));
   problems.push(...pipelineProblems(config));
+  problems.push(...webhooksProblems(config.webhooks).map((p) => `config.${p}`));
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(structuredClone(config));
 }

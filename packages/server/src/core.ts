@@ -25,7 +25,7 @@ import {
   type PipelineResolver,
   PublishPath,
 } from "./pipeline/stages.js";
-import type { Session } from "./session.js";
+import type { MemberObserver, Session } from "./session.js";
 import type { Sessions } from "./sessions.js";
 import type { StateTopics } from "./state/state-topics.js";
 import { TracedStage } from "./tracing/traced-stage.js";
@@ -74,6 +74,8 @@ export class GatewayCore {
   state: StateTopics | undefined;
   /** The backend's proxy hooks on client subscribes and publishes (docs/hooks.md); set by the gateway. */
   hooks: Hooks | undefined = undefined;
+  /** Presence joins and leaves for the outgoing webhooks (docs/hooks.md); set by the gateway when they are on. */
+  lifecycle: MemberObserver | undefined = undefined;
 
   /** Broker, presence and cluster as one (set by the gateway right after construction). */
   engine!: Engine;

@@ -60,6 +60,8 @@ import { traceDelivery, tracingOn } from "./tracing/tracing.js";
 import { type InstalledTransports, installTransports } from "./transport/install.js";
 import { WsEndpoint } from "./transport/ws.js";
 import { VERSION } from "./version.js";
+import { WebhookMetrics } from "./webhooks/webhook-metrics.js";
+import { Webhooks } from "./webhooks/webhooks.js";
 
 export interface GatewayOptions {
   /** Configuration (partial: defaults fill the rest). */
@@ -125,6 +127,8 @@ export class Gateway {
    * a view per listed feature). A module that adds one calls `features.add(name)` when wired.
    */
   readonly features: Features;
+  /** Outgoing webhooks (`webhooks.url`), when on. */
+  readonly webhooks: Webhooks | undefined;
   /** The per-node stats sample published to `dashboard.statsTopic`. */
   readonly stats: NodeStats;
   private server: Server | undefined;
@@ -180,6 +184,23 @@ export class Gateway {
     const hooks = new Hooks(config.hooks, config.auth.rolesClaim);
     hooks.register(metrics.registry);
     if (hooks.any) this.core.hooks = hooks;
+    const webhookMetrics = new WebhookMetrics();
+    webhookMetrics.register(metrics.registry);
+    if (config.webhooks.url !== "") {
+      this.webhooks = new Webhooks(
+        config.webhooks,
+        {
+          hub,
+          sessions: this.core.sessions,
+          redis: broker instanceof RedisBroker ? broker : undefined,
+          nodeId: engine.cluster.nodeId,
+          deadLetters: this.pipeline.deadLetters,
+          log,
+        },
+        webhookMetrics,
+      );
+      this.core.lifecycle = this.webhooks.tracker;
+    }
     this.ingest = this.pipeline.ingest((request, context) => this.core.publish(request, context));
     broker.onEvent((event, json) => {
       const n =
@@ -348,6 +369,7 @@ export class Gateway {
     await this.core.engine.start(this.core, { disconnectUser: (user, reason) => this.disconnectUser(user, reason) });
     await this.storage.start(this.core);
     await this.compute.start();
+    await this.webhooks?.start();
     await registerDashboard(this.http, this.config, this.log);
     await this.pipeline.start();
     await this.http.ready();
@@ -442,6 +464,7 @@ export class Gateway {
     if (this.started) await this.http.close();
     await this.connectors.stop(); // pending offers finish while the broker still runs
     await this.compute.close(); // checkpoints windows; publishes nothing after the broker closes
+    await this.webhooks?.close(); // the connections' last changes are sent while Redis is still there
     await this.core.engine.close();
     await this.storage.close();
     await this.pipeline.close();

@@ -50,6 +50,11 @@ import type { Sessions } from "./sessions.js";
 import type { StateTopics } from "./state/state-topics.js";
 import type { Transport } from "./transport/transport.js";
 
+/** What a session tells of presence membership (`user` absent for an anonymous connection). */
+export interface MemberObserver {
+  member(topic: string, user: string | undefined, client: string, joined: boolean): void;
+}
+
 let nextId = 0;
 const NODE_TAG = Math.random().toString(36).slice(2, 8);
 
@@ -181,6 +186,8 @@ export interface SessionHost {
   checkHistory(who: Principal, topic: string): void;
   /** The backend's proxy hooks, when configured. */
   readonly hooks: Hooks | undefined;
+  /** Hears presence joins and leaves for the outgoing webhooks (webhooks/lifecycle-tracker.ts), when they are on. */
+  readonly lifecycle: MemberObserver | undefined;
 }
 
 export class Session implements PresenceWatcher {
@@ -592,6 +599,7 @@ export class Session implements PresenceWatcher {
       }
       if (tracked) {
         sub.member = true;
+        this.core.lifecycle?.member(name, this.user, this.id, true);
         await this.core.engine.presence.join(name, this.presenceInfo(frame.meta));
       }
     } catch (err) {
@@ -676,6 +684,7 @@ export class Session implements PresenceWatcher {
         if (!isPattern(s.name) && this.core.namespaces.of(s.name).presence) {
           const sub = this.subs.get(s.name) as Subscription;
           sub.member = true;
+          this.core.lifecycle?.member(s.name, this.user, this.id, true);
           await this.core.engine.presence.join(s.name, this.presenceInfo(s.meta));
         }
       }
@@ -702,6 +711,7 @@ export class Session implements PresenceWatcher {
     if (this.subs.get(sub.name) === sub) this.subs.delete(sub.name);
     if (sub.watching) this.core.engine.presence.unwatch(sub.name, this);
     if (sub.member) {
+      this.core.lifecycle?.member(sub.name, this.user, this.id, false);
       this.core.engine.presence
         .leave(sub.name, this.id)
         .catch((err) => this.core.log.warn({ err, session: this.id }, "presence leave failed; it expires instead"));

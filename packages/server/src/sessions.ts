@@ -9,6 +9,12 @@ export interface IndexedSession {
 export class Sessions<Session extends IndexedSession = IndexedSession> {
   private readonly all = new Set<Session>();
   private readonly byUser = new Map<string, Set<Session>>();
+  private userListener: ((user: string, connected: boolean) => void) | undefined;
+
+  /** Calls `listener` when a user gets a first session on this node, and when its last one goes. */
+  observeUsers(listener: (user: string, connected: boolean) => void): void {
+    this.userListener = listener;
+  }
 
   get size(): number {
     return this.all.size;
@@ -24,6 +30,7 @@ export class Sessions<Session extends IndexedSession = IndexedSession> {
 
   /** Indexes a session under its (new) user once it has authenticated. */
   rebind(session: Session, before: Principal | undefined, after: Principal): void {
+    if (before !== undefined && !before.anonymous && !after.anonymous && before.user === after.user) return;
     if (before && !before.anonymous) this.unindex(session, before.user);
     if (!after.anonymous) {
       let set = this.byUser.get(after.user);
@@ -31,13 +38,19 @@ export class Sessions<Session extends IndexedSession = IndexedSession> {
         set = new Set();
         this.byUser.set(after.user, set);
       }
-      set.add(session);
+      if (!set.has(session)) {
+        set.add(session);
+        if (set.size === 1) this.userListener?.(after.user, true);
+      }
     }
   }
 
   private unindex(session: Session, user: string): void {
     const set = this.byUser.get(user);
-    if (set?.delete(session) && set.size === 0) this.byUser.delete(user);
+    if (set?.delete(session) && set.size === 0) {
+      this.byUser.delete(user);
+      this.userListener?.(user, false);
+    }
   }
 
   delete(session: Session): void {

@@ -46,8 +46,10 @@ export class RedisLease implements EmitterLease {
     private readonly renewMs = 2000,
     /** @default 6000 */
     private readonly ttlMs = 6000,
+    /** The lease's name under the prefix. @default "compute:emitter" */
+    name = "compute:emitter",
   ) {
-    this.key = `${prefix}:compute:emitter`;
+    this.key = `${prefix}:${name}`;
   }
 
   private async renew(): Promise<void> {

@@ -22,6 +22,8 @@ export class Hub {
   private readonly exact = new Map<string, Set<HubSubscription>>();
   private readonly patterns = new PatternTrie<HubSubscription>();
   private subscriptionCount = 0;
+  /** Client subscriptions per topic, kept only while someone listens to occupancy (outgoing webhooks). */
+  private occupancy: { counts: Map<string, number>; listener: (topic: string, occupied: boolean) => void } | undefined;
   /**
    * Stream offset of the newest event dispatched on this node. Every event at or below it has
    * been written to the local sessions it matched, so a `pong` carrying it lets a client move an
@@ -31,6 +33,23 @@ export class Hub {
   /** Client subscriptions held on this node (server-side ones not counted). */
   get subscriptions(): number {
     return this.subscriptionCount;
+  }
+
+  /**
+   * Calls `listener` when a topic gets its first client subscription on this node and when it
+   * loses its last one (patterns and server-side subscriptions do not count).
+   */
+  observeOccupancy(listener: (topic: string, occupied: boolean) => void): void {
+    this.occupancy = { counts: new Map(), listener };
+  }
+
+  private occupied(topic: string, delta: 1 | -1): void {
+    const o = this.occupancy as NonNullable<Hub["occupancy"]>;
+    const n = (o.counts.get(topic) ?? 0) + delta;
+    if (n === 0) o.counts.delete(topic);
+    else o.counts.set(topic, n);
+    if (n === 1 && delta === 1) o.listener(topic, true);
+    else if (n === 0) o.listener(topic, false);
   }
 
   add(sub: HubSubscription): void {
@@ -45,7 +64,10 @@ export class Hub {
     }
     if (!set.has(sub)) {
       set.add(sub);
-      if (!sub.internal) this.subscriptionCount++;
+      if (!sub.internal) {
+        this.subscriptionCount++;
+        if (this.occupancy !== undefined) this.occupied(sub.name, 1);
+      }
     }
   }
 
@@ -56,7 +78,10 @@ export class Hub {
     }
     const set = this.exact.get(sub.name);
     if (set?.delete(sub)) {
-      if (!sub.internal) this.subscriptionCount--;
+      if (!sub.internal) {
+        this.subscriptionCount--;
+        if (this.occupancy !== undefined) this.occupied(sub.name, -1);
+      }
       if (set.size === 0) this.exact.delete(sub.name);
     }
   }
