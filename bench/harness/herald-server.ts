@@ -16,6 +16,8 @@ import { createGateway } from "../../packages/server/src/gateway.js";
 import { control, portArg } from "../baselines/control.js";
 
 const durable = process.argv[3] === "durable";
+/** `deflate`: the native endpoint offers permessage-deflate (default `compression` terms). */
+const deflate = process.argv[3] === "deflate";
 const dir = durable ? mkdtempSync(join(tmpdir(), "herald-bench-")) : undefined;
 const config: HeraldConfigInput = {
   log: { level: "silent" },
@@ -30,6 +32,7 @@ const config: HeraldConfigInput = {
   auth: { anonymousPublish: true },
   timeouts: { shutdownMs: 200 },
 };
+if (deflate) config.server = { compression: true };
 if (dir !== undefined) {
   config.namespaces = [{ prefix: "" }, { prefix: "bench", durable: true }];
   config.store = { type: "sqlite", path: join(dir, "herald.db") };

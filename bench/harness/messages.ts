@@ -7,14 +7,14 @@
  * Which server a run targets: Herald itself, Herald with the `bench` namespace durable (SQLite
  * store), or one of the three baselines.
  */
-export type ServerKind = "herald" | "herald-durable" | "ws-raw" | "ws-cork" | "socketio";
+export type ServerKind = "herald" | "herald-durable" | "herald-deflate" | "ws-raw" | "ws-cork" | "socketio";
 
 /** Herald and the three baselines: what a scenario runs on unless it says otherwise. */
 export const SERVER_KINDS: readonly ServerKind[] = ["herald", "ws-raw", "ws-cork", "socketio"];
 
 /** Whether `kind` is Herald (native protocol at `/ws`, greets with `welcome`). */
 export function isHerald(kind: ServerKind): boolean {
-  return kind === "herald" || kind === "herald-durable";
+  return kind === "herald" || kind === "herald-durable" || kind === "herald-deflate";
 }
 
 /** Coordinator → server process. */

@@ -82,6 +82,7 @@ function next<T extends { type: string }>(child: ChildProcess, type: T["type"], 
 const SERVER_FILES: Record<ServerKind, string> = {
   herald: "./herald-server.ts",
   "herald-durable": "./herald-server.ts",
+  "herald-deflate": "./herald-server.ts",
   "ws-raw": "../baselines/ws-raw.ts",
   "ws-cork": "../baselines/ws-cork.ts",
   socketio: "../baselines/socketio.ts",
@@ -110,7 +111,8 @@ export class ServerProcess implements ServerHandle {
     const nodeArgs = ["--expose-gc"];
     if (cpuProf !== undefined) nodeArgs.push("--cpu-prof", `--cpu-prof-dir=${cpuProf}`);
     const file = fileURLToPath(new URL(SERVER_FILES[kind], import.meta.url));
-    const child = launch(file, kind === "herald-durable" ? ["0", "durable"] : ["0"], core, nodeArgs);
+    const mode = kind === "herald-durable" ? ["durable"] : kind === "herald-deflate" ? ["deflate"] : [];
+    const child = launch(file, ["0", ...mode], core, nodeArgs);
     const { port } = await next<Extract<ServerReport, { type: "listening" }>>(child, "listening", 60_000);
     return new ServerProcess(kind, child, port);
   }

@@ -3,6 +3,7 @@
 import { computeSchemas } from "./compute/compute-config.js";
 import { connectorSchema } from "./connectors/connector-config.js";
 import { hooksSchema } from "./hooks/hooks-config.js";
+import { compressionSchema } from "./transport/compression-config.js";
 import { webhooksSchema } from "./webhooks/webhooks-config.js";
 
 const int = (minimum: number, maximum = Number.MAX_SAFE_INTEGER) => ({ type: "integer", minimum, maximum }) as const;
@@ -119,8 +120,10 @@ export const configSchema = {
         wsPath: { type: "string", minLength: 1 },
         allowedOrigins: { type: "array", items: { type: "string", minLength: 1 } },
         originRefusal: { enum: ["close", "http"] },
+        compression: { type: "boolean" },
       },
     },
+    compression: compressionSchema,
     limits: {
       type: "object",
       additionalProperties: false,
@@ -326,6 +329,7 @@ export const configSchema = {
             maxProperties: 1000,
             additionalProperties: { type: "string", minLength: 1, maxLength: 255 },
           },
+          compression: { type: "boolean" },
         },
       },
     },

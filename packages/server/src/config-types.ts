@@ -9,6 +9,7 @@ import type { ConnectorConfig } from "./connectors/connector-config.js";
 import type { HooksConfig } from "./hooks/hooks-config.js";
 import type { HistoryOptions, NamespaceAclConfig, NamespaceConfig } from "./namespace-config.js";
 import type { DeadLettersConfig, PublisherKeysConfig } from "./pipeline/options.js";
+import type { CompressionConfig } from "./transport/compression-config.js";
 import type { EndpointConfig } from "./transport/endpoint-config.js";
 import type { WebhooksConfig } from "./webhooks/webhooks-config.js";
 
@@ -364,7 +365,11 @@ export interface HeraldConfig {
      * retrying); `http` answers 403 before the upgrade (a page sees only 1006). @default "close"
      */
     originRefusal: "close" | "http";
+    /** Offer permessage-deflate on the native WebSocket endpoint, on the terms of `compression`. @default false */
+    compression: boolean;
   };
+  /** permessage-deflate terms of the endpoints that offer it (`server.compression`, `endpoints[].compression`). */
+  compression: CompressionConfig;
   limits: LimitsConfig;
   timeouts: TimeoutsConfig;
   auth: AuthConfig;

@@ -25,6 +25,7 @@ import { type PipelineNamespace, pipelineBuildProblems } from "./pipeline/build.
 import { MemoryDeadLetterStore } from "./pipeline/dead-letter-memory.js";
 import { longestDedupSeconds, pipelineConfigProblems } from "./pipeline/options.js";
 import { KeyRegistry, readKeyFile } from "./pipeline/publisher-keys.js";
+import { COMPRESSION_DEFAULTS } from "./transport/compression-config.js";
 import { endpointProblems } from "./transport/endpoint-config.js";
 import { socketIoNameProblems } from "./transport/socketio-names.js";
 import { WEBHOOKS_DEFAULTS, webhooksProblems } from "./webhooks/webhooks-config.js";
@@ -45,7 +46,15 @@ export const DEFAULT_NAMESPACE: NamespaceConfig = {
 };
 
 export const DEFAULTS: HeraldConfig = {
-  server: { host: "0.0.0.0", port: 8080, wsPath: "/ws", allowedOrigins: [], originRefusal: "close" },
+  server: {
+    host: "0.0.0.0",
+    port: 8080,
+    wsPath: "/ws",
+    allowedOrigins: [],
+    originRefusal: "close",
+    compression: false,
+  },
+  compression: COMPRESSION_DEFAULTS,
   limits: {
     maxFrameBytes: 1_048_576,
     maxJsonDepth: 32,

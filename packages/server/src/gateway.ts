@@ -127,8 +127,8 @@ export class Gateway {
    * a view per listed feature). A module that adds one calls `features.add(name)` when wired.
    */
   readonly features: Features;
-  /** Outgoing webhooks (`webhooks.url`), when on. */
-  readonly webhooks: Webhooks | undefined;
+  /** Outgoing webhooks (`webhooks.url`), when on. Private: its Redis types stay out of the published declarations. */
+  private readonly webhooks: Webhooks | undefined;
   /** The per-node stats sample published to `dashboard.statsTopic`. */
   readonly stats: NodeStats;
   private server: Server | undefined;
@@ -297,7 +297,10 @@ export class Gateway {
     this.core.metrics.registry.registerMetric(this.pipeline.counts.counter);
     registerPublisherKeyRoutes(this.http, this.pipeline.keys, guard);
 
-    this.ws = new WsEndpoint(this.core, { path: config.server.wsPath });
+    this.ws = new WsEndpoint(this.core, {
+      path: config.server.wsPath,
+      ...(config.server.compression && { compression: config.compression }),
+    });
     this.upgradeRoutes.push((req, socket, head, url) => this.ws.handleUpgrade(req, socket, head, url));
     this.transports = installTransports(this.core, this);
   }

@@ -22,6 +22,8 @@ export interface EndpointConfig {
    * the `event` field of an event frame carries the new name. @default {}
    */
   eventNames?: Record<string, string>;
+  /** Offer permessage-deflate on this endpoint, on the terms of `compression`. @default false */
+  compression?: boolean;
 }
 
 export const PARAM = /^:([A-Za-z_][A-Za-z0-9_]*)$/;

@@ -102,18 +102,26 @@ function sinceOf(url: URL, index: number, topic: string): SubscribeFrame["since"
   return isPattern(topic) ? { epoch, offset: n } : { epoch, seq: n };
 }
 
-/** Every configured endpoint, served by one `WsEndpoint` that routes by path. */
+/**
+ * Every configured endpoint, served by `WsEndpoint`s that route by path: one for the endpoints
+ * without compression, one for those that offer it (`endpoints[].compression`).
+ */
 export class ConfiguredEndpoints {
-  readonly ws: WsEndpoint;
+  readonly servers: WsEndpoint[];
   private readonly compiled: Compiled[];
 
   constructor(core: GatewayCore, endpoints: readonly EndpointConfig[]) {
     this.compiled = endpoints.map(compile);
-    this.ws = new WsEndpoint(core, { path: "", route: (url) => this.route(url) });
+    this.servers = [new WsEndpoint(core, { path: "", route: (url) => this.route(url, false) })];
+    if (endpoints.some((e) => e.compression === true)) {
+      const compression = core.config.compression;
+      this.servers.push(new WsEndpoint(core, { path: "", route: (url) => this.route(url, true), compression }));
+    }
   }
 
-  private route(url: URL): WsRoute | undefined {
+  private route(url: URL, compressed: boolean): WsRoute | undefined {
     for (const [index, c] of this.compiled.entries()) {
+      if ((c.config.compression === true) !== compressed) continue;
       const m = c.regex.exec(url.pathname);
       if (!m) continue;
       const params: Record<string, string> = {};

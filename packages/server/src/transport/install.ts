@@ -65,10 +65,13 @@ export function installTransports(core: GatewayCore, host: TransportHost): Insta
   }
   if (endpoints.length > 0) {
     const configured = new ConfiguredEndpoints(core, endpoints);
-    host.addUpgradeRoute((req, socket, head, url) => configured.ws.handleUpgrade(req, socket, head, url));
+    for (const ws of configured.servers)
+      host.addUpgradeRoute((req, socket, head, url) => ws.handleUpgrade(req, socket, head, url));
     host.onShutdown(() => {
-      configured.ws.closeAll(CloseCode.goingAway, reason);
-      setTimeout(() => configured.ws.terminateAll(), timeouts.shutdownMs).unref();
+      for (const ws of configured.servers) {
+        ws.closeAll(CloseCode.goingAway, reason);
+        setTimeout(() => ws.terminateAll(), timeouts.shutdownMs).unref();
+      }
     });
     out.endpoints = configured;
   }

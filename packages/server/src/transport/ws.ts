@@ -13,6 +13,8 @@ import { parseJson } from "../json.js";
 import { InboundRate, requestIdOf } from "../limits/inbound-rate.js";
 import { Session, toHeraldError } from "../session.js";
 import { Corker } from "./coalesce.js";
+import { deflatedFrame, perMessageDeflate } from "./compression.js";
+import type { CompressionConfig } from "./compression-config.js";
 import type { Transport } from "./transport.js";
 
 const OPEN = 1;
@@ -55,13 +57,18 @@ class WsTransport implements Transport {
     readonly ws: WebSocket,
     private readonly maxOutbound: number,
     private readonly route: WsRoute | undefined,
+    compression: CompressionConfig | undefined,
   ) {
     this.corker = new Corker((ws as unknown as WsInternals)._socket);
     this.plain = ws.extensions === "";
+    // Negotiated on this endpoint's terms (no server context kept): an event compressed once fits every such socket.
+    this.deflate = ws.extensions === "permessage-deflate" ? compression : undefined;
   }
 
   /** No extension (compression) negotiated: a frame's bytes are the same for every socket. */
   private readonly plain: boolean;
+  /** permessage-deflate negotiated with this server's parameters. */
+  private readonly deflate: CompressionConfig | undefined;
 
   get buffered(): number {
     return this.ws.bufferedAmount;
@@ -102,15 +109,20 @@ class WsTransport implements Transport {
       return;
     }
     this.corker.hold();
-    if (out !== undefined && this.plain) {
+    if (out !== undefined && (this.plain || this.deflate !== undefined)) {
       const internals = this.ws as unknown as WsInternals;
       const sender = internals._sender;
       if (sender?._state === 0 && sender._queue?.length === 0 && sender._firstFragment === true) {
-        internals._socket.write(out.memo("ws.textFrame", () => textFrame(out.buffer)));
+        const c = this.deflate;
+        internals._socket.write(
+          c === undefined
+            ? out.memo("ws.textFrame", () => textFrame(out.buffer))
+            : out.memo("ws.deflatedFrame", () => deflatedFrame(out.buffer, c, textFrame)),
+        );
         return;
       }
     }
-    this.ws.send(data, { binary: false, compress: false });
+    this.ws.send(data, { binary: false, compress: this.deflate !== undefined });
   }
 
   close(code: number, reason: string): void {
@@ -126,6 +138,8 @@ export interface WsEndpointOptions {
   path: string;
   /** Claims upgrades by URL instead of `path` (configured endpoints): its per-connection hooks, or undefined. */
   route?: (url: URL) => WsRoute | undefined;
+  /** permessage-deflate offered on these terms; off when absent. */
+  compression?: CompressionConfig;
 }
 
 /** Per-connection hooks of an endpoint built on this one (`transport/endpoints.ts`). */
@@ -157,7 +171,7 @@ export class WsEndpoint {
     this.wss = new WebSocketServer({
       noServer: true,
       maxPayload: core.config.limits.maxFrameBytes,
-      perMessageDeflate: false,
+      perMessageDeflate: options.compression === undefined ? false : perMessageDeflate(options.compression),
       clientTracking: false,
     });
     this.heartbeat = setInterval(() => this.beat(), core.config.timeouts.heartbeatMs);
@@ -182,7 +196,7 @@ export class WsEndpoint {
   }
 
   private accept(ws: WebSocket, req: IncomingMessage, url: URL, route?: WsRoute): void {
-    const transport = new WsTransport(ws, this.core.config.limits.maxOutboundBytes, route);
+    const transport = new WsTransport(ws, this.core.config.limits.maxOutboundBytes, route, this.options.compression);
     const session = new Session(this.core, transport);
     session.ip = req.socket.remoteAddress;
     session.forwarded = this.core.hooks?.forward.pick(req.headers);
