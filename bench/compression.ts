@@ -21,6 +21,8 @@ export interface CompressionBenchOptions {
   clients?: number;
   events?: number;
   rate?: number;
+  /** Write a CPU profile of each server process to this directory (`--cpu-prof`). */
+  cpuProf?: string;
   progress?: (line: string) => void;
 }
 
@@ -77,9 +79,10 @@ async function connect(url: string): Promise<{ ws: WebSocket; read: () => number
 async function once(
   kind: "herald" | "herald-deflate",
   make: (i: number) => unknown,
-  o: Required<Omit<CompressionBenchOptions, "progress" | "runs">>,
+  o: Required<Omit<CompressionBenchOptions, "progress" | "runs" | "cpuProf">>,
+  cpuProf: string | undefined,
 ): Promise<Sample> {
-  const server = await ServerProcess.start(kind, 0);
+  const server = await ServerProcess.start(kind, 0, cpuProf);
   try {
     const clients = await Promise.all(Array.from({ length: o.clients }, () => connect(server.url)));
     for (const c of clients) c.ws.send('{"type":"subscribe","id":"s","topic":"bench.agg"}');
@@ -124,8 +127,9 @@ export async function runCompressionBench(options: CompressionBenchOptions = {})
   const results = new Map<string, { cpu: number[]; bytes: number[]; lost: number }>();
   for (let run = 0; run < runs; run++) {
     for (const [name, make] of Object.entries(payloads)) {
-      for (const kind of kinds) {
-        const s = await once(kind, make, o);
+      // The order alternates per run: the second server of a pair is not always the same one.
+      for (const kind of run % 2 === 0 ? kinds : [...kinds].reverse()) {
+        const s = await once(kind, make, o, options.cpuProf);
         const key = `${name}|${kind}`;
         const r = results.get(key) ?? { cpu: [], bytes: [], lost: 0 };
         r.cpu.push(s.cpuUs / Math.max(1, s.deliveries));
@@ -160,6 +164,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
       clients: { type: "string" },
       events: { type: "string" },
       rate: { type: "string" },
+      "cpu-prof": { type: "string" },
     },
   });
   const table = await runCompressionBench({
@@ -167,6 +172,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
     ...(values.clients && { clients: Number(values.clients) }),
     ...(values.events && { events: Number(values.events) }),
     ...(values.rate && { rate: Number(values.rate) }),
+    ...(values["cpu-prof"] && { cpuProf: values["cpu-prof"] }),
     progress: (l) => process.stderr.write(`${l}\n`),
   });
   process.stdout.write(table);

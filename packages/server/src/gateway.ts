@@ -270,7 +270,14 @@ export class Gateway {
     });
     registerHealthRoutes(this.http, this.core, this.health, guard);
     this.storage.attach(this.core, this.http, guard);
-    this.compute.attach(this.core, this.http, guard, () => this.storage.inbox);
+    const webhooks = this.webhooks;
+    this.compute.attach(
+      this.core,
+      this.http,
+      guard,
+      () => this.storage.inbox,
+      webhooks === undefined ? undefined : (fields) => webhooks.announce(fields),
+    );
     registerPresenceRoutes(this.http, this.core, guard);
     registerUserRoutes(this.http, this.core, guard);
     this.features = new Features(["topics", "history", "inbox"]);

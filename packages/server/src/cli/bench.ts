@@ -53,6 +53,21 @@ export async function bench(options: BenchCliOptions): Promise<number> {
     process.stdout.write(
       `${"hooks".padEnd(20)} subscribes/s without a subscribe hook, with a cached one, with an uncached one (bench/hooks.ts)\n`,
     );
+    process.stdout.write(
+      `${"compression".padEnd(20)} server CPU and bytes per delivery with permessage-deflate off and on (bench/compression.ts)\n`,
+    );
+    return 0;
+  }
+  if (scenarios[0] === "compression") {
+    const file = fileURLToPath(new URL("../../../../bench/compression.ts", import.meta.url));
+    const { runCompressionBench } = (await tsImport(file, import.meta.url)) as {
+      runCompressionBench(options: { runs: number; progress: (line: string) => void }): Promise<string>;
+    };
+    const table = await runCompressionBench({
+      runs: positive("runs", options.runs) ?? 3,
+      progress: (line: string) => process.stderr.write(`${line}\n`),
+    });
+    process.stdout.write(table);
     return 0;
   }
   if (scenarios[0] === "hooks") {

@@ -16,6 +16,7 @@ import type { Logger } from "../log.js";
 import type { DeadLetterStore } from "../pipeline/dead-letter.js";
 import { MemoryDeadLetterStore } from "../pipeline/dead-letter-memory.js";
 import { StreamSessions } from "../streams/sessions.js";
+import type { LifecycleFields } from "../webhooks/lifecycle-event.js";
 import { Aggregations } from "./aggregations.js";
 import { Alerts } from "./alerts/alerts.js";
 import { WebhookSender } from "./alerts/webhook.js";
@@ -92,7 +93,13 @@ export class Compute {
   readonly sessionOwner = (id: string): string | undefined => this.streamsPart?.ownerOf(id);
 
   /** Builds the enabled parts and registers their routes. */
-  attach(core: GatewayCore, app: FastifyInstance, guard: Guard, inbox: () => Inbox): void {
+  attach(
+    core: GatewayCore,
+    app: FastifyInstance,
+    guard: Guard,
+    inbox: () => Inbox,
+    announce?: (fields: LifecycleFields) => void,
+  ): void {
     if (!this.enabled) return;
     const broker = core.broker;
     if (broker instanceof RedisBroker) {
@@ -109,6 +116,7 @@ export class Compute {
       clock: this.clock,
       log: this.log,
     };
+    if (announce !== undefined) ctx.announce = announce;
     this.ctx = ctx;
     if (this.config.compute.enabled) {
       const aggregations = new Aggregations(this.config.compute, ctx);

@@ -8,6 +8,7 @@
 import type { PublishOutcome, PublishRequest } from "../engine/broker.js";
 import type { HubSubscription } from "../hub/hub.js";
 import type { Logger } from "../log.js";
+import type { LifecycleFields } from "../webhooks/lifecycle-event.js";
 import type { ComputeStore } from "./compute-store.js";
 
 /** A cancellable timer handle. */
@@ -43,4 +44,6 @@ export interface ComputeContext {
   store: ComputeStore;
   clock: Clock;
   log: Logger;
+  /** Tells the outgoing webhooks (docs/hooks.md) of an alert or an analysis session; absent when they are off. */
+  announce?(fields: LifecycleFields): void;
 }

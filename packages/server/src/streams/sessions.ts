@@ -212,6 +212,12 @@ export class StreamSessions {
     this.owners.set(id, owner);
     this.active.set(id, session);
     this.arm(session);
+    this.ctx.announce?.({
+      name: "stream_started",
+      topic: session.topic,
+      user: owner,
+      data: { stream_id: id, content_type: contentType },
+    });
     await this.publish(session, "analysis_progress", { stream_id: id, status: "active", progress: { chunks: 0 } });
     return session;
   }
@@ -293,6 +299,12 @@ export class StreamSessions {
     this.timers.get(id)?.cancel();
     this.timers.delete(id);
     const data = { stream_id: id, status, chunks: s.chunks, result: s.result };
+    this.ctx.announce?.({
+      name: "stream_finished",
+      topic: s.topic,
+      user: s.owner,
+      data: { stream_id: id, status, chunks: s.chunks },
+    });
     await this.publish(s, "verification_complete", data);
     await this.notify(s.owner, {
       title: status === "completed" ? "Analysis complete" : "Analysis stopped after inactivity",

@@ -1,7 +1,8 @@
 /**
  * What the outgoing webhooks tell (docs/hooks.md): a channel (topic) became occupied or empty
  * across the cluster, a presence member (a user, or an anonymous connection) arrived on a topic
- * or left it, a user connected (first connection anywhere) or disconnected (last one gone).
+ * or left it, a user connected (first connection anywhere) or disconnected (last one gone); an
+ * alert rule fired or resolved; an analysis session started or finished.
  */
 export const LIFECYCLE_EVENTS = [
   "channel_occupied",
@@ -10,6 +11,10 @@ export const LIFECYCLE_EVENTS = [
   "member_removed",
   "user_connected",
   "user_disconnected",
+  "alert_firing",
+  "alert_resolved",
+  "stream_started",
+  "stream_finished",
 ] as const;
 
 export type LifecycleEventName = (typeof LIFECYCLE_EVENTS)[number];
@@ -30,6 +35,8 @@ export interface LifecycleFields {
   user?: string;
   /** An anonymous presence member's connection id. */
   client?: string;
+  /** What an alert or stream event says (the alert's payload; the session's id, status, …). */
+  data?: unknown;
 }
 
 /** One event as the backend receives it. */

@@ -12,6 +12,10 @@ export class MemoryLifecycleLog implements LifecycleLog {
 
   constructor(private readonly maxQueue: number) {}
 
+  async append(fields: LifecycleFields): Promise<void> {
+    this.push(fields);
+  }
+
   async hold(key: string, up: boolean, upFields: LifecycleFields, downFields: LifecycleFields): Promise<void> {
     if (up) {
       if (this.held.has(key)) return;

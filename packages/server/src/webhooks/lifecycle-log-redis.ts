@@ -62,6 +62,11 @@ end
 return false
 `);
 
+/** KEYS: stream, dropped. ARGV: max, body. */
+const APPEND = new Script(`${COMMON}
+return append(KEYS[1], KEYS[2], tonumber(ARGV[1]), ARGV[2])
+`);
+
 /** KEYS: nodes. ARGV: node. Returns 1 when the node was marked before (its holdings stand). */
 const MARK = new Script(`${COMMON}
 local before = redis.call('ZSCORE', KEYS[1], ARGV[1])
@@ -116,6 +121,10 @@ export class RedisLifecycleLog implements LifecycleLog {
       dropped: `${prefix}:wh:dropped`,
       own: `${prefix}:wh:own:${node}`,
     };
+  }
+
+  async append(fields: LifecycleFields): Promise<void> {
+    await APPEND.run(this.redis, [this.keys.stream, this.keys.dropped], [this.maxQueue, JSON.stringify(fields)]);
   }
 
   async hold(key: string, up: boolean, upFields: LifecycleFields, downFields: LifecycleFields): Promise<void> {

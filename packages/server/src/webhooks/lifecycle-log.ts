@@ -16,6 +16,8 @@
 import type { LifecycleEvent, LifecycleFields } from "./lifecycle-event.js";
 
 export interface LifecycleLog {
+  /** Queues an event that is not about holding (an alert, an analysis session): the caller is the one node that saw it. */
+  append(fields: LifecycleFields): Promise<void>;
   hold(key: string, up: boolean, upFields: LifecycleFields, downFields: LifecycleFields): Promise<void>;
   read(n: number): Promise<LifecycleEvent[]>;
   ack(id: string): Promise<void>;

@@ -14,6 +14,7 @@ export class LifecycleTracker {
   /** Keys this node holds, with their events (held again if the cluster took this node for dead). */
   private readonly held = new Map<string, [LifecycleFields, LifecycleFields]>();
   private readonly kinds: ReadonlySet<LifecycleKind>;
+  private readonly wanted: ReadonlySet<LifecycleEventName>;
   private readonly pending = new Set<Promise<void>>();
 
   constructor(
@@ -22,6 +23,7 @@ export class LifecycleTracker {
     private readonly logger: Logger,
   ) {
     const wanted = new Set(events);
+    this.wanted = wanted;
     this.kinds = new Set(
       (Object.keys(EVENT_NAMES) as LifecycleKind[]).filter(
         (k) => wanted.has(EVENT_NAMES[k].up) || wanted.has(EVENT_NAMES[k].down),
@@ -58,6 +60,11 @@ export class LifecycleTracker {
   user(user: string, connected: boolean): void {
     if (!this.kinds.has("user")) return;
     this.change(`user|${user}`, connected, { name: "user_connected", user }, { name: "user_disconnected", user });
+  }
+
+  /** An event that is not about holding (alerts, analysis sessions), if wanted. */
+  announce(fields: LifecycleFields): void {
+    if (this.wanted.has(fields.name)) this.track(this.log.append(fields));
   }
 
   private change(key: string, up: boolean, upFields: LifecycleFields, downFields: LifecycleFields): void {

@@ -11,6 +11,7 @@ import type { Hub } from "../hub/hub.js";
 import type { Logger } from "../log.js";
 import type { DeadLetterStore } from "../pipeline/dead-letter.js";
 import type { Sessions } from "../sessions.js";
+import type { LifecycleFields } from "./lifecycle-event.js";
 import type { LifecycleLog } from "./lifecycle-log.js";
 import { MemoryLifecycleLog } from "./lifecycle-log-memory.js";
 import { RedisLifecycleLog } from "./lifecycle-log-redis.js";
@@ -79,6 +80,11 @@ export class Webhooks {
     } catch (err) {
       this.parts.log.warn({ err }, "webhooks: node mark not refreshed");
     }
+  }
+
+  /** Queues an alert or analysis-session event (sent when `webhooks.events` lists it). */
+  announce(fields: LifecycleFields): void {
+    this.tracker.announce(fields);
   }
 
   /**

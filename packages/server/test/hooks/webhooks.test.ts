@@ -4,10 +4,15 @@
 // the real Redis send each event once for the cluster, not once per node.
 import assert from "node:assert/strict";
 import { createHmac, randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { type Running, startGateway, TestClient } from "../helpers.js";
+import { mintToken } from "../../src/auth/jwt.js";
+import type { HeraldConfigInput } from "../../src/config.js";
+import { postJson, type Running, startGateway, TestClient } from "../helpers.js";
 import { dropPrefix } from "../integration/redis-helpers.js";
 import { authConfig, mint } from "../security/fixtures.js";
 import { waitFor } from "../wait-for.js";
@@ -20,6 +25,7 @@ interface Received {
   topic?: string;
   user?: string;
   client?: string;
+  data?: unknown;
   time: number;
 }
 
@@ -175,6 +181,55 @@ describe("outgoing webhooks, one node", () => {
     } finally {
       await h.close();
       await dead.close();
+    }
+  });
+});
+
+describe("outgoing webhooks: alerts and analysis sessions", () => {
+  it("tells alert_firing and stream_started / stream_finished", async () => {
+    const receiver = new Receiver();
+    await receiver.start();
+    const dir = mkdtempSync(join(tmpdir(), "herald-wh-"));
+    const jwtSecret = "webhooks-test-secret-0123456789abcdef";
+    const g = await startGateway({
+      auth: { jwtSecret },
+      store: { path: join(dir, "h.db") },
+      compute: { enabled: true, graceMs: 50 },
+      streams: { enabled: true },
+      webhooks: webhooks(receiver.url, { events: ["alert_firing", "stream_started", "stream_finished"] }),
+    } as HeraldConfigInput);
+    try {
+      const created = await postJson(`${g.url}/api/alerts`, {
+        id: "viral",
+        topic: "posts.>",
+        field: "engagement",
+        condition: "above",
+        threshold: 10_000,
+        channel: "opportunities",
+      });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      await postJson(`${g.url}/api/publish`, { topic: "posts.1", data: { engagement: 12_000 } });
+      const alice = await mintToken(jwtSecret, "alice");
+      const auth = { authorization: `Bearer ${alice}` };
+      const started = await postJson(`${g.url}/api/v1/stream/start`, { content_type: "text_stream" }, auth);
+      assert.equal(started.status, 201, JSON.stringify(started.body));
+      const id = started.body.stream_id as string;
+      assert.equal((await postJson(`${g.url}/api/v1/stream/stop/${id}`, {}, auth)).status, 200);
+      await waitFor(() => receiver.events.length === 3, { what: "the alert and the session's start and end" });
+      const [alert, start, end] = receiver.events as [Received, Received, Received];
+      assert.deepEqual([alert.name, alert.topic], ["alert_firing", "opportunities"]);
+      assert.deepEqual(
+        [(alert.data as { rule: string; value: number }).rule, (alert.data as { value: number }).value],
+        ["viral", 12_000],
+      );
+      assert.deepEqual([start.name, start.user, start.topic], ["stream_started", "alice", `stream.${id}`]);
+      assert.deepEqual([end.name, (end.data as { status: string }).status], ["stream_finished", "completed"]);
+      // Not listed in `events`: no channel or user events although the gateway saw some.
+      assert.ok(receiver.events.every((e) => !e.name.startsWith("channel_") && !e.name.startsWith("user_")));
+    } finally {
+      await g.close();
+      await receiver.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -213,6 +213,11 @@ export class Alerts {
     if (rule.spec.webhook !== undefined) {
       this.webhooks.send({ id, rule: rule.id, topic: rule.spec.channel, event, payload, target: rule.spec.webhook });
     }
+    this.ctx.announce?.({
+      name: payload.state === "firing" ? "alert_firing" : "alert_resolved",
+      topic: rule.spec.channel,
+      data: payload,
+    });
   }
 
   /** Creates a rule (stored). */
