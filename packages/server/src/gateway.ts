@@ -40,6 +40,7 @@ import type { Broker, PublishOutcome } from "./engine/broker.js";
 import { RedisBroker } from "./engine/broker-redis.js";
 import { Engine } from "./engine/engine.js";
 import { instrumentRedis, redisCommandSeconds } from "./engine/redis-metrics.js";
+import { RedisSnapshotStore } from "./engine/snapshot-store-redis.js";
 import { Features } from "./features.js";
 import { Hooks } from "./hooks/hooks.js";
 import { Hub } from "./hub/hub.js";
@@ -152,6 +153,8 @@ export class Gateway {
     if (options.logger === undefined) log.setBindings({ node: engine.cluster.nodeId });
     const broker = engine.broker;
     if (broker instanceof RedisBroker) {
+      // State checkpoints where every node finds them (a node started later rebuilds from them).
+      this.storage.state.useSnapshots(new RedisSnapshotStore(broker.redis, broker.prefix));
       const redisLatency = redisCommandSeconds();
       metrics.registry.registerMetric(redisLatency);
       instrumentRedis(broker.redis, redisLatency);

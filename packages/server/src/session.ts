@@ -578,6 +578,9 @@ export class Session implements PresenceWatcher {
     const broker = this.core.broker;
     const max = this.core.config.recovery.maxEvents;
     try {
+      // A state topic's document must be complete here before the ack carries it (a node that
+      // did not see the topic from its first event rebuilds it from the checkpoint and history).
+      if (!pattern && this.core.state !== undefined) await this.core.state.ensure(name, broker);
       const since = frame.since;
       if (since !== undefined) {
         if (pattern) {

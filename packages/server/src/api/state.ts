@@ -10,6 +10,7 @@ export function registerStateRoutes(app: FastifyInstance, core: GatewayCore, gua
     const { topic } = req.params;
     core.checkTopic(topic);
     const position = await core.broker.position(topic);
+    await state.ensure(topic, core.broker);
     const snap = state.snapshot(topic);
     if (snap === undefined) throw new HeraldError("not_found", `"${topic}" is not a state topic`);
     return { topic, epoch: snap.epoch ?? position.epoch, seq: snap.seq, state: snap.state, clocks: snap.clocks };
