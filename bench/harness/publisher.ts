@@ -25,6 +25,11 @@ export class Publisher {
   private readonly pad: string;
   private ws: WebSocket | undefined;
   private socket: IoSocket | undefined;
+  /**
+   * Publishes the server refused (an `error` answer, by code) since the last `run` began: the
+   * tracker counts their events as lost, but the publisher was told — not a silent loss.
+   */
+  readonly refused = new Map<string, number>();
 
   constructor(
     readonly kind: ServerKind,
@@ -46,7 +51,12 @@ export class Publisher {
       return;
     }
     this.ws = new WebSocket(this.url, { perMessageDeflate: false, skipUTF8Validation: true });
-    this.ws.on("message", () => {}); // Herald acks each publish; nothing to read here
+    // Herald acks each publish; only refusals are read (cheaply: by their prefix).
+    this.ws.on("message", (raw: Buffer) => {
+      if (raw.subarray(0, 15).toString() !== '{"type":"error"') return;
+      const code = String((JSON.parse(raw.toString()) as { code?: unknown }).code);
+      this.refused.set(code, (this.refused.get(code) ?? 0) + 1);
+    });
     await once(this.ws, "open");
   }
 
@@ -61,6 +71,7 @@ export class Publisher {
 
   /** Sends `perSecond` events for `ms`, spread round-robin over `keys`. */
   async run(perSecond: number, ms: number, keys: number[]): Promise<PublishStep> {
+    this.refused.clear();
     const sent = new Map<number, number>();
     const sentInWindow = new Map<number, number>();
     const started = performance.now();

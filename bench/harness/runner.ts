@@ -287,6 +287,12 @@ async function runStep(
   );
   const cpu1 = await server.stats(false);
   const counts = sum(finals.map((f) => f.counts));
+  if (publisher.refused.size > 0) {
+    const codes = [...publisher.refused].map(([code, n]) => `${code} ×${n}`).join(", ");
+    options.progress(
+      `[${scenario.name} ${server.kind}] ${target}/s: publishes refused by the server (counted as lost): ${codes}`,
+    );
+  }
   const histogram = hdr.build({
     bitBucketSize: 32,
     highestTrackableValue: 600_000_000,

@@ -9,7 +9,7 @@
  * after a 2xx answer: a node that dies mid-batch leaves it to the next holder (at least once;
  * receivers de-duplicate on the event id).
  */
-import { signWebhook } from "../compute/alerts/webhook.js";
+import { postSigned } from "../compute/alerts/webhook.js";
 import type { EmitterLease } from "../compute/emitter-lease.js";
 import type { Logger } from "../log.js";
 import type { DeadLetterStore } from "../pipeline/dead-letter.js";
@@ -102,23 +102,15 @@ export class WebhookDeliverer {
     });
   }
 
-  private async post(batch: LifecycleEvent[]): Promise<number> {
+  private post(batch: LifecycleEvent[]): Promise<number> {
     const body = JSON.stringify({ events: batch });
-    const ts = Math.floor(Date.now() / 1000);
-    const res = await fetch(this.config.url, {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        "x-herald-timestamp": String(ts),
-        "x-herald-delivery": (batch[0] as LifecycleEvent).id,
-        "x-herald-signature": signWebhook(this.config.secret, ts, body),
-      },
+    return postSigned(
+      this.config.url,
+      this.config.secret,
+      (batch[0] as LifecycleEvent).id,
       body,
-      redirect: "manual",
-      signal: AbortSignal.timeout(this.config.timeoutMs),
-    });
-    await res.arrayBuffer().catch(() => undefined); // release the connection
-    return res.status;
+      this.config.timeoutMs,
+    );
   }
 
   private async deadLetter(batch: LifecycleEvent[], reason: string): Promise<void> {

@@ -19,6 +19,35 @@ export function signWebhook(secret: string, timestamp: number, body: string): st
   return `sha256=${createHmac("sha256", secret).update(`${timestamp}.${body}`).digest("hex")}`;
 }
 
+/**
+ * POSTs `body` (JSON text) signed with `secret` (the headers above; `delivery` is the id a
+ * receiver de-duplicates on); resolves to the answer's status. Redirects are not followed.
+ */
+export async function postSigned(
+  url: string,
+  secret: string,
+  delivery: string,
+  body: string,
+  timeoutMs: number,
+  nowMs: number = Date.now(),
+): Promise<number> {
+  const ts = Math.floor(nowMs / 1000);
+  const res = await fetch(url, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      "x-herald-timestamp": String(ts),
+      "x-herald-delivery": delivery,
+      "x-herald-signature": signWebhook(secret, ts, body),
+    },
+    body,
+    redirect: "manual",
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+  await res.arrayBuffer().catch(() => undefined); // release the connection
+  return res.status;
+}
+
 /** One delivery to make. */
 export interface WebhookDelivery {
   /** The alert event id (receivers de-duplicate on it). */
@@ -74,23 +103,9 @@ export class WebhookSender {
     this.clock.after(delay, () => void this.attempt(d, n + 1));
   }
 
-  private async post(d: WebhookDelivery): Promise<number> {
+  private post(d: WebhookDelivery): Promise<number> {
     const body = JSON.stringify(d.payload);
-    const ts = Math.floor(this.clock.now() / 1000);
-    const res = await fetch(d.target.url, {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        "x-herald-timestamp": String(ts),
-        "x-herald-delivery": d.id,
-        "x-herald-signature": signWebhook(d.target.secret, ts, body),
-      },
-      body,
-      redirect: "manual",
-      signal: AbortSignal.timeout(this.config.timeoutMs),
-    });
-    await res.arrayBuffer().catch(() => undefined); // release the connection
-    return res.status;
+    return postSigned(d.target.url, d.target.secret, d.id, body, this.config.timeoutMs, this.clock.now());
   }
 
   private async deadLetter(d: WebhookDelivery, reason: string, attempts: number): Promise<void> {
