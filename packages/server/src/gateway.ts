@@ -37,7 +37,6 @@ import { statsNamespaces } from "./dashboard/dashboard-config.js";
 import { DevLogin } from "./dashboard/dev-login.js";
 import { NodeStats } from "./dashboard/node-stats.js";
 import type { Broker, PublishOutcome } from "./engine/broker.js";
-import { RedisBroker } from "./engine/broker-redis.js";
 import { Engine } from "./engine/engine.js";
 import { instrumentRedis, redisCommandSeconds } from "./engine/redis-metrics.js";
 import { RedisSnapshotStore } from "./engine/snapshot-store-redis.js";
@@ -152,12 +151,13 @@ export class Gateway {
     // Every line says which node wrote it (a logger passed in is the application's own: left as is).
     if (options.logger === undefined) log.setBindings({ node: engine.cluster.nodeId });
     const broker = engine.broker;
-    if (broker instanceof RedisBroker) {
+    const redis = engine.redis;
+    if (redis !== undefined) {
       // State checkpoints where every node finds them (a node started later rebuilds from them).
-      this.storage.state.useSnapshots(new RedisSnapshotStore(broker.redis, broker.prefix));
+      this.storage.state.useSnapshots(new RedisSnapshotStore(redis.redis, redis.prefix));
       const redisLatency = redisCommandSeconds();
       metrics.registry.registerMetric(redisLatency);
-      instrumentRedis(broker.redis, redisLatency);
+      instrumentRedis(redis.redis, redisLatency);
     }
     const devLogin = config.dashboard.devLogin ? new DevLogin(config) : undefined;
     const configured = options.authenticator ?? authenticatorFromConfig(config.auth) ?? devLogin?.authenticator();
@@ -195,7 +195,7 @@ export class Gateway {
         {
           hub,
           sessions: this.core.sessions,
-          redis: broker instanceof RedisBroker ? broker : undefined,
+          redis,
           nodeId: engine.cluster.nodeId,
           deadLetters: this.pipeline.deadLetters,
           log,

@@ -10,7 +10,6 @@ import type { Guard } from "../api/auth.js";
 import { registerStreamRoutes } from "../api/streams.js";
 import type { HeraldConfig } from "../config-types.js";
 import type { GatewayCore } from "../core.js";
-import { RedisBroker } from "../engine/broker-redis.js";
 import type { Inbox } from "../inbox/inbox.js";
 import type { Logger } from "../log.js";
 import type { DeadLetterStore } from "../pipeline/dead-letter.js";
@@ -101,9 +100,9 @@ export class Compute {
     announce?: (fields: LifecycleFields) => void,
   ): void {
     if (!this.enabled) return;
-    const broker = core.broker;
-    if (broker instanceof RedisBroker) {
-      this.lease = new RedisLease(broker.redis, broker.prefix, core.engine.cluster.nodeId, this.log);
+    const redis = core.engine.redis;
+    if (redis !== undefined) {
+      this.lease = new RedisLease(redis.redis, redis.prefix, core.engine.cluster.nodeId, this.log);
     }
     const lease = () => this.lease.held;
     const ctx: ComputeContext = {

@@ -38,6 +38,7 @@ import type {
 } from "./broker.js";
 import { provenanceFields } from "./broker.js";
 import { newEpoch } from "./broker-memory.js";
+import type { RedisConnection } from "./redis-connection.js";
 import { PUBLISH, READ_STREAM, READ_TOPIC } from "./redis-scripts.js";
 
 export interface RedisBrokerOptions {
@@ -83,7 +84,7 @@ function unavailable(err: unknown): HeraldError {
   return new HeraldError("unavailable", `redis: ${(err as Error).message}`, { cause: err });
 }
 
-export class RedisBroker implements Broker {
+export class RedisBroker implements Broker, RedisConnection {
   /** Commands: no offline queue and no retries, so nothing waits on a dead connection. */
   readonly redis: Redis;
   /** Pub/sub: resubscribes by itself after a reconnect. */

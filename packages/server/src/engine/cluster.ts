@@ -6,7 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { HeraldError } from "@herald/protocol";
-import type { RedisBroker } from "./broker-redis.js";
+import type { RedisConnection } from "./redis-connection.js";
 
 /** A message applied by every node, the sender included. */
 export type ControlMessage = { type: "disconnect_user"; user: string; reason: string };
@@ -71,7 +71,7 @@ export class RedisCluster implements Cluster {
   private readonly nodesKey: string;
 
   constructor(
-    private readonly broker: RedisBroker,
+    private readonly broker: RedisConnection,
     /** A node whose report is older than this is considered gone. */
     private readonly staleMs: number,
   ) {

@@ -15,6 +15,7 @@ import { type Cluster, LocalCluster, type NodeStats, RedisCluster } from "./clus
 import { Presence } from "./presence.js";
 import { MemoryPresence } from "./presence-memory.js";
 import { RedisPresence } from "./presence-redis.js";
+import { isResettable, type RedisConnection, redisConnectionOf } from "./redis-connection.js";
 import type { ResumableSessions } from "./resumable.js";
 import { MemoryResumable } from "./resumable-memory.js";
 import { RedisResumable } from "./resumable-redis.js";
@@ -45,7 +46,10 @@ export class Engine {
   readonly cluster: Cluster;
   /** Sessions a Socket.IO client may resume on any node (connection state recovery). */
   readonly resumable: ResumableSessions;
+  /** The shared Redis connection when the engine is Redis (the parts built on it use this, never `instanceof`). */
+  readonly redis: RedisConnection | undefined;
   private timer: NodeJS.Timeout | undefined;
+
   private report: () => Promise<NodeStats[]> = async () => [];
 
   constructor(config: HeraldConfig, namespaces: Namespaces, broker?: Broker) {
@@ -61,6 +65,7 @@ export class Engine {
         healthCheckMs: config.engine.healthCheckMs,
       });
       this.broker = redis;
+      this.redis = redis;
       this.presence = new Presence(new RedisPresence(redis, config.presence.ttlSeconds), presenceOptions);
       this.cluster = new RedisCluster(redis, 5 * REPORT_MS);
       this.resumable = new RedisResumable(redis);
@@ -71,16 +76,19 @@ export class Engine {
       this.cluster = new LocalCluster();
       // An injected broker (tests, embedding) is not Redis-aware here: sessions stay in the process.
       this.resumable = new MemoryResumable();
+      // An injected Redis broker still offers its connection (the compute lease, webhooks, metrics).
+      this.redis = redisConnectionOf(this.broker);
     }
   }
 
   /** Starts the broker, presence and cluster, and the node's periodic duties. */
   async start(core: EngineHost, hooks: EngineHooks): Promise<void> {
     await this.broker.start();
-    if (this.broker instanceof RedisBroker) {
+    const broker = this.broker;
+    if (isResettable(broker)) {
       // Redis lost the stream: live connections cannot be exact any more. Asking them to
       // reconnect makes each resubscribe with its position and learn `recovered: false`.
-      this.broker.onReset(() => {
+      broker.onReset(() => {
         core.log.warn("redis lost the event stream; asking every connection to reconnect");
         for (const s of [...core.sessions.values()]) s.close(CloseCode.unavailable, "the event stream was reset");
       });

@@ -5,8 +5,9 @@
  * (with a `leave` each) by the next node that heartbeats or lists that topic: gone within
  * `ttlSeconds` plus one heartbeat interval. Changes travel on the `<prefix>:presence` channel.
  */
-import type { RedisBroker } from "./broker-redis.js";
+
 import type { PresenceChange, PresenceInfo, PresenceList, PresenceStore } from "./presence.js";
+import type { RedisConnection } from "./redis-connection.js";
 import { Script } from "./redis-scripts.js";
 
 const SWEEP = `
@@ -75,7 +76,7 @@ export class RedisPresence implements PresenceStore {
   private readonly channel: string;
 
   constructor(
-    private readonly broker: RedisBroker,
+    private readonly broker: RedisConnection,
     private readonly ttlSeconds: number,
   ) {
     this.channel = `${broker.prefix}:presence`;

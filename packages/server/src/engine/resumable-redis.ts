@@ -4,7 +4,7 @@
  * script, so the owner check and the write are atomic.
  */
 import { HeraldError } from "@herald/protocol";
-import type { RedisBroker } from "./broker-redis.js";
+import type { RedisConnection } from "./redis-connection.js";
 import { Script } from "./redis-scripts.js";
 import type { ResumableSessions, ResumableState } from "./resumable.js";
 
@@ -48,7 +48,7 @@ function unavailable(err: unknown): HeraldError {
 }
 
 export class RedisResumable implements ResumableSessions {
-  constructor(private readonly broker: RedisBroker) {}
+  constructor(private readonly broker: RedisConnection) {}
 
   private key(pid: string): string {
     return `${this.broker.prefix}:sio:${pid}`;

@@ -6,7 +6,7 @@
  * nodes held, and every node marks itself alive.
  */
 import { type EmitterLease, LocalLease, RedisLease } from "../compute/emitter-lease.js";
-import type { RedisBroker } from "../engine/broker-redis.js";
+import type { RedisConnection } from "../engine/redis-connection.js";
 import type { Hub } from "../hub/hub.js";
 import type { Logger } from "../log.js";
 import type { DeadLetterStore } from "../pipeline/dead-letter.js";
@@ -23,8 +23,8 @@ import type { WebhooksConfig } from "./webhooks-config.js";
 export interface WebhookParts {
   hub: Hub;
   sessions: Sessions<{ readonly user: string | undefined }>;
-  /** The Redis broker when the engine is Redis (its connection, key prefix), else undefined. */
-  redis: RedisBroker | undefined;
+  /** The engine's shared Redis connection when the engine is Redis, else undefined. */
+  redis: RedisConnection | undefined;
   nodeId: string;
   deadLetters: DeadLetterStore;
   log: Logger;
