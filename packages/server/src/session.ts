@@ -801,7 +801,8 @@ export class Session implements PresenceWatcher {
     this.core.metrics.errors.inc({ code });
     const frame: ServerFrame = { type: "error", code, error: message, timestamp: Date.now() };
     if (id !== undefined) frame.id = id;
-    if (details !== undefined) frame.details = details;
+    // An unexpected error says nothing more to the client (it is logged on the server).
+    if (details !== undefined && code !== "internal") frame.details = details;
     this.send(frame);
   }
 
