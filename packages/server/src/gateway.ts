@@ -37,7 +37,7 @@ import { statsNamespaces } from "./dashboard/dashboard-config.js";
 import { DevLogin } from "./dashboard/dev-login.js";
 import { NodeStats } from "./dashboard/node-stats.js";
 import type { Broker, PublishOutcome } from "./engine/broker.js";
-import { Engine } from "./engine/engine.js";
+import { createEngine } from "./engine/engine.js";
 import { instrumentRedis, redisCommandSeconds } from "./engine/redis-metrics.js";
 import { RedisSnapshotStore } from "./engine/snapshot-store-redis.js";
 import { Features } from "./features.js";
@@ -145,9 +145,13 @@ export class Gateway {
     this.storage = new Storage(config, namespaces, log, options.store);
     metrics.registry.registerMetric(this.storage.store.latency);
     // On the Redis engine the history of every namespace (durable ones too) lives in Redis.
-    const durableBroker = config.engine.type === "redis" ? undefined : this.storage.broker(options.broker, namespaces);
-    if (durableBroker !== undefined) options = { ...options, broker: durableBroker };
-    const engine = new Engine(config, namespaces, options.broker);
+    if (config.engine.type === "redis" && this.storage.durable !== undefined) {
+      log.warn({ engine: "redis" }, "durable namespaces keep history in the store only with the memory engine for now");
+    }
+    const engine = createEngine(config, namespaces, {
+      ...(options.broker !== undefined && { broker: options.broker }),
+      ...(this.storage.durable !== undefined && { persistence: this.storage.durable }),
+    });
     // Every line says which node wrote it (a logger passed in is the application's own: left as is).
     if (options.logger === undefined) log.setBindings({ node: engine.cluster.nodeId });
     const broker = engine.broker;

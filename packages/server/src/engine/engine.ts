@@ -8,6 +8,7 @@ import { Gauge, type Registry } from "prom-client";
 import type { HeraldConfig } from "../config-types.js";
 import type { Namespaces } from "../hub/namespaces.js";
 import type { Logger } from "../log.js";
+import type { Persistence } from "../store/persistence.js";
 import type { Broker } from "./broker.js";
 import { MemoryBroker } from "./broker-memory.js";
 import { RedisBroker } from "./broker-redis.js";
@@ -42,6 +43,23 @@ export interface EngineHooks {
   disconnectUser(user: string, reason: string): number;
 }
 
+/** What an engine may be given instead of building it: a broker (tests, embedding), the store's durable log. */
+export interface EngineParts {
+  /** A broker to run on (then presence and cluster stay in the process). */
+  broker?: Broker;
+  /** Where the memory engine keeps durable namespaces' history (the store). The Redis engine keeps it in Redis. */
+  persistence?: Persistence;
+}
+
+/**
+ * The engine for `config`: on `engine.type: redis` the Redis broker, presence, cluster and
+ * resumable sessions on one shared connection; otherwise the in-process ones (with durable
+ * history in the store when `persistence` is given).
+ */
+export function createEngine(config: HeraldConfig, namespaces: Namespaces, parts: EngineParts = {}): Engine {
+  return new Engine(config, namespaces, parts);
+}
+
 export class Engine {
   readonly broker: Broker;
   readonly presence: Presence;
@@ -54,7 +72,9 @@ export class Engine {
 
   private report: () => Promise<NodeStats[]> = async () => [];
 
-  constructor(config: HeraldConfig, namespaces: Namespaces, broker?: Broker) {
+  /** Use `createEngine`: the one place a broker, presence and cluster are chosen. */
+  constructor(config: HeraldConfig, namespaces: Namespaces, parts: EngineParts = {}) {
+    const { broker, persistence } = parts;
     const presenceOptions = { ttlSeconds: config.presence.ttlSeconds, maxMembers: config.presence.maxMembers };
     if (broker === undefined && config.engine.type === "redis") {
       const redis = new RedisBroker({
@@ -72,8 +92,15 @@ export class Engine {
       this.cluster = new RedisCluster(redis, 5 * REPORT_MS);
       this.resumable = new RedisResumable(redis);
     } else {
+      // The memory engine: durable namespaces keep their history in the store (`persistence`).
       this.broker =
-        broker ?? new MemoryBroker({ namespaces, recovery: config.recovery, idempotency: config.idempotency });
+        broker ??
+        new MemoryBroker({
+          namespaces,
+          recovery: config.recovery,
+          idempotency: config.idempotency,
+          ...(persistence !== undefined && { persistence }),
+        });
       this.presence = new Presence(new MemoryPresence(), presenceOptions);
       this.cluster = new LocalCluster();
       // An injected broker (tests, embedding) is not Redis-aware here: sessions stay in the process.

@@ -8,8 +8,6 @@ import { registerInboxRoutes } from "../api/inbox.js";
 import { registerStateRoutes } from "../api/state.js";
 import type { HeraldConfig } from "../config-types.js";
 import type { GatewayCore } from "../core.js";
-import type { Broker } from "../engine/broker.js";
-import { MemoryBroker } from "../engine/broker-memory.js";
 import type { Namespaces } from "../hub/namespaces.js";
 import { Inbox } from "../inbox/inbox.js";
 import { InboxRetention } from "../inbox/retention.js";
@@ -65,26 +63,6 @@ export class Storage {
       { ...config.inbox, sweepMs: config.store.retentionSweepMs },
       log,
     );
-  }
-
-  /**
-   * The broker to run on: `given` when there is one; a memory broker with durable history
-   * when a namespace is durable and the engine is the in-process one; otherwise undefined
-   * (the default broker, whose durable namespaces then keep history in memory only).
-   */
-  broker(given: Broker | undefined, namespaces: Namespaces): Broker | undefined {
-    if (given !== undefined || this.durable === undefined) return given;
-    const engine = (this.config as { engine?: { type?: string } }).engine?.type ?? "memory";
-    if (engine !== "memory") {
-      this.log.warn({ engine }, "durable namespaces keep history in the store only with the memory engine for now");
-      return undefined;
-    }
-    return new MemoryBroker({
-      namespaces,
-      recovery: this.config.recovery,
-      idempotency: this.config.idempotency,
-      persistence: this.durable,
-    });
   }
 
   /** Connects state topics and the inbox to the gateway core, and registers their routes. */
