@@ -49,6 +49,10 @@ export class MemoryLifecycleLog implements LifecycleLog {
     if (i >= 0) this.queue.splice(0, i + 1);
   }
 
+  async holdings(): Promise<Map<string, LifecycleFields>> {
+    return new Map(this.held);
+  }
+
   async heartbeat(): Promise<boolean> {
     return false;
   }

@@ -158,6 +158,11 @@ export class RedisLifecycleLog implements LifecycleLog {
     await ACK.run(this.redis, [this.keys.stream, this.keys.cursor], [id]);
   }
 
+  async holdings(): Promise<Map<string, LifecycleFields>> {
+    const all = await this.redis.hgetall(this.keys.own);
+    return new Map(Object.entries(all).map(([key, down]) => [key, JSON.parse(down) as LifecycleFields]));
+  }
+
   /** Marks this node alive; true when its holdings were let go meanwhile (it was taken for dead). */
   async heartbeat(): Promise<boolean> {
     const before = (await MARK.run(this.redis, [this.keys.nodes], [this.node])) === 1;

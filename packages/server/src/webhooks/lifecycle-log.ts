@@ -26,6 +26,8 @@ export interface LifecycleLog {
    * its holdings were let go meanwhile (it was taken for gone): the caller holds them again.
    */
   heartbeat(): Promise<boolean>;
+  /** The keys this node holds as the log records them, each with its `down` event. */
+  holdings(): Promise<Map<string, LifecycleFields>>;
   /** Lets go of what nodes silent for `nodeTimeoutMs` held; resolves to how many nodes. */
   release(nodeTimeoutMs: number): Promise<number>;
   /** Lets go of everything this node still holds (at shutdown), queuing the `down` events. */

@@ -16,6 +16,8 @@ export class LifecycleTracker {
   private readonly kinds: ReadonlySet<LifecycleKind>;
   private readonly wanted: ReadonlySet<LifecycleEventName>;
   private readonly pending = new Set<Promise<void>>();
+  /** A change could not be recorded (the log's Redis failed): `reconcile` must run. */
+  dirty = false;
 
   constructor(
     private readonly log: LifecycleLog,
@@ -74,14 +76,31 @@ export class LifecycleTracker {
   }
 
   private track(p: Promise<void>): void {
-    const tracked = p.catch((err) => this.logger.warn({ err }, "webhook lifecycle change not recorded"));
+    const tracked = p.catch((err) => {
+      this.dirty = true;
+      this.logger.warn({ err }, "webhook lifecycle change not recorded; reconciled at the next mark");
+    });
     this.pending.add(tracked);
     void tracked.finally(() => this.pending.delete(tracked));
   }
 
-  /** After the cluster let this node's holdings go (it was silent too long): holds them again. */
-  reassert(): void {
-    for (const [key, [u, d]] of this.held) this.track(this.log.hold(key, true, u, d));
+  /**
+   * Makes the log's record of what this node holds equal what it holds, whatever was lost on
+   * the way (changes that failed while Redis was down or stalled, holdings another node let go
+   * while this one was taken for gone): lets go of keys recorded but no longer held, holds keys
+   * held but not recorded. Holds are idempotent, so a failed change Redis ran after all is not
+   * counted twice; the transitions in between are not replayed, the end state and its events are.
+   */
+  async reconcile(): Promise<void> {
+    this.dirty = false;
+    const recorded = await this.log.holdings();
+    // Compared with `held` as it is now, after the read: changes made meanwhile were sent before
+    // these, and holding again what is held (or letting go what is gone) is a no-op.
+    for (const [key, down] of recorded) {
+      if (!this.held.has(key)) this.track(this.log.hold(key, false, down, down));
+    }
+    for (const [key, [u, d]] of this.held) if (!recorded.has(key)) this.track(this.log.hold(key, true, u, d));
+    await this.settled();
   }
 
   /** Resolves once every change made so far is recorded. */

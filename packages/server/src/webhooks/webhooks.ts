@@ -69,13 +69,17 @@ export class Webhooks {
     }
   }
 
-  /** Marks this node alive (holding again what the cluster let go, if it took this node for dead); the lease holder lets go of silent nodes. */
-  private async beat(): Promise<void> {
+  /**
+   * Marks this node alive and, when the log's record of this node may be wrong (it was taken for
+   * gone, or a change failed), reconciles it; the lease holder lets go of silent nodes.
+   */
+  async beat(): Promise<void> {
     try {
       if (await this.log.heartbeat()) {
         this.parts.log.warn("webhooks: this node was taken for gone; its channels, members and users are held again");
-        this.tracker.reassert();
+        this.tracker.dirty = true;
       }
+      if (this.tracker.dirty) await this.tracker.reconcile();
       if (this.lease.held) await this.log.release(this.config.nodeTimeoutMs);
     } catch (err) {
       this.parts.log.warn({ err }, "webhooks: node mark not refreshed");
