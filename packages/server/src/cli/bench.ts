@@ -36,6 +36,30 @@ function positive(name: string, text: string | undefined): number | undefined {
   return n;
 }
 
+type OwnBench = (options: { runs: number; progress: (line: string) => void }) => Promise<string>;
+
+/** Benches with a harness of their own (bench/<file>, exporting `run`), by name. */
+const OWN_HARNESS: Record<string, { file: string; run: string; runs: number; description: string }> = {
+  alerts: {
+    file: "alerts.ts",
+    run: "runAlertsBench",
+    runs: 5,
+    description: "10,000 alert rules over 10,000 events/s, in process (bench/alerts.ts)",
+  },
+  hooks: {
+    file: "hooks.ts",
+    run: "runHooksBench",
+    runs: 5,
+    description: "subscribes/s without a subscribe hook, with a cached one, with an uncached one (bench/hooks.ts)",
+  },
+  compression: {
+    file: "compression.ts",
+    run: "runCompressionBench",
+    runs: 3,
+    description: "server CPU and bytes per delivery with permessage-deflate off and on (bench/compression.ts)",
+  },
+};
+
 export async function bench(options: BenchCliOptions): Promise<number> {
   // The harness lives at the repository root (it ships baselines that are not part of the
   // server package), as TypeScript: it runs from a source checkout, loaded through tsx.
@@ -47,49 +71,16 @@ export async function bench(options: BenchCliOptions): Promise<number> {
   const scenarios = options.scenarios.length > 0 ? options.scenarios : ["list"];
   if (scenarios[0] === "list") {
     for (const s of allScenarios()) process.stdout.write(`${s.name.padEnd(20)} ${s.description}\n`);
-    process.stdout.write(
-      `${"alerts".padEnd(20)} 10,000 alert rules over 10,000 events/s, in process (bench/alerts.ts)\n`,
-    );
-    process.stdout.write(
-      `${"hooks".padEnd(20)} subscribes/s without a subscribe hook, with a cached one, with an uncached one (bench/hooks.ts)\n`,
-    );
-    process.stdout.write(
-      `${"compression".padEnd(20)} server CPU and bytes per delivery with permessage-deflate off and on (bench/compression.ts)\n`,
-    );
+    for (const [name, b] of Object.entries(OWN_HARNESS)) process.stdout.write(`${name.padEnd(20)} ${b.description}\n`);
     return 0;
   }
-  if (scenarios[0] === "compression") {
-    const file = fileURLToPath(new URL("../../../../bench/compression.ts", import.meta.url));
-    const { runCompressionBench } = (await tsImport(file, import.meta.url)) as {
-      runCompressionBench(options: { runs: number; progress: (line: string) => void }): Promise<string>;
-    };
-    const table = await runCompressionBench({
-      runs: positive("runs", options.runs) ?? 3,
-      progress: (line: string) => process.stderr.write(`${line}\n`),
-    });
-    process.stdout.write(table);
-    return 0;
-  }
-  if (scenarios[0] === "hooks") {
-    const hooks = fileURLToPath(new URL("../../../../bench/hooks.ts", import.meta.url));
-    const { runHooksBench } = (await tsImport(hooks, import.meta.url)) as {
-      runHooksBench(options: { runs: number; progress: (line: string) => void }): Promise<string>;
-    };
-    const table = await runHooksBench({
-      runs: positive("runs", options.runs) ?? 5,
-      progress: (line: string) => process.stderr.write(`${line}\n`),
-    });
-    process.stdout.write(table);
-    return 0;
-  }
-  if (scenarios[0] === "alerts") {
-    // Rule evaluation runs in process (no servers, no clients): its own harness.
-    const alerts = fileURLToPath(new URL("../../../../bench/alerts.ts", import.meta.url));
-    const { runAlertsBench } = (await tsImport(alerts, import.meta.url)) as {
-      runAlertsBench(options: { runs: number; progress: (line: string) => void }): Promise<string>;
-    };
-    const table = await runAlertsBench({
-      runs: positive("runs", options.runs) ?? 5,
+  const own = OWN_HARNESS[scenarios[0] as string];
+  if (own !== undefined) {
+    // These run their own setups (in process, or their own servers and clients): one module each.
+    const file = fileURLToPath(new URL(`../../../../bench/${own.file}`, import.meta.url));
+    const run = ((await tsImport(file, import.meta.url)) as Record<string, OwnBench>)[own.run] as OwnBench;
+    const table = await run({
+      runs: positive("runs", options.runs) ?? own.runs,
       progress: (line: string) => process.stderr.write(`${line}\n`),
     });
     process.stdout.write(table);
