@@ -8,7 +8,11 @@
 import {
   CloseCode,
   type HeraldEvent,
+  type HistoryAck,
+  type PublishAck,
   type PublishFrame,
+  type RequestType,
+  type ServerFrame,
   shouldReconnect,
   type TopicPosition,
   topicProblem,
@@ -26,9 +30,8 @@ import {
   type TokenReason,
   type WebSocketLike,
 } from "./options.js";
-import type { PublishAck } from "./publish-queue.js";
 import { Publisher } from "./publisher.js";
-import { Requests } from "./requests.js";
+import { type AnswerTo, type RequestFrame, Requests } from "./requests.js";
 import type { ConnectionState, DisconnectReason } from "./state.js";
 import type { PresenceMember, Subscription } from "./subscription.js";
 import { type SubscribeOptions, Subscriptions, type SubscriptionWire } from "./subscriptions.js";
@@ -123,7 +126,7 @@ export class HeraldClient<M extends TopicMap = {}> extends Emitter<ClientEvents>
       {
         connected: () => this.current.status === "connected",
         request: (frame, ok, fail) => {
-          const id = this.requests.add(ok, fail, 0, "publish"); // the publish's own timer covers the wait
+          const id = this.requests.add(frame.type, ok, fail, 0, "publish"); // the publish's own timer covers the wait
           this.send({ id, ...frame }); // id first: a frame dropped for rate is answered with it
           return id;
         },
@@ -136,7 +139,7 @@ export class HeraldClient<M extends TopicMap = {}> extends Emitter<ClientEvents>
     const wire: SubscriptionWire = {
       connected: () => this.current.status === "connected",
       request: (frame, ok, fail, what) => {
-        const id = this.requests.add(ok, fail, this.options.requestTimeoutMs, what);
+        const id = this.requests.add(frame.type, ok, fail, this.options.requestTimeoutMs, what);
         this.send({ id, ...frame }); // id first: a frame dropped for rate is answered with it
         return id;
       },
@@ -212,11 +215,11 @@ export class HeraldClient<M extends TopicMap = {}> extends Emitter<ClientEvents>
     if (problem !== undefined) throw new HeraldClientError("invalid_topic", problem);
     const timeoutMs = options.timeoutMs ?? this.options.requestTimeoutMs;
     await this.whenConnected(timeoutMs);
-    const frame: Record<string, unknown> = { type: "history", topic };
+    const frame: RequestFrame<"history"> = { type: "history", topic };
     if (options.since !== undefined) frame.since = options.since;
     if (options.limit !== undefined) frame.limit = options.limit;
-    const ack = await this.request(frame, timeoutMs, "history");
-    return ack as unknown as HistoryResult<T>;
+    const ack: HistoryAck = await this.request(frame, timeoutMs, "history");
+    return ack as HistoryAck<T>;
   }
 
   /**
@@ -229,9 +232,9 @@ export class HeraldClient<M extends TopicMap = {}> extends Emitter<ClientEvents>
     if (problem !== undefined) throw new HeraldClientError("invalid_topic", problem);
     const timeoutMs = options.timeoutMs ?? this.options.requestTimeoutMs;
     await this.whenConnected(timeoutMs);
-    const ack = await this.request({ type: "presence", topic }, timeoutMs, "presence");
-    const result: PresenceResult = { topic, count: Number(ack.count ?? 0) };
-    if (Array.isArray(ack.members)) result.members = ack.members as PresenceMember[];
+    const ack = await this.request<"presence">({ type: "presence", topic }, timeoutMs, "presence");
+    const result: PresenceResult = { topic, count: ack.count };
+    if (ack.members !== undefined) result.members = ack.members;
     return result;
   }
 
@@ -244,7 +247,7 @@ export class HeraldClient<M extends TopicMap = {}> extends Emitter<ClientEvents>
   async rpc<T = unknown>(method: string, data?: unknown, options: { timeoutMs?: number } = {}): Promise<T> {
     const timeoutMs = options.timeoutMs ?? this.options.requestTimeoutMs;
     await this.whenConnected(timeoutMs);
-    const ack = await this.request({ type: "rpc", method, data: data ?? null }, timeoutMs, "rpc");
+    const ack = await this.request<"rpc">({ type: "rpc", method, data: data ?? null }, timeoutMs, "rpc");
     return ack.data as T;
   }
 
@@ -370,6 +373,7 @@ export class HeraldClient<M extends TopicMap = {}> extends Emitter<ClientEvents>
 
   private sendAuth(token: string): void {
     const id = this.requests.add(
+      "auth",
       (ack) => {
         this.authPending = false;
         this.user = typeof ack.user === "string" ? ack.user : undefined;
@@ -420,10 +424,11 @@ export class HeraldClient<M extends TopicMap = {}> extends Emitter<ClientEvents>
   /** Handles one parsed server frame. */
   private onFrameValue(value: unknown): void {
     if (typeof value !== "object" || value === null) return;
-    const frame = value as Record<string, unknown>;
+    // What the server sends; fields are still checked where a wrong one would do harm.
+    const frame = value as ServerFrame;
     switch (frame.type) {
       case "event": {
-        const event = frame as unknown as HeraldEvent;
+        const event: HeraldEvent = frame;
         if (!this.subs.route(event)) this.emit("message", event);
         const inbox = inboxEvent(event, this.current.status === "connected" ? this.current.user : this.user);
         if (inbox?.kind === "notification") this.emit("notification", inbox.notification);
@@ -433,7 +438,7 @@ export class HeraldClient<M extends TopicMap = {}> extends Emitter<ClientEvents>
       }
       case "batch": {
         // A rate-limited subscription's interval: its events, in order, each handled as above.
-        const events = Array.isArray(frame.events) ? (frame.events as unknown[]) : [];
+        const events: unknown[] = Array.isArray(frame.events) ? frame.events : [];
         for (const e of events) this.onFrameValue(e);
         return;
       }
@@ -448,7 +453,7 @@ export class HeraldClient<M extends TopicMap = {}> extends Emitter<ClientEvents>
         }
         return;
       case "welcome":
-        this.welcome = frame as unknown as WelcomeFrame;
+        this.welcome = frame;
         this.maybeConnected();
         return;
       case "refresh":
@@ -459,7 +464,7 @@ export class HeraldClient<M extends TopicMap = {}> extends Emitter<ClientEvents>
         return;
       case "join":
       case "leave": {
-        const info = frame.info as PresenceMember | undefined;
+        const info: PresenceMember | undefined = frame.info;
         if (typeof frame.topic === "string" && info !== undefined && typeof info.client === "string") {
           this.subs.presenceEvent(frame.type, frame.topic, info);
         }
@@ -483,7 +488,7 @@ export class HeraldClient<M extends TopicMap = {}> extends Emitter<ClientEvents>
       return;
     }
     if (gen !== this.generation || this.current.status !== "connected" || token === undefined) return;
-    this.request({ type: "refresh", token }, this.options.requestTimeoutMs, "refresh").then(
+    this.request<"refresh">({ type: "refresh", token }, this.options.requestTimeoutMs, "refresh").then(
       () => {
         // Subscriptions refused while the old token had run out are sent again.
         this.subs.retryPending();
@@ -577,6 +582,7 @@ export class HeraldClient<M extends TopicMap = {}> extends Emitter<ClientEvents>
       if (this.pingOut || this.current.status !== "connected") return;
       this.pingOut = true;
       const id = this.requests.add(
+        "ping",
         (pong) => {
           this.pingOut = false;
           if (typeof pong.epoch === "string" && typeof pong.offset === "number") {
@@ -602,14 +608,18 @@ export class HeraldClient<M extends TopicMap = {}> extends Emitter<ClientEvents>
 
   // ---- requests ----
 
-  private send(frame: Record<string, unknown>): void {
+  private send(frame: object): void {
     const ws = this.ws;
     if (ws !== undefined && ws.readyState === OPEN) ws.send(JSON.stringify(frame));
   }
 
-  private request(frame: Record<string, unknown>, timeoutMs: number, what: string): Promise<Record<string, unknown>> {
+  private request<K extends RequestType>(
+    frame: RequestFrame<K>,
+    timeoutMs: number,
+    what: string,
+  ): Promise<AnswerTo<K>> {
     return new Promise((resolve, reject) => {
-      const id = this.requests.add(resolve, reject, timeoutMs, what);
+      const id = this.requests.add(frame.type as K, resolve, reject, timeoutMs, what);
       this.send({ id, ...frame }); // id first: a frame dropped for rate is answered with it
     });
   }

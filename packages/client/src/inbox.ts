@@ -164,6 +164,11 @@ export type InboxEvent =
   | { kind: "unread"; unread: number }
   | { kind: "unreadChanged"; change: UnreadChanged };
 
+/** A `notification` event's data as the server stores it (its `id` identifies it). */
+function isNotification(data: Record<string, unknown>): data is Record<string, unknown> & Notification {
+  return typeof data.id === "string";
+}
+
 /** Reads an inbox event out of an event on the user's personal topic or `broadcast`. */
 export function inboxEvent(event: HeraldEvent, user: string | undefined): InboxEvent | undefined {
   const personal = user !== undefined && event.topic === personalTopic(user);
@@ -172,9 +177,7 @@ export function inboxEvent(event: HeraldEvent, user: string | undefined): InboxE
   if (typeof data !== "object" || data === null) return undefined;
   switch (event.event) {
     case "notification":
-      return typeof data.id === "string"
-        ? { kind: "notification", notification: data as unknown as Notification }
-        : undefined;
+      return isNotification(data) ? { kind: "notification", notification: data } : undefined;
     case "unread_count":
       return personal && typeof data.unread === "number" ? { kind: "unread", unread: data.unread } : undefined;
     case "unread_changed":

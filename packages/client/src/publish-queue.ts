@@ -7,19 +7,11 @@
  * Overflow: when `max` publishes already wait for a connection, a new publish is rejected at
  * once with `queue_full`; queued publishes are never dropped to make room.
  */
-import type { PublishFrame } from "@herald/protocol";
+import type { PublishAck, PublishFrame } from "@herald/protocol";
 import { HeraldClientError } from "./errors.js";
 
-/** The server's answer to a publish. */
-export interface PublishAck {
-  topic: string;
-  eventId: string;
-  seq: number;
-  epoch: string;
-  offset: number;
-  /** True when the server had already accepted this id (a retry): delivered once. */
-  duplicate: boolean;
-}
+/** The server's answer to a publish (declared with every ack in @herald/protocol). */
+export type { PublishAck };
 
 export interface QueuedPublish {
   /** Creation order: resends keep the caller's order. */

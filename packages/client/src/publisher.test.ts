@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { type TestContext, test } from "node:test";
+import type { AckFrame } from "@herald/protocol";
 import { HeraldClientError } from "./errors.js";
 import type { PublishAck } from "./publish-queue.js";
 import { Publisher, type PublishWire } from "./publisher.js";
@@ -13,7 +14,7 @@ import { Publisher, type PublishWire } from "./publisher.js";
 interface Sent {
   id: string;
   i: number;
-  ok(answer: Record<string, unknown>): void;
+  ok(answer: AckFrame<"publish">): void;
   fail(error: HeraldClientError): void;
 }
 
@@ -32,7 +33,8 @@ function setup(attempts = 5) {
     drop: (id) => dropped.push(id),
   };
   const publisher = new Publisher(wire, 100, { attempts, minMs: 2, maxMs: 4, factor: 2 }, () => 0);
-  const ack = (s: Sent | undefined) => s?.ok({ type: "ack", seq: s.i } as Record<string, unknown>);
+  const ack = (s: Sent | undefined) =>
+    s?.ok({ type: "ack", topic: "t", eventId: `e${s.i}`, seq: s.i, epoch: "E", offset: s.i, duplicate: false });
   const pub = (i: number, timeoutMs = 0) =>
     publisher.publish({ type: "publish", topic: "t", data: { i }, eventId: `e${i}` }, timeoutMs);
   return { publisher, sent, dropped, ack, pub, setConnected: (v: boolean) => (connected = v) };

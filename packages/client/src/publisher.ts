@@ -15,10 +15,11 @@
  * `rate_limited`. An answer that does carry the id (other transports, later servers) refuses
  * exactly that publish, with the same handling.
  */
-import type { PublishFrame } from "@herald/protocol";
+import type { PublishAck, PublishFrame } from "@herald/protocol";
 import { type BackoffOptions, backoffCeiling } from "./backoff.js";
 import { HeraldClientError } from "./errors.js";
-import { type PublishAck, PublishQueue, type QueuedPublish } from "./publish-queue.js";
+import { PublishQueue, type QueuedPublish } from "./publish-queue.js";
+import type { AnswerTo, RequestFrame } from "./requests.js";
 
 /** How publishes refused with `rate_limited` are retried. */
 export interface PublishRetryOptions extends BackoffOptions {
@@ -38,8 +39,8 @@ export interface PublishWire {
   connected(): boolean;
   /** Sends a request with no timeout of its own; `ok`/`fail` run when it is answered. Returns its id. */
   request(
-    frame: Record<string, unknown>,
-    ok: (answer: Record<string, unknown>) => void,
+    frame: RequestFrame<"publish">,
+    ok: (answer: AnswerTo<"publish">) => void,
     fail: (error: HeraldClientError) => void,
   ): string;
   /** Forgets a request (its answer, if any, is ignored). */
@@ -150,7 +151,7 @@ export class Publisher {
         // Any of its requests may answer: the first ack settles it (a resend is then a duplicate).
         if (!this.queue.has(item)) return;
         this.finish(item);
-        item.resolve(ack as unknown as PublishAck);
+        item.resolve(ack);
         this.pump();
       },
       (err) => {

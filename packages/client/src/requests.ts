@@ -3,11 +3,21 @@
  * Handlers run synchronously when the answer arrives, so an ack is processed before any frame
  * that follows it on the wire (a subscribe ack before the replayed events).
  */
+import type { AckFrame, ClientFrame, ErrorFrame, PongFrame, RequestType } from "@herald/protocol";
 import { HeraldClientError } from "./errors.js";
+
+/** A request of type `K` as the client sends it (the id is added when it goes out). */
+export type RequestFrame<K extends RequestType | "ping"> = Omit<Extract<ClientFrame, { type: K }>, "id">;
+
+/** What answers a request of type `K`: its typed `ack` (`pong` for `ping`). */
+export type AnswerTo<K extends RequestType | "ping"> = K extends RequestType ? AckFrame<K> : PongFrame;
+
+/** A frame that answers a request. */
+export type AnswerFrame = AckFrame | PongFrame | ErrorFrame;
 
 export interface PendingRequest {
   /** Called with the answer frame (`ack` or `pong`). */
-  ok(frame: Record<string, unknown>): void;
+  ok(frame: AckFrame | PongFrame): void;
   /** Called with the server's error, a timeout, or the loss of the connection. */
   fail(error: HeraldClientError): void;
   timer: ReturnType<typeof setTimeout> | undefined;
@@ -21,10 +31,19 @@ export class Requests {
     return this.pending.size;
   }
 
-  /** Registers a request; returns its id. `timeoutMs` 0 means no timeout. */
-  add(ok: PendingRequest["ok"], fail: PendingRequest["fail"], timeoutMs: number, what: string): string {
+  /**
+   * Registers a request of type `K`; returns its id. `ok` gets that request's answer (the
+   * server answers each request with the ack of its type). `timeoutMs` 0 means no timeout.
+   */
+  add<K extends RequestType | "ping">(
+    _type: K,
+    ok: (answer: AnswerTo<K>) => void,
+    fail: PendingRequest["fail"],
+    timeoutMs: number,
+    what: string,
+  ): string {
     const id = `c${(++this.next).toString(36)}`;
-    const entry: PendingRequest = { ok, fail, timer: undefined };
+    const entry: PendingRequest = { ok: ok as PendingRequest["ok"], fail, timer: undefined };
     if (timeoutMs > 0) {
       entry.timer = setTimeout(() => {
         if (this.pending.get(id) !== entry) return;
@@ -37,7 +56,7 @@ export class Requests {
   }
 
   /** Routes an answer frame; returns false when no request has that id. */
-  answer(id: string, frame: Record<string, unknown>): boolean {
+  answer(id: string, frame: AnswerFrame): boolean {
     const entry = this.pending.get(id);
     if (entry === undefined) return false;
     this.pending.delete(id);

@@ -4,28 +4,19 @@
  * the server sends twice (replay overlapping live delivery, overlapping subscriptions) reaches
  * the application once.
  */
-import type { HeraldEvent, StreamPosition, SubscribeFrame, TopicPosition } from "@herald/protocol";
+import type {
+  HeraldEvent,
+  PresenceMember,
+  StreamPosition,
+  SubscribeAck,
+  SubscribeFrame,
+  TopicPosition,
+} from "@herald/protocol";
 import { Emitter } from "./emitter.js";
 import type { HeraldClientError } from "./errors.js";
 
-/** What the server's `subscribe` ack carries (the topic's or the stream's position). */
-export interface SubscribeAck {
-  topic: string;
-  epoch: string;
-  seq?: number;
-  offset?: number;
-  /** Present when the subscribe carried `since`. */
-  recovered?: boolean;
-  /** Number of events replayed after the ack (when recovered). */
-  replayed?: number;
-  /**
-   * On a state topic: the document at `seq` (absent on a recovered resubscribe, whose missed
-   * deltas follow instead). Apply later events with `applyDelta` (docs/protocol.md).
-   */
-  state?: Record<string, unknown>;
-  /** On a state topic: the clock stamp of each top-level key of `state`. */
-  clocks?: Record<string, string>;
-}
+/** What the server's `subscribe` ack carries, and a presence member (declared in @herald/protocol). */
+export type { PresenceMember, SubscribeAck };
 
 /** Emitted as `reset` when the server could not recover what was missed. */
 export interface ResetInfo {
@@ -51,13 +42,6 @@ export interface SubscriptionEvents<T> {
   join: PresenceMember;
   /** A member left the topic, or its node stopped reporting it (`presence: true`). */
   leave: PresenceMember;
-}
-
-/** A presence member of a topic: one connection, its user (absent when anonymous) and metadata. */
-export interface PresenceMember {
-  client: string;
-  user?: string;
-  meta?: unknown;
 }
 
 /** Lifecycle of a subscription. */

@@ -14,16 +14,17 @@ import {
   topicMatches,
 } from "@herald/protocol";
 import { HeraldClientError } from "./errors.js";
-import { type PresenceMember, type SubscribeAck, Subscription } from "./subscription.js";
+import type { AnswerTo, RequestFrame } from "./requests.js";
+import { type PresenceMember, Subscription } from "./subscription.js";
 
 /** What the subscriptions need from the connection. */
 export interface SubscriptionWire {
   /** Whether frames can be sent now. */
   connected(): boolean;
   /** Sends a request; `ok`/`fail` run synchronously when the answer arrives. Returns its id. */
-  request(
-    frame: Record<string, unknown>,
-    ok: (answer: Record<string, unknown>) => void,
+  request<K extends "subscribe" | "unsubscribe">(
+    frame: RequestFrame<K>,
+    ok: (answer: AnswerTo<K>) => void,
     fail: (error: HeraldClientError) => void,
     what: string,
   ): string;
@@ -171,7 +172,7 @@ export class Subscriptions {
   private send(sub: Subscription<unknown>): void {
     if (sub.inflight !== undefined) return; // e.g. subscribed from a `state` listener just before resubscribeAll
     const since = sub.since();
-    const frame: Record<string, unknown> = { type: "subscribe", topic: sub.name };
+    const frame: RequestFrame<"subscribe"> = { type: "subscribe", topic: sub.name };
     if (since !== undefined) frame.since = since;
     const withPresence = sub.presence;
     if (withPresence) frame.presence = true;
@@ -184,7 +185,7 @@ export class Subscriptions {
         sub.inflight = undefined;
         if (sub.closing) this.finishRemoval(sub, true);
         else {
-          sub.acked(ack as unknown as SubscribeAck, since);
+          sub.acked(ack, since);
           // Asked for presence while this subscribe (without it) was in flight: switch over now.
           if (sub.presence && !withPresence && sub.status === "subscribed") this.switchToPresence(sub);
         }

@@ -175,11 +175,13 @@ export interface WelcomeFrame {
   /** Whether the server still waits for an `auth` frame. */
   authRequired?: boolean;
 }
-export interface AckFrame {
+/** What every `ack` carries; the rest is the answer to its request (`AckOf`, below). */
+export interface AckEnvelope {
   type: "ack";
   id?: string;
-  [field: string]: unknown;
 }
+/** An `ack` frame: the envelope and the answer to one request type (any of them by default). */
+export type AckFrame<K extends RequestType = RequestType> = AckEnvelope & AckOf[K];
 export interface EventFrame<T = unknown> extends HeraldEvent<T> {
   type: "event";
 }
@@ -220,7 +222,7 @@ export interface DisconnectFrame {
 export interface PresenceEventFrame {
   type: "join" | "leave";
   topic: string;
-  info: { user?: string; client: string; meta?: unknown };
+  info: PresenceMember;
 }
 export interface RefreshRequestFrame {
   type: "refresh";
@@ -254,3 +256,102 @@ export const SERVER_FRAME_TYPES = Object.keys({
   leave: true,
   refresh: true,
 } satisfies Record<ServerFrameType, true>) as ServerFrameType[];
+
+// ---- answers ----
+// The fields of each request type's `ack` (docs/protocol.md documents each with its request).
+
+/** The answer to `auth` and `refresh`. */
+export interface AuthAck {
+  /** The authenticated user id (a refresh never changes it). */
+  user: string;
+}
+
+/** The answer to `subscribe`: where live events continue (the topic's `seq` or the stream's `offset`). */
+export interface SubscribeAck {
+  topic: string;
+  epoch: string;
+  /** Position of a topic subscription. */
+  seq?: number;
+  /** Position of a pattern subscription (the server's event stream). */
+  offset?: number;
+  /** Present when the subscribe carried `since`: whether exactly the missed events follow. */
+  recovered?: boolean;
+  /** Number of events replayed after the ack (when recovered). */
+  replayed?: number;
+  /**
+   * On a state topic: the document at `seq` (absent on a recovered resubscribe, whose missed
+   * deltas follow instead). Apply later events with `applyDelta` (docs/protocol.md).
+   */
+  state?: Record<string, unknown>;
+  /** On a state topic: the clock stamp of each top-level key of `state`. */
+  clocks?: Record<string, string>;
+}
+
+/** The answer to `unsubscribe`. */
+export interface UnsubscribeAck {
+  topic: string;
+}
+
+/** The answer to `publish`: where the event was sequenced. */
+export interface PublishAck {
+  topic: string;
+  eventId: string;
+  seq: number;
+  epoch: string;
+  offset: number;
+  /** True when the server had already accepted this id (a retry): delivered once. */
+  duplicate: boolean;
+}
+
+/** The answer to `history`: events after `since`, oldest first, and the topic's position. */
+export interface HistoryAck<T = unknown> {
+  topic: string;
+  epoch: string;
+  /** The topic's newest seq. */
+  seq: number;
+  /** True when older events than those returned were no longer kept. */
+  truncated: boolean;
+  events: HeraldEvent<T>[];
+}
+
+/** One member of a presence topic. */
+export interface PresenceMember {
+  client: string;
+  user?: string;
+  meta?: unknown;
+}
+
+/** The answer to `presence`. */
+export interface PresenceAck {
+  topic: string;
+  count: number;
+  /** Left out above `presence.maxMembers`. */
+  members?: PresenceMember[];
+}
+
+/** The answer to `rpc`: the backend's answer. */
+export interface RpcAck<T = unknown> {
+  method: string;
+  data: T;
+}
+
+/** The `ack` of each request type (`ping` is answered by `pong`). */
+export interface AckOf {
+  auth: AuthAck;
+  refresh: AuthAck;
+  subscribe: SubscribeAck;
+  unsubscribe: UnsubscribeAck;
+  publish: PublishAck;
+  history: HistoryAck;
+  presence: PresenceAck;
+  rpc: RpcAck;
+}
+
+/** Names a request type only if `AckOf` lists its ack (a new request without one fails to compile). */
+type ListedIn<K extends keyof AckOf> = K;
+
+/** A client frame type answered by `ack`: every one but `ping`. */
+export type RequestType = ListedIn<Exclude<ClientFrameType, "ping">>;
+
+/** Any request's ack fields. */
+export type Ack = AckOf[RequestType];

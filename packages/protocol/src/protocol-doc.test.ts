@@ -1,6 +1,7 @@
 // Keeps docs/protocol.md complete: every client and server frame `type` has its own section
 // (`### \`type\``) in the right part of the document, and every field the frame's interface in
-// frames.ts declares is named in that section. A new frame or field without docs fails here.
+// frames.ts declares is named in that section; every field of a request's ack (`AckOf`) is named
+// in its request's section. A new frame or field without docs fails here.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
@@ -86,4 +87,25 @@ test("docs/protocol.md documents every client frame and its fields", () => {
 
 test("docs/protocol.md documents every server frame and its fields", () => {
   check("Server frames", SERVER_FRAME_TYPES, "server");
+});
+
+test("docs/protocol.md documents every ack field with its request", () => {
+  const answers = source.slice(source.indexOf("// ---- answers ----"));
+  const ackOf = /export interface AckOf \{\n([\s\S]*?)\n\}/.exec(answers);
+  assert.ok(ackOf !== null, "frames.ts declares AckOf");
+  const bodies = new Map<string, string>();
+  for (const m of answers.matchAll(/export interface (\w+)(?:<[^>]*>)? \{\n([\s\S]*?)\n\}/g))
+    bodies.set(m[1] as string, m[2] as string);
+  const requests = sections("Requests and answers");
+  const missing: string[] = [];
+  const listed = [...(ackOf[1] as string).matchAll(/^ {2}(\w+): (\w+);/gm)];
+  assert.deepEqual(listed.map((m) => m[1]).sort(), CLIENT_FRAME_TYPES.filter((t) => t !== "ping").sort());
+  for (const [, type, name] of listed) {
+    const body = bodies.get(name as string);
+    assert.ok(body !== undefined, `frames.ts declares no interface ${name}`);
+    const text = requests.get(type as string) ?? "";
+    for (const f of body.matchAll(/^ {2}(\w+)\??:/gm))
+      if (!text.includes(`\`${f[1]}\``)) missing.push(`the ack of "${type}": field \`${f[1]}\``);
+  }
+  assert.deepEqual(missing, [], `docs/protocol.md is missing:\n  ${missing.join("\n  ")}`);
 });

@@ -4,23 +4,32 @@
  * answered with an `error` frame carrying a registered code, never a throw.
  */
 import {
+  type AckOf,
   BROADCAST_TOPIC,
   type ClientFrame,
   CloseCode,
   type ErrorCode,
   HeraldError,
   type HeraldEvent,
+  type HistoryFrame,
   isPattern,
+  type PresenceAck,
   type PresenceEventFrame,
+  type PresenceFrame,
+  type PublishFrame,
   patternProblem,
   personalTopic,
+  type RequestType,
+  type RpcFrame,
   type ServerFrame,
   type StreamPosition,
+  type SubscribeAck,
   type SubscribeFrame,
   type SubscriptionRate,
   shouldReconnect,
   type TopicPosition,
   topicMatches,
+  type UnsubscribeFrame,
 } from "@herald/protocol";
 import type { Acl } from "./auth/acl.js";
 import type { Authenticator } from "./auth/authenticator.js";
@@ -48,6 +57,7 @@ import type { PathOutcome } from "./pipeline/stages.js";
 import { type GapRead, goLive, type HeldSubscription, missedEvents, resumePlan } from "./session-resume.js";
 import type { Sessions } from "./sessions.js";
 import type { StateTopics } from "./state/state-topics.js";
+import { type Answer, errorFrame } from "./transport/answer.js";
 import type { Transport } from "./transport/transport.js";
 
 /** What a session tells of presence membership (`user` absent for an anonymous connection). */
@@ -242,7 +252,16 @@ export class Session implements PresenceWatcher {
     if (token !== undefined || verified !== undefined || this.core.hooks?.connectHook !== undefined) {
       // Without a token the connect hook is asked; it may leave the choice to the usual rules
       // (a failed call under `failurePolicy: allow`).
-      if (await this.authenticate(token, undefined, verified)) return;
+      const answered = await this.authenticate(token, verified);
+      if (answered !== undefined) {
+        // No request to answer: a refusal goes out as an error frame without id (then the close).
+        if (answered.answer?.kind === "error") {
+          const { code, message, details } = answered.answer;
+          this.error(code, message, undefined, details);
+        }
+        answered.next?.();
+        return;
+      }
     }
     if (this.core.config.auth.anonymous) {
       this.bindPrincipal(this.core.anonymous);
@@ -342,39 +361,36 @@ export class Session implements PresenceWatcher {
     return token === undefined ? undefined : await this.core.authenticator.authenticate(token);
   }
 
-  /** Authenticates; false when there was nothing to authenticate with (no token, no say of the backend). */
-  private async authenticate(
-    token: string | undefined,
-    requestId: string | undefined,
-    verified?: Principal,
-  ): Promise<boolean> {
+  /**
+   * Authenticates; `undefined` when there was nothing to authenticate with (no token, no say of
+   * the backend). A refusal's `next` closes a connection that has no user yet.
+   */
+  private async authenticate(token: string | undefined, verified?: Principal): Promise<Answered | undefined> {
     let found: Principal | undefined;
     try {
       found = verified ?? (await this.principalFor(token));
     } catch (err) {
       const e = toHeraldError(err);
       authFailures(this.core).info({ code: e.code, reason: e.message, transport: this.transport.kind });
-      this.error(e.code, e.message, requestId, e.details);
+      const answered = refusal(e);
       if (this.principal === undefined || this.principal.anonymous) {
-        this.close(closeCodeForAuthError(e.code), e.message);
+        answered.next = () => this.close(closeCodeForAuthError(e.code), e.message);
       }
-      return true;
+      return answered;
     }
-    if (found === undefined) return false;
+    if (found === undefined) return undefined;
     const principal = found;
-    if (this.closed) return true;
+    if (this.closed) return NOTHING;
     const first = this.principal === undefined;
     if (this.principal !== undefined && !this.principal.anonymous && principal.user !== this.principal.user) {
-      this.error("forbidden", "a refreshed token must be for the same user", requestId);
-      return true;
+      return refusal(new HeraldError("forbidden", "a refreshed token must be for the same user"));
     }
     const before = this.bindPrincipal(principal);
     if (this.authTimer) clearTimeout(this.authTimer);
     this.scheduleExpiry();
-    if (first && !(await this.welcome())) return true;
+    if (first && !(await this.welcome())) return NOTHING;
     this.bindImplicit(before);
-    if (!first || requestId !== undefined) this.ack(requestId, { user: principal.user });
-    return true;
+    return acked<"auth">({ user: principal.user });
   }
 
   /** Who is asking, for the backend's hooks. */
@@ -396,13 +412,22 @@ export class Session implements PresenceWatcher {
     this.expiryTimer.unref();
   }
 
-  /** Handles one parsed client frame. */
-  async handle(frame: ClientFrame): Promise<void> {
+  /**
+   * Handles one parsed client frame: its answer goes to `transport.answer` with this very frame
+   * object, then whatever must follow the answer (a subscription's replay) is sent. Resolves to
+   * the answer, or `undefined` when nothing was answered (the session closed meanwhile).
+   */
+  async handle(frame: ClientFrame): Promise<Answer | undefined> {
     this.lastActivity = Date.now();
-    if (this.closed || this.closing !== undefined) return;
+    if (this.closed || this.closing !== undefined) return undefined;
     this.inflight++;
     try {
-      await this.handleFrame(frame);
+      const { answer, next } = await this.answer(frame);
+      if (answer === undefined || this.closed) return undefined;
+      if (answer.kind === "error") this.core.metrics.errors.inc({ code: answer.code });
+      this.transport.answer(frame, answer);
+      next?.();
+      return answer;
     } finally {
       this.inflight--;
       const closing = this.closing as Session["closing"]; // set meanwhile by closeWhenSettled
@@ -426,99 +451,33 @@ export class Session implements PresenceWatcher {
     this.closing = { code, reason, timer };
   }
 
-  private async handleFrame(frame: ClientFrame): Promise<void> {
+  /** The answer to one frame (nothing sent yet); every problem becomes an `error` answer, never a throw. */
+  private async answer(frame: ClientFrame): Promise<Answered> {
     if (this.principal === undefined && frame.type !== "auth" && frame.type !== "ping") {
-      this.error("unauthorized", "send an auth frame first", frame.id);
-      return;
+      return refusal(new HeraldError("unauthorized", "send an auth frame first"));
     }
     if (isExpired(this.principal) && frame.type !== "auth" && frame.type !== "refresh" && frame.type !== "ping") {
-      return this.error("token_expired", "token has expired; send refresh with a new token", frame.id);
+      return refusal(new HeraldError("token_expired", "token has expired; send refresh with a new token"));
     }
     try {
       switch (frame.type) {
         case "auth":
         case "refresh":
-          await this.authenticate(frame.token, frame.id);
-          return;
-        case "ping": {
-          const pong: ServerFrame = { type: "pong" };
-          if (frame.id !== undefined) pong.id = frame.id;
-          if (this.streamEpoch !== undefined) {
-            pong.epoch = this.streamEpoch;
-            pong.offset = this.core.hub.lastOffset;
-          }
-          this.send(pong);
-          return;
-        }
+          return (await this.authenticate(frame.token)) ?? NOTHING;
+        case "ping":
+          return this.onPing();
         case "subscribe":
-          await this.subscribe(frame);
-          return;
+          return await this.onSubscribe(frame);
         case "unsubscribe":
-          this.unsubscribe(frame.topic, frame.id);
-          return;
-        case "publish": {
-          this.core.publishBudget.spend(this.ip, this.user);
-          const req: Parameters<SessionHost["publish"]>[0] = { topic: frame.topic, data: frame.data };
-          if (frame.event !== undefined) req.event = frame.event;
-          if (frame.eventId !== undefined) req.id = frame.eventId;
-          if (frame.traceparent !== undefined) req.traceparent = frame.traceparent;
-          // The backend's say (docs/hooks.md): a refusal throws; an allow may rewrite the data. It is
-          // asked only about a publish the topic check and the ACL let through (the path checks again).
-          let asked = req;
-          if (this.core.hooks !== undefined) {
-            const principal = this.principal as Principal;
-            this.core.checkTopic(req.topic);
-            if (!this.core.acl.canPublish(principal, req.topic)) {
-              throw new HeraldError("forbidden", `not allowed to publish to "${req.topic}"`);
-            }
-            asked = await this.core.hooks.publish(this.caller(), req);
-          }
-          const { event, duplicate } = await this.core.publish(asked, { origin: "client", principal: this.principal });
-          this.ack(frame.id, {
-            topic: event.topic,
-            eventId: event.id,
-            seq: event.seq,
-            epoch: event.epoch,
-            offset: event.offset,
-            duplicate,
-          });
-          return;
-        }
-        case "history": {
-          this.core.checkTopic(frame.topic);
-          this.core.checkHistory(this.principal as Principal, frame.topic);
-          const limit = Math.min(
-            frame.limit ?? this.core.config.limits.maxHistoryLimit,
-            this.core.config.limits.maxHistoryLimit,
-          );
-          const q: { since?: number; limit: number } = { limit };
-          if (frame.since !== undefined) q.since = frame.since;
-          const page = await this.core.broker.history(frame.topic, q);
-          this.ack(frame.id, {
-            topic: frame.topic,
-            epoch: page.position.epoch,
-            seq: page.position.seq,
-            truncated: page.truncated,
-            events: page.events,
-          });
-          return;
-        }
-        case "rpc": {
-          // The backend answers (docs/hooks.md); without an RPC backend the method is not found.
-          if (this.core.hooks === undefined)
-            throw new HeraldError("not_found", "this server has no RPC backend (hooks.rpc)");
-          const data = await this.core.hooks.rpc(this.caller(), frame.method, frame.data);
-          this.ack(frame.id, { method: frame.method, data });
-          return;
-        }
-        case "presence": {
-          this.core.checkTopic(frame.topic);
-          checkPresenceEnabled(this.core, frame.topic);
-          this.core.checkPresence(this.principal as Principal, frame.topic);
-          const list = await this.core.engine.presence.list(frame.topic);
-          this.ack(frame.id, { topic: frame.topic, count: list.count, ...(list.members && { members: list.members }) });
-          return;
-        }
+          return this.onUnsubscribe(frame);
+        case "publish":
+          return await this.onPublish(frame);
+        case "history":
+          return await this.onHistory(frame);
+        case "rpc":
+          return await this.onRpc(frame);
+        case "presence":
+          return await this.onPresence(frame);
         default: {
           const never: never = frame;
           throw new Error(`unhandled frame ${(never as { type: string }).type}`);
@@ -527,11 +486,80 @@ export class Session implements PresenceWatcher {
     } catch (err) {
       const e = toHeraldError(err);
       if (e.code === "internal") this.core.log.error({ err, session: this.id }, "frame handling failed");
-      this.error(e.code, e.message, frame.id, e.details);
+      return refusal(e);
     }
   }
 
-  private async subscribe(asked: SubscribeFrame): Promise<void> {
+  private onPing(): Answered {
+    if (this.streamEpoch === undefined) return { answer: { kind: "pong" } };
+    return { answer: { kind: "pong", epoch: this.streamEpoch, offset: this.core.hub.lastOffset } };
+  }
+
+  private async onPublish(frame: PublishFrame): Promise<Answered> {
+    this.core.publishBudget.spend(this.ip, this.user);
+    const req: PublishRequest = { topic: frame.topic, data: frame.data };
+    if (frame.event !== undefined) req.event = frame.event;
+    if (frame.eventId !== undefined) req.id = frame.eventId;
+    if (frame.traceparent !== undefined) req.traceparent = frame.traceparent;
+    // The backend's say (docs/hooks.md): a refusal throws; an allow may rewrite the data. It is
+    // asked only about a publish the topic check and the ACL let through (the path checks again).
+    let asked = req;
+    if (this.core.hooks !== undefined) {
+      const principal = this.principal as Principal;
+      this.core.checkTopic(req.topic);
+      if (!this.core.acl.canPublish(principal, req.topic)) {
+        throw new HeraldError("forbidden", `not allowed to publish to "${req.topic}"`);
+      }
+      asked = await this.core.hooks.publish(this.caller(), req);
+    }
+    const { event, duplicate } = await this.core.publish(asked, { origin: "client", principal: this.principal });
+    return acked<"publish">({
+      topic: event.topic,
+      eventId: event.id,
+      seq: event.seq,
+      epoch: event.epoch,
+      offset: event.offset,
+      duplicate,
+    });
+  }
+
+  private async onHistory(frame: HistoryFrame): Promise<Answered> {
+    this.core.checkTopic(frame.topic);
+    this.core.checkHistory(this.principal as Principal, frame.topic);
+    const limit = Math.min(
+      frame.limit ?? this.core.config.limits.maxHistoryLimit,
+      this.core.config.limits.maxHistoryLimit,
+    );
+    const q: { since?: number; limit: number } = { limit };
+    if (frame.since !== undefined) q.since = frame.since;
+    const page = await this.core.broker.history(frame.topic, q);
+    return acked<"history">({
+      topic: frame.topic,
+      epoch: page.position.epoch,
+      seq: page.position.seq,
+      truncated: page.truncated,
+      events: page.events,
+    });
+  }
+
+  private async onRpc(frame: RpcFrame): Promise<Answered> {
+    // The backend answers (docs/hooks.md); without an RPC backend the method is not found.
+    if (this.core.hooks === undefined) throw new HeraldError("not_found", "this server has no RPC backend (hooks.rpc)");
+    const data = await this.core.hooks.rpc(this.caller(), frame.method, frame.data);
+    return acked<"rpc">({ method: frame.method, data });
+  }
+
+  private async onPresence(frame: PresenceFrame): Promise<Answered> {
+    this.core.checkTopic(frame.topic);
+    checkPresenceEnabled(this.core, frame.topic);
+    this.core.checkPresence(this.principal as Principal, frame.topic);
+    const list = await this.core.engine.presence.list(frame.topic);
+    const ack: PresenceAck = { topic: frame.topic, count: list.count };
+    if (list.members !== undefined) ack.members = list.members;
+    return acked<"presence">(ack);
+  }
+
+  private async onSubscribe(asked: SubscribeFrame): Promise<Answered> {
     let frame = asked;
     const name = frame.topic;
     const problem = patternProblem(name);
@@ -557,7 +585,7 @@ export class Session implements PresenceWatcher {
       // The backend's say (docs/hooks.md): a refusal throws; an allow may set a filter or a rate.
       const decision = await this.core.hooks.subscribe(this.caller(), frame);
       if (decision.filter !== undefined || decision.rate !== undefined) frame = { ...frame, ...decision };
-      if (this.closed) return;
+      if (this.closed) return NOTHING;
       if (this.subs.has(name)) throw new HeraldError("already_subscribed", `already subscribed to "${name}"`);
     }
     const rateProblem = frame.rate === undefined ? undefined : this.rateProblem(frame.rate.intervalMs);
@@ -609,7 +637,7 @@ export class Session implements PresenceWatcher {
       this.dropSubscription(sub);
       throw err;
     }
-    if (this.closed || this.subs.get(name) !== sub) return;
+    if (this.closed || this.subs.get(name) !== sub) return NOTHING;
     // A state topic answers with its document; deltas then continue after the snapshot's seq.
     const snap = pattern || recovered === true ? undefined : this.core.state?.snapshot(name);
     if (snap !== undefined) position = { epoch: snap.epoch ?? (position as TopicPosition).epoch, seq: snap.seq };
@@ -619,11 +647,25 @@ export class Session implements PresenceWatcher {
       (e) => (!pattern || this.core.acl.canRead(principal, e.topic)) && (filter === undefined || filter.test(e)),
     );
     if (gate !== undefined) replay = gate.reduce(replay);
-    const ack: Record<string, unknown> = { topic: name, ...position };
+    const ack: SubscribeAck = { topic: name, ...position };
     if (recovered !== undefined) ack.recovered = recovered;
     if (recovered) ack.replayed = replay.length;
     if (snap !== undefined) Object.assign(ack, { state: snap.state, clocks: snap.clocks });
-    this.ack(frame.id, ack);
+    // The replay and the live events held meanwhile follow the ack (still held until then).
+    return { answer: { kind: "ack", ack }, next: () => this.goLive(sub, gate, pattern, position, events, replay) };
+  }
+
+  /** Sends a new subscription's replay, then the live events it held, each once, and lets it go live. */
+  private goLive(
+    sub: Subscription,
+    gate: RateGate | undefined,
+    pattern: boolean,
+    position: TopicPosition | StreamPosition,
+    events: HeraldEvent[],
+    replay: HeraldEvent[],
+  ): void {
+    if (this.closed || this.subs.get(sub.name) !== sub) return;
+    const name = sub.name;
     // Recovery follows the rule of live delivery: an event this connection already got through
     // another (overlapping) subscription is not sent again.
     const outs: OutboundEvent[] = [];
@@ -736,11 +778,12 @@ export class Session implements PresenceWatcher {
     return undefined;
   }
 
-  private unsubscribe(name: string, requestId: string | undefined): void {
+  private onUnsubscribe(frame: UnsubscribeFrame): Answered {
+    const name = frame.topic;
     const sub = this.subs.get(name);
     if (sub === undefined) throw new HeraldError("not_subscribed", `not subscribed to "${name}"`);
     this.dropSubscription(sub);
-    this.ack(requestId, { topic: name });
+    return acked<"unsubscribe">({ topic: name });
   }
 
   /** This connection as a presence member; metadata from the subscribe frame, else the token's `presence` claim. */
@@ -789,21 +832,14 @@ export class Session implements PresenceWatcher {
     if (!this.closed) this.transport.send(frame);
   }
 
-  private ack(id: string | undefined, fields: Record<string, unknown>): void {
-    this.send(id === undefined ? { type: "ack", ...fields } : { type: "ack", id, ...fields });
-  }
-
   /** The close code the server chose, when it closed the session (logged). */
   private closeCode: number | undefined;
 
-  /** Sends an `error` frame and counts it. */
+  /** Sends an `error` frame that answers no handled request (a frame that could not be read, a rate refusal) and counts it. */
   error(code: ErrorCode, message: string, id?: string, details?: unknown): void {
     this.core.metrics.errors.inc({ code });
-    const frame: ServerFrame = { type: "error", code, error: message, timestamp: Date.now() };
-    if (id !== undefined) frame.id = id;
     // An unexpected error says nothing more to the client (it is logged on the server).
-    if (details !== undefined && code !== "internal") frame.details = details;
-    this.send(frame);
+    this.send(errorFrame(code, message, id, code === "internal" ? undefined : details));
   }
 
   /** Closes the session with a close code: sends `disconnect`, closes the wire, drops subscriptions. */
@@ -844,6 +880,26 @@ function authFailures(core: SessionHost): RateLimitedLog {
     authFailureLogs.set(core, log);
   }
   return log;
+}
+
+/** A handled frame's answer and what must follow it once the transport has rendered it. */
+interface Answered {
+  /** Absent: nothing is answered (the session closed meanwhile). */
+  answer?: Answer;
+  next?: () => void;
+}
+
+const NOTHING: Answered = {};
+
+function acked<K extends RequestType>(ack: AckOf[K]): Answered {
+  return { answer: { kind: "ack", ack } };
+}
+
+/** An error answer; an unexpected error says nothing more to the client (it is logged on the server). */
+function refusal(e: HeraldError): Answered {
+  const answer: Answer = { kind: "error", code: e.code, message: e.message };
+  if (e.details !== undefined && e.code !== "internal") answer.details = e.details;
+  return { answer };
 }
 
 export function toHeraldError(err: unknown): HeraldError {

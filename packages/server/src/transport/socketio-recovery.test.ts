@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import type { SubscribeAck } from "@herald/protocol";
 import { parseOffset, ResumeTracker } from "./socketio-recovery.js";
 
 const alice = { user: "alice", anonymous: false, claims: { sub: "alice" } };
@@ -29,18 +30,18 @@ describe("Socket.IO resume tracking", () => {
   it("records a subscription at the position of its answer and forgets it on unsubscribe", () => {
     const t = new ResumeTracker("pid");
     t.follow({ type: "welcome", client: "c", version: "v", epoch: "E", heartbeat: 1 }, "alice", 1);
-    t.request({ type: "subscribe", id: "1", topic: "news.eu", presence: true });
-    t.request({ type: "subscribe", id: "2", topic: "market.>" });
-    t.request({ type: "subscribe", id: "3", topic: "nope" });
-    assert.equal(t.follow({ type: "ack", id: "1", topic: "news.eu", epoch: "T", seq: 7 }, "alice", 5), true);
-    assert.equal(t.follow({ type: "ack", id: "2", topic: "market.>", epoch: "E", offset: 90 }, "alice", 5), true);
-    assert.equal(t.follow({ type: "error", id: "3", code: "forbidden", error: "no", timestamp: 1 }, "alice", 5), false);
+    const ack = (a: object) => ({ kind: "ack" as const, ack: a as SubscribeAck });
+    const news = { type: "subscribe" as const, topic: "news.eu", presence: true };
+    assert.equal(t.answered(news, ack({ topic: "news.eu", epoch: "T", seq: 7 }), "alice", 5), true);
+    const market = { type: "subscribe" as const, topic: "market.>" };
+    assert.equal(t.answered(market, ack({ topic: "market.>", epoch: "E", offset: 90 }), "alice", 5), true);
+    const refused = { kind: "error" as const, code: "forbidden" as const, message: "no" };
+    assert.equal(t.answered({ type: "subscribe", topic: "nope" }, refused, "alice", 5), false);
     assert.deepEqual(t.state(alice)?.subscriptions, [
       { name: "news.eu", pattern: false, from: 7, epoch: "T", presence: true },
       { name: "market.>", pattern: true, from: 90 },
     ]);
-    t.request({ type: "unsubscribe", id: "4", topic: "news.eu" });
-    assert.equal(t.follow({ type: "ack", id: "4", topic: "news.eu" }, "alice", 6), true);
+    assert.equal(t.answered({ type: "unsubscribe", topic: "news.eu" }, ack({ topic: "news.eu" }), "alice", 6), true);
     assert.deepEqual(
       t.state(alice)?.subscriptions.map((s) => s.name),
       ["market.>"],
@@ -50,7 +51,8 @@ describe("Socket.IO resume tracking", () => {
   it("starts the personal topic when a user is first bound after an anonymous welcome", () => {
     const t = new ResumeTracker("pid");
     t.follow({ type: "welcome", client: "c", version: "v", epoch: "E", heartbeat: 1 }, undefined, 10);
-    assert.equal(t.follow({ type: "ack", id: "auth:1", user: "alice" }, "alice", 25), true);
+    const auth = { type: "auth" as const, token: "t" };
+    assert.equal(t.answered(auth, { kind: "ack", ack: { user: "alice" } }, "alice", 25), true);
     assert.deepEqual([t.state(alice)?.implicitFrom, t.state(alice)?.personalFrom], [10, 25]);
   });
 

@@ -13,13 +13,14 @@
  * session, `recovered === false`, nothing partial, and the configured `resyncEvent`.
  */
 import { randomBytes } from "node:crypto";
-import type { ClientFrame, ServerFrame } from "@herald/protocol";
+import type { ClientFrame, ServerFrame, SubscribeAck } from "@herald/protocol";
 import { CloseCode } from "@herald/protocol";
 import { isExpired } from "../auth/expiry.js";
 import type { Principal } from "../auth/principal.js";
 import type { GatewayCore } from "../core.js";
 import type { ResumableState, ResumableSubscription } from "../engine/resumable.js";
 import type { Session } from "../session.js";
+import type { Answer } from "./answer.js";
 
 /** Socket.IO disconnect reasons after which the client reconnects on its own (Socket.IO's list). */
 const RECOVERABLE = new Set([
@@ -55,8 +56,6 @@ export class ResumeTracker {
   private personalFrom: number | undefined;
   private personalUser: string | undefined;
   private readonly subs = new Map<string, ResumableSubscription>();
-  /** Subscribe / unsubscribe requests waiting for their answer, by request id. */
-  private readonly requests = new Map<string, ClientFrame>();
   /** Closed by the server with a code after which the client may resume (shutdown). */
   resumableClose = false;
 
@@ -72,49 +71,43 @@ export class ResumeTracker {
     for (const s of resumed.subscriptions) this.subs.set(s.name, s);
   }
 
-  /** Remembers a subscribe or unsubscribe request until its answer. */
-  request(frame: ClientFrame): void {
-    if ((frame.type === "subscribe" || frame.type === "unsubscribe") && frame.id !== undefined) {
-      this.requests.set(frame.id, frame);
-    }
-  }
-
   /**
-   * Follows one frame the session sends; `dispatched` is the node's dispatched stream offset.
-   * Returns true when what a resume needs changed (the caller saves it).
+   * Follows one frame the session sends (its `welcome`); `dispatched` is the node's dispatched
+   * stream offset. Returns true when what a resume needs changed (the caller saves it).
    */
   follow(frame: ServerFrame, user: string | undefined, dispatched: number): boolean {
-    switch (frame.type) {
-      case "welcome":
-        this.epoch = frame.epoch;
-        this.implicitFrom = dispatched;
+    if (frame.type !== "welcome") return false;
+    this.epoch = frame.epoch;
+    this.implicitFrom = dispatched;
+    this.followUser(user, dispatched);
+    return true;
+  }
+
+  /** Follows the session's answer to one request; true when what a resume needs changed. */
+  answered(request: ClientFrame, answer: Answer, user: string | undefined, dispatched: number): boolean {
+    if (answer.kind !== "ack") return false;
+    switch (request.type) {
+      case "auth":
+      case "refresh":
+        // The principal (user, expiry) may have changed.
         this.followUser(user, dispatched);
         return true;
-      case "error":
-        if (frame.id !== undefined) this.requests.delete(frame.id);
-        return false;
-      case "ack":
+      case "unsubscribe":
+        return this.subs.delete(request.topic);
+      case "subscribe":
         break;
       default:
-        return false;
+        return this.followUser(user, dispatched);
     }
-    const request = frame.id === undefined ? undefined : this.requests.get(frame.id);
-    if (request === undefined) {
-      // An `auth` / `refresh` answer: the principal (user, expiry) may have changed.
-      const userChanged = this.followUser(user, dispatched);
-      return userChanged || frame.user !== undefined;
-    }
-    this.requests.delete(frame.id as string);
-    if (request.type === "unsubscribe") return this.subs.delete(request.topic);
-    if (request.type !== "subscribe") return false;
     // The answer's position is where the subscription started: `seq` of a topic, `offset` of a pattern.
-    const pattern = typeof frame.offset === "number";
+    const ack = answer.ack as SubscribeAck;
+    const pattern = ack.offset !== undefined;
     const sub: ResumableSubscription = {
       name: request.topic,
       pattern,
-      from: Number(pattern ? frame.offset : frame.seq),
+      from: Number(pattern ? ack.offset : ack.seq),
     };
-    if (!pattern) sub.epoch = String(frame.epoch);
+    if (!pattern) sub.epoch = ack.epoch;
     if (request.presence === true) sub.presence = true;
     if (request.meta !== undefined) sub.meta = request.meta;
     this.subs.set(request.topic, sub);

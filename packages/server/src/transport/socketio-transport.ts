@@ -3,7 +3,7 @@
  * encoded once for every socket it reaches (with its stream offset last when connection state
  * recovery is on). Used by `socketio.ts`, which accepts the sockets.
  */
-import { CloseCode, type HeraldEvent, type ServerFrame } from "@herald/protocol";
+import { type ClientFrame, CloseCode, type HeraldEvent, type ServerFrame } from "@herald/protocol";
 import type { Socket } from "socket.io";
 import { Encoder, PacketType } from "socket.io-parser";
 import WebSocket from "ws";
@@ -11,6 +11,7 @@ import type { GatewayCore } from "../core.js";
 import type { OutboundEvent } from "../hub/outbound.js";
 import { InboundRate } from "../limits/inbound-rate.js";
 import type { Session } from "../session.js";
+import { type Answer, answerFrame } from "./answer.js";
 import { socketIoEventName } from "./socketio-names.js";
 import { type ResumeTracker, SocketIoRecovery } from "./socketio-recovery.js";
 import type { Transport } from "./transport.js";
@@ -77,10 +78,8 @@ function byteLength(data: unknown): number {
 export class SocketIoTransport implements Transport {
   readonly kind = "socketio";
   session!: Session;
-  /** Ack callbacks of requests the session has not answered yet, by request id. */
-  readonly pending = new Map<string, Ack>();
-  /** Ids of `authenticate` requests: their answer is also emitted as `authenticated` / `auth_error`. */
-  readonly authRequests = new Set<string>();
+  /** Requests handed to the session and not answered yet: the ack callback, and whether it is an `authenticate`. */
+  readonly pending = new Map<ClientFrame, { ack: Ack | undefined; auth: boolean }>();
   established = false;
   /** The inbound request rate (the same token bucket as native frames). */
   readonly rate: InboundRate;
@@ -154,40 +153,50 @@ export class SocketIoTransport implements Transport {
         if (frame.user !== undefined) this.emit("authenticated", { user_id: frame.user, session_id: frame.client });
         return;
       }
-      case "ack":
       case "error": {
-        const id = frame.id;
-        const { id: _id, type: _type, ...fields } = frame;
-        const answer = frame.type === "ack" ? { ok: true, ...fields } : { ok: false, ...fields };
-        if (id !== undefined && this.authRequests.delete(id)) {
-          if (frame.type === "ack")
-            this.emit("authenticated", { user_id: this.session.user, session_id: this.session.id });
-          else this.emit("auth_error", { code: frame.code, error: frame.error });
-        } else if (frame.type === "error" && id === undefined) {
-          const authProblem = frame.code === "unauthorized" || frame.code === "token_expired";
-          this.emit(authProblem && !this.session.user ? "auth_error" : "herald_error", fields);
-        }
-        const ack = id === undefined ? undefined : this.pending.get(id);
-        if (id !== undefined) this.pending.delete(id);
-        if (ack !== undefined) ack(answer);
-        else if (frame.type === "error" && id !== undefined && !id.startsWith("auth:"))
-          this.emit("herald_error", fields);
+        // An error that answers no request this transport asked (a frame refused before it was read).
+        const { id, type: _type, ...fields } = frame;
+        const authProblem = frame.code === "unauthorized" || frame.code === "token_expired";
+        this.emit(id === undefined && authProblem && !this.session.user ? "auth_error" : "herald_error", fields);
         return;
       }
-      case "pong": {
-        const ack = frame.id === undefined ? undefined : this.pending.get(frame.id);
-        if (frame.id !== undefined) this.pending.delete(frame.id);
-        const answer = { timestamp: Date.now() };
-        this.emit("pong", answer);
-        ack?.(answer);
-        return;
-      }
+      case "ack":
+      case "pong":
+        return; // answers come through `answer`
       case "disconnect":
         this.emit("server_disconnect", { code: frame.code, reason: frame.reason, reconnect: frame.reconnect });
         return;
       default:
         this.emit(frame.type, frame);
     }
+  }
+
+  /** Remembers a request handed to the session: its answer goes to `ack`, and an `authenticate` also emits `authenticated` / `auth_error`. */
+  ask(request: ClientFrame, ack: Ack | undefined, auth: boolean): void {
+    this.pending.set(request, { ack, auth });
+  }
+
+  answer(request: ClientFrame, answer: Answer): void {
+    const asked = this.pending.get(request);
+    this.pending.delete(request);
+    if (this.tracker?.answered(request, answer, this.session.user, this.core.hub.lastOffset)) {
+      this.recovery?.save(this.tracker, this.session);
+    }
+    if (answer.kind === "pong") {
+      const pong = { timestamp: Date.now() };
+      this.emit("pong", pong);
+      asked?.ack?.(pong);
+      return;
+    }
+    if (answer.kind === "ack") {
+      if (asked?.auth) this.emit("authenticated", { user_id: this.session.user, session_id: this.session.id });
+      asked?.ack?.({ ok: true, ...answer.ack });
+      return;
+    }
+    const { type: _type, ...fields } = answerFrame(undefined, answer);
+    if (asked?.auth) this.emit("auth_error", { code: answer.code, error: answer.message });
+    if (asked?.ack !== undefined) asked.ack({ ok: false, ...fields });
+    else if (!asked?.auth) this.emit("herald_error", fields);
   }
 
   sendEvent(out: OutboundEvent): void {

@@ -13,14 +13,7 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
-import {
-  type ClientFrame,
-  CloseCode,
-  type ErrorCode,
-  HeraldError,
-  isFrameProblem,
-  parseClientFrame,
-} from "@herald/protocol";
+import { CloseCode, type ErrorCode, HeraldError, isFrameProblem, parseClientFrame } from "@herald/protocol";
 import { Server as EngineServer } from "engine.io";
 import { Server as IoServer, type Socket } from "socket.io";
 import type { Principal } from "../auth/principal.js";
@@ -74,7 +67,6 @@ export class SocketIoEndpoint {
   private readonly verified = new WeakMap<Socket, Principal>();
   /** Sockets that asked to resume and could not, with the reason (for the `resyncEvent`). */
   private readonly refused = new WeakMap<Socket, ResyncReason>();
-  private nextRequest = 0;
 
   constructor(
     private readonly core: GatewayCore,
@@ -400,11 +392,7 @@ export class SocketIoEndpoint {
     }
     const token = body.token;
     const claimed = body.user_id;
-    const run = () => {
-      const id = `auth:${++this.nextRequest}`;
-      transport.authRequests.add(id);
-      this.dispatch(transport, { type: "auth", token, id }, ack, id);
-    };
+    const run = () => this.dispatch(transport, { type: "auth", token }, ack, true);
     if (claimed === undefined || claimed === null) {
       run();
       return;
@@ -420,18 +408,16 @@ export class SocketIoEndpoint {
     );
   }
 
-  /** Parses and hands one request to the session; its answer is routed to `ack`. */
-  private dispatch(transport: SocketIoTransport, raw: Record<string, unknown>, ack: unknown, fixedId?: string): void {
+  /** Parses and hands one request to the session; its answer is routed to `ack` (`SocketIoTransport.answer`). */
+  private dispatch(transport: SocketIoTransport, raw: Record<string, unknown>, ack: unknown, auth = false): void {
     // A client may emit as soon as it is connected, before the handshake token is verified.
     if (transport.opening !== undefined) {
-      transport.opening.then(() => this.dispatch(transport, raw, ack, fixedId));
+      transport.opening.then(() => this.dispatch(transport, raw, ack, auth));
       return;
     }
     const session = transport.session;
-    const id = fixedId ?? `io:${++this.nextRequest}`;
     const reply = (code: ErrorCode, error: string) => {
       this.core.metrics.errors.inc({ code });
-      transport.authRequests.delete(id);
       const answer = { ok: false, code, error, timestamp: Date.now() };
       if (typeof ack === "function") (ack as Ack)(answer);
       else transport.emit("herald_error", answer);
@@ -440,23 +426,25 @@ export class SocketIoEndpoint {
       reply("too_deep", `JSON nesting is deeper than ${this.core.config.limits.maxJsonDepth}`);
       return;
     }
-    const frame = parseClientFrame({ ...raw, id });
+    // Answers go back by callback: a request id of the client's own plays no part.
+    const { id: _id, ...body } = raw;
+    const frame = parseClientFrame(body);
     if (isFrameProblem(frame)) {
       reply(frame.code, frame.error);
       return;
     }
-    transport.tracker?.request(frame as ClientFrame);
-    if (typeof ack === "function") {
-      if (transport.pending.size >= this.core.config.limits.maxSubscriptionsPerConnection + 100) {
-        reply("rate_limited", "too many requests waiting for an answer");
-        return;
-      }
-      transport.pending.set(id, ack as Ack);
+    if (transport.pending.size >= this.core.config.limits.maxSubscriptionsPerConnection + 100) {
+      reply("rate_limited", "too many requests waiting for an answer");
+      return;
     }
-    session.handle(frame as ClientFrame).catch((err) => {
-      const e = err instanceof HeraldError ? err : toHeraldError(err);
-      this.core.log.error({ err: e }, "socket.io request failed");
-    });
+    transport.ask(frame, typeof ack === "function" ? (ack as Ack) : undefined, auth);
+    session
+      .handle(frame)
+      .catch((err) => {
+        const e = err instanceof HeraldError ? err : toHeraldError(err);
+        this.core.log.error({ err: e }, "socket.io request failed");
+      })
+      .finally(() => transport.pending.delete(frame));
   }
 
   private reapIdle(): void {

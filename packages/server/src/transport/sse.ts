@@ -13,6 +13,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import {
   BROADCAST_TOPIC,
+  type ClientFrame,
   CloseCode,
   compileFilter,
   type ErrorCode,
@@ -25,6 +26,8 @@ import {
   patternProblem,
   personalTopic,
   type ServerFrame,
+  type SubscribeAck,
+  type SubscribeFrame,
   type SubscriptionRate,
   topicMatches,
 } from "@herald/protocol";
@@ -33,6 +36,7 @@ import type { GatewayCore } from "../core.js";
 import type { ConnectRequest } from "../hooks/hooks.js";
 import type { OutboundEvent } from "../hub/outbound.js";
 import { Session, toHeraldError } from "../session.js";
+import { type Answer, answerFrame } from "./answer.js";
 import { Corker } from "./coalesce.js";
 import { type CursorPosition, decodeCursor, encodeCursor, fingerprint } from "./sse-cursor.js";
 import type { Transport } from "./transport.js";
@@ -56,6 +60,8 @@ class SseTransport implements Transport {
   private overflowed = false;
   private ended = false;
   private readonly corker: Corker | undefined;
+  /** The subscribe requests waiting for their answer, and the subscription each is for. */
+  private readonly asked = new Map<ClientFrame, number>();
 
   constructor(
     readonly res: ServerResponse,
@@ -98,21 +104,30 @@ class SseTransport implements Transport {
   }
 
   send(frame: ServerFrame): void {
-    if (frame.type === "ack") {
-      this.onAck(frame);
-      return;
-    }
-    if (frame.type === "pong") return;
+    if (frame.type === "ack" || frame.type === "pong") return;
     // `error` is EventSource's own connection-error event: Herald errors arrive as `herald_error`.
     this.control(frame.type === "error" ? "herald_error" : frame.type, frame);
   }
 
-  private onAck(frame: Record<string, unknown>): void {
-    const id = typeof frame.id === "string" ? frame.id : "";
-    if (!id.startsWith("sse:")) return;
-    const index = Number(id.slice(4));
+  /** Asks the session for subscription `index` (its answer comes back through `answer`). */
+  subscribe(index: number, frame: SubscribeFrame): Promise<unknown> {
+    this.asked.set(frame, index);
+    return this.session.handle(frame).finally(() => this.asked.delete(frame));
+  }
+
+  answer(request: ClientFrame, answer: Answer): void {
+    const index = this.asked.get(request);
+    if (index === undefined) return;
+    if (answer.kind === "ack") this.onAck(index, answer.ack as SubscribeAck);
+    else if (answer.kind === "error") {
+      // A refused subscription: named by its topic (the stream's subscriptions have no request ids).
+      this.control("herald_error", { ...answerFrame(undefined, answer), topic: this.names[index] });
+    }
+  }
+
+  private onAck(index: number, frame: SubscribeAck): void {
     const name = this.names[index];
-    if (name === undefined || typeof frame.epoch !== "string") return;
+    if (name === undefined) return;
     const n = (isPattern(name) ? frame.offset : frame.seq) as number;
     const position = { epoch: frame.epoch, n };
     if (frame.recovered === true) {
@@ -386,7 +401,7 @@ export class SseEndpoint {
     await session.open(token, verified);
     for (let i = 0; i < names.length && !session.isClosed; i++) {
       const position = since[i];
-      const frame: Parameters<Session["handle"]>[0] = { type: "subscribe", id: `sse:${i}`, topic: names[i] as string };
+      const frame: SubscribeFrame = { type: "subscribe", topic: names[i] as string };
       // The filter and rate apply to the requested topics, not to the implicit ones.
       if (i < requested) {
         if (filter !== undefined) frame.filter = filter;
@@ -397,7 +412,7 @@ export class SseEndpoint {
           ? { epoch: position.epoch, offset: position.n }
           : { epoch: position.epoch, seq: position.n };
       }
-      await session.handle(frame);
+      await transport.subscribe(i, frame);
     }
     if (!session.isClosed) transport.release(lastId !== undefined && lastId !== "");
   }

@@ -2,14 +2,22 @@
  * What a session needs from a wire. Each transport (native WebSocket, Socket.IO, SSE) adapts
  * its connection to this; the session never knows which one it has.
  */
-import type { ServerFrame } from "@herald/protocol";
+import type { ClientFrame, ServerFrame } from "@herald/protocol";
 import type { OutboundEvent } from "../hub/outbound.js";
+import type { Answer } from "./answer.js";
 
 export interface Transport {
   /** `ws`, `socketio`, `sse`: used as a metrics label. */
   readonly kind: string;
   /** Sends a control frame (serialised per call; these are rare). */
   send(frame: ServerFrame): void;
+  /**
+   * Renders the session's answer to `request`, the very frame object the transport handed to
+   * `Session.handle` (so a transport keeps what it needs about a request by that object, never
+   * by an id it made up). Anything the answer must precede (a subscription's replay) is sent
+   * right after this returns.
+   */
+  answer(request: ClientFrame, answer: Answer): void;
   /** Sends an event using the shared serialisation in `out`. */
   sendEvent(out: OutboundEvent): void;
   /**

@@ -5,13 +5,14 @@
 import type { IncomingMessage } from "node:http";
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
-import { CloseCode, isFrameProblem, parseClientFrame, type ServerFrame } from "@herald/protocol";
+import { type ClientFrame, CloseCode, isFrameProblem, parseClientFrame, type ServerFrame } from "@herald/protocol";
 import { type WebSocket, WebSocketServer } from "ws";
 import type { GatewayCore } from "../core.js";
 import type { OutboundEvent } from "../hub/outbound.js";
 import { parseJson } from "../json.js";
 import { InboundRate, requestIdOf } from "../limits/inbound-rate.js";
 import { Session, toHeraldError } from "../session.js";
+import { type Answer, answerFrame } from "./answer.js";
 import { Corker } from "./coalesce.js";
 import { deflatedFrame, perMessageDeflate } from "./compression.js";
 import type { CompressionConfig } from "./compression-config.js";
@@ -78,6 +79,10 @@ class WsTransport implements Transport {
     const route = this.route;
     this.write(route?.encodeFrame ? route.encodeFrame(frame) : Buffer.from(JSON.stringify(frame)));
     if (frame.type === "welcome" && route?.onWelcome) queueMicrotask(() => route.onWelcome?.(this.session));
+  }
+
+  answer(request: ClientFrame, answer: Answer): void {
+    this.send(answerFrame(request.id, answer));
   }
 
   sendEvent(out: OutboundEvent): void {
