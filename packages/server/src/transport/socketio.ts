@@ -21,7 +21,8 @@ import type { SocketIoSubscribeEvent } from "../config-types.js";
 import type { GatewayCore } from "../core.js";
 import { valueDepth } from "../json.js";
 import { OriginPolicy } from "../limits/origin.js";
-import { Session, toHeraldError } from "../session.js";
+import { toHeraldError } from "../session.js";
+import { EndpointSessions } from "./endpoint-sessions.js";
 import { newPid, ResumeTracker, type ResyncReason, SocketIoRecovery } from "./socketio-recovery.js";
 import { type Ack, type EventEncoding, SocketIoTransport } from "./socketio-transport.js";
 import { upgradeToken } from "./ws.js";
@@ -56,7 +57,7 @@ export class SocketIoEndpoint {
   readonly io: IoServer;
   private readonly engine: EngineServer;
   private readonly prefix: string;
-  private readonly transports = new Set<SocketIoTransport>();
+  private readonly sessions: EndpointSessions<SocketIoTransport>;
   private readonly idleTimer: NodeJS.Timeout | undefined;
   private readonly encoding: EventEncoding;
   /** Connection state recovery (config `socketio.recovery`); undefined when disabled. */
@@ -73,6 +74,7 @@ export class SocketIoEndpoint {
     options: SocketIoEndpointOptions,
   ) {
     const { limits, timeouts } = core.config;
+    this.sessions = new EndpointSessions(core);
     this.prefix = `${options.path.replace(/\/$/, "")}/`;
     this.engine = new EngineServer({
       maxHttpBufferSize: limits.maxFrameBytes,
@@ -113,13 +115,13 @@ export class SocketIoEndpoint {
     if (this.recovery !== undefined) this.io.use((socket, next) => this.handshake(socket).finally(() => next()));
     this.io.on("connection", (socket) => this.accept(socket));
     if (timeouts.idleMs > 0) {
-      this.idleTimer = setInterval(() => this.reapIdle(), Math.min(timeouts.idleMs, timeouts.heartbeatMs));
+      this.idleTimer = setInterval(() => this.sessions.closeIdle(), Math.min(timeouts.idleMs, timeouts.heartbeatMs));
       this.idleTimer.unref();
     }
   }
 
   get connections(): number {
-    return this.transports.size;
+    return this.sessions.size;
   }
 
   /** Whether `url` is on Socket.IO's path. */
@@ -143,9 +145,7 @@ export class SocketIoEndpoint {
 
   private newTransport(socket: Socket): SocketIoTransport {
     const transport = new SocketIoTransport(socket, this.core, this.encoding, this.recovery);
-    transport.session = new Session(this.core, transport);
-    transport.session.ip = socket.conn.remoteAddress;
-    transport.session.forwarded = this.core.hooks?.forward.pick(socket.handshake.headers);
+    this.sessions.create(transport, { ip: socket.conn.remoteAddress, headers: socket.handshake.headers });
     return transport;
   }
 
@@ -167,7 +167,7 @@ export class SocketIoEndpoint {
     // The client may go before `connection` (during the resume or just after): then nothing
     // else releases the held session.
     socket.conn.once("close", () => {
-      if (!this.transports.has(transport)) session.cleanup();
+      if (!this.sessions.has(transport)) session.cleanup();
     });
     let outcome: Awaited<ReturnType<SocketIoRecovery["resume"]>> = { refused: "not_recoverable" };
     try {
@@ -200,16 +200,11 @@ export class SocketIoEndpoint {
     if (this.recovery !== undefined && transport.tracker === undefined) {
       transport.tracker = new ResumeTracker((socket as unknown as { pid: string }).pid);
     }
-    this.transports.add(transport);
     socket.on("disconnect", (reason: string) => {
-      this.transports.delete(transport);
       if (transport.tracker !== undefined) this.recovery?.disconnected(transport.tracker, session, reason);
-      session.cleanup();
+      this.sessions.gone(transport);
     });
-    if (this.core.sessions.size > this.core.config.limits.maxConnections) {
-      session.close(CloseCode.tooManyConnections, "the node is at its connection limit");
-      return;
-    }
+    if (!this.sessions.admit(transport)) return;
     // Every inbound event spends from the same token bucket as native frames.
     socket.use((packet, next) => {
       const verdict = transport.rate.admit();
@@ -447,19 +442,11 @@ export class SocketIoEndpoint {
       .finally(() => transport.pending.delete(frame));
   }
 
-  private reapIdle(): void {
-    const idleMs = this.core.config.timeouts.idleMs;
-    const now = Date.now();
-    for (const t of this.transports) {
-      if (now - t.session.lastActivity > idleMs) t.session.close(CloseCode.idleTimeout, "idle timeout");
-    }
-  }
-
   /** Closes every connection with `code` (shutdown). */
   closeAll(code: number, reason: string): void {
     if (this.idleTimer) clearInterval(this.idleTimer);
     this.recovery?.close();
-    for (const t of this.transports) t.session.close(code, reason);
+    this.sessions.closeAll(code, reason);
     this.engine.close();
   }
 }

@@ -35,9 +35,10 @@ import type { Principal } from "../auth/principal.js";
 import type { GatewayCore } from "../core.js";
 import type { ConnectRequest } from "../hooks/hooks.js";
 import type { OutboundEvent } from "../hub/outbound.js";
-import { Session, toHeraldError } from "../session.js";
+import { type Session, toHeraldError } from "../session.js";
 import { type Answer, answerFrame } from "./answer.js";
 import { Corker } from "./coalesce.js";
+import { EndpointSessions } from "./endpoint-sessions.js";
 import { type CursorPosition, decodeCursor, encodeCursor, fingerprint } from "./sse-cursor.js";
 import type { Transport } from "./transport.js";
 import { upgradeToken } from "./ws.js";
@@ -257,7 +258,7 @@ function requestedCount(url: URL): number {
 }
 
 export class SseEndpoint {
-  private readonly transports = new Set<SseTransport>();
+  private readonly sessions: EndpointSessions<SseTransport>;
   private readonly heartbeat: NodeJS.Timeout;
   private closing = false;
 
@@ -265,14 +266,15 @@ export class SseEndpoint {
     private readonly core: GatewayCore,
     private readonly options: SseEndpointOptions,
   ) {
+    this.sessions = new EndpointSessions(core);
     this.heartbeat = setInterval(() => {
-      for (const t of this.transports) t.heartbeat();
+      for (const t of this.sessions) t.heartbeat();
     }, core.config.timeouts.heartbeatMs);
     this.heartbeat.unref();
   }
 
   get connections(): number {
-    return this.transports.size;
+    return this.sessions.size;
   }
 
   /** Serves the SSE path; returns false for other paths. */
@@ -327,7 +329,7 @@ export class SseEndpoint {
       fail(res, "shutting_down", "the server is shutting down", { "retry-after": "1" });
       return;
     }
-    if (this.core.sessions.size >= this.core.config.limits.maxConnections) {
+    if (this.sessions.full) {
       fail(res, "unavailable", "the node is at its connection limit", { "retry-after": "1" });
       return;
     }
@@ -387,15 +389,9 @@ export class SseEndpoint {
       limits.maxOutboundBytes,
       recovery.maxEvents * (names.length + 1),
     );
-    const session = new Session(this.core, transport);
-    session.ip = req.socket.remoteAddress;
-    session.forwarded = forwarded;
-    transport.session = session;
-    this.transports.add(transport);
-    res.on("close", () => {
-      this.transports.delete(transport);
-      session.cleanup();
-    });
+    const session = this.sessions.create(transport, { ip: req.socket.remoteAddress, headers: req.headers });
+    res.on("close", () => this.sessions.gone(transport));
+    if (!this.sessions.admit(transport)) return;
     // The token was checked above to answer 401 before the stream starts; the session checks
     // it again (one extra verification per SSE connection) and binds the principal.
     await session.open(token, verified);
@@ -421,6 +417,6 @@ export class SseEndpoint {
   closeAll(code: number, reason: string): void {
     this.closing = true;
     clearInterval(this.heartbeat);
-    for (const t of this.transports) t.session.close(code, reason);
+    this.sessions.closeAll(code, reason);
   }
 }

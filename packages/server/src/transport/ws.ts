@@ -11,11 +11,12 @@ import type { GatewayCore } from "../core.js";
 import type { OutboundEvent } from "../hub/outbound.js";
 import { parseJson } from "../json.js";
 import { InboundRate, requestIdOf } from "../limits/inbound-rate.js";
-import { Session, toHeraldError } from "../session.js";
+import { type Session, toHeraldError } from "../session.js";
 import { type Answer, answerFrame } from "./answer.js";
 import { Corker } from "./coalesce.js";
 import { deflatedFrame, perMessageDeflate } from "./compression.js";
 import type { CompressionConfig } from "./compression-config.js";
+import { EndpointSessions } from "./endpoint-sessions.js";
 import type { Transport } from "./transport.js";
 
 const OPEN = 1;
@@ -166,7 +167,7 @@ export function upgradeToken(req: IncomingMessage, url: URL): string | undefined
 
 export class WsEndpoint {
   private readonly wss: WebSocketServer;
-  private readonly transports = new Set<WsTransport>();
+  private readonly sessions: EndpointSessions<WsTransport>;
   private readonly heartbeat: NodeJS.Timeout;
 
   constructor(
@@ -179,12 +180,13 @@ export class WsEndpoint {
       perMessageDeflate: options.compression === undefined ? false : perMessageDeflate(options.compression),
       clientTracking: false,
     });
+    this.sessions = new EndpointSessions(core);
     this.heartbeat = setInterval(() => this.beat(), core.config.timeouts.heartbeatMs);
     this.heartbeat.unref();
   }
 
   get connections(): number {
-    return this.transports.size;
+    return this.sessions.size;
   }
 
   /** Takes the upgrade when the path is ours; returns false otherwise. */
@@ -202,11 +204,7 @@ export class WsEndpoint {
 
   private accept(ws: WebSocket, req: IncomingMessage, url: URL, route?: WsRoute): void {
     const transport = new WsTransport(ws, this.core.config.limits.maxOutboundBytes, route, this.options.compression);
-    const session = new Session(this.core, transport);
-    session.ip = req.socket.remoteAddress;
-    session.forwarded = this.core.hooks?.forward.pick(req.headers);
-    transport.session = session;
-    this.transports.add(transport);
+    const session = this.sessions.create(transport, { ip: req.socket.remoteAddress, headers: req.headers });
     ws.on("pong", () => {
       transport.alive = true;
     });
@@ -217,14 +215,8 @@ export class WsEndpoint {
     ws.on("error", (err) => {
       this.core.log.debug({ err, session: session.id }, "websocket error");
     });
-    ws.on("close", () => {
-      this.transports.delete(transport);
-      session.cleanup();
-    });
-    if (this.core.sessions.size > this.core.config.limits.maxConnections) {
-      session.close(CloseCode.tooManyConnections, "the node is at its connection limit");
-      return;
-    }
+    ws.on("close", () => this.sessions.gone(transport));
+    if (!this.sessions.admit(transport)) return;
     session.open(upgradeToken(req, url)).catch((err) => {
       this.core.log.error({ err }, "session open failed");
       session.close(CloseCode.internalError, "internal error");
@@ -255,18 +247,15 @@ export class WsEndpoint {
   }
 
   private beat(): void {
-    const idleMs = this.core.config.timeouts.idleMs;
-    const now = Date.now();
-    for (const t of this.transports) {
+    for (const t of this.sessions) {
       if (!t.alive) {
         this.core.metrics.disconnects.inc({ code: String(CloseCode.noPong) });
         t.ws.terminate();
-        continue;
       }
-      if (idleMs > 0 && now - t.session.lastActivity > idleMs) {
-        t.session.close(CloseCode.idleTimeout, "idle timeout");
-        continue;
-      }
+    }
+    this.sessions.closeIdle();
+    for (const t of this.sessions) {
+      if (t.session.isClosed || !t.alive) continue;
       t.alive = false;
       t.ws.ping();
     }
@@ -275,12 +264,12 @@ export class WsEndpoint {
   /** Closes every connection with `code` (shutdown) and stops the heartbeat. */
   closeAll(code: number, reason: string): void {
     clearInterval(this.heartbeat);
-    for (const t of this.transports) t.session.close(code, reason);
+    this.sessions.closeAll(code, reason);
   }
 
   /** Forcibly ends connections still open (after the drain time). */
   terminateAll(): void {
-    for (const t of this.transports) t.ws.terminate();
+    for (const t of this.sessions) t.ws.terminate();
     this.wss.close();
   }
 }
