@@ -58,6 +58,7 @@ function sink(counter: { n: number }) {
     kind: "bench",
     buffered: 0,
     send() {},
+    answer() {}, // the session's answers (a tree before typed answers sends them with send)
     sendEvent() {
       counter.n++;
     },

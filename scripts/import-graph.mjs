@@ -20,11 +20,11 @@ function sources(dir, out) {
   return out;
 }
 
-/** Module → the modules it imports (absolute paths), for every source under `roots`. */
-export function importGraph(roots) {
-  const graph = new Map();
+/** Every relative import of every source under `roots`: `{from, to, typeOnly}` (absolute paths). */
+export function importEdges(roots) {
+  const edges = [];
   for (const file of roots.flatMap((r) => sources(r, []))) {
-    const deps = new Set();
+    edges.push({ from: file, to: undefined, typeOnly: false }); // every module appears, imports or not
     for (const m of readFileSync(file, "utf8").matchAll(IMPORT)) {
       const spec = m[1] ?? m[2];
       if (!spec.startsWith(".")) continue;
@@ -35,11 +35,80 @@ export function importGraph(roots) {
         `${base}.ts`,
         join(base, "index.ts"),
       ].find((c) => existsSync(c) && statSync(c).isFile());
-      if (hit !== undefined) deps.add(hit);
+      if (hit !== undefined) edges.push({ from: file, to: hit, typeOnly: /^(?:import|export)\s+type\s/.test(m[0]) });
     }
-    graph.set(file, deps);
+  }
+  return edges;
+}
+
+/** Module → the modules it imports (absolute paths), for every source under `roots`. */
+export function importGraph(roots) {
+  const graph = new Map();
+  for (const { from, to } of importEdges(roots)) {
+    if (!graph.has(from)) graph.set(from, new Set());
+    if (to !== undefined) graph.get(from).add(to);
   }
   return graph;
+}
+
+/**
+ * The rooms of a layered source tree, read from the table of a markdown document: each row's
+ * first cell names the room, its second cell lists the room's modules as backticked paths
+ * relative to the tree (a folder ends with `/`). Rows come bottom up.
+ */
+export function readRooms(markdown, heading) {
+  const start = markdown.indexOf(heading);
+  if (start < 0) throw new Error(`no "${heading}" in the document`);
+  const rooms = [];
+  for (const line of markdown.slice(start).split("\n")) {
+    const cells = line.split("|").map((c) => c.trim());
+    if (cells.length < 4 || cells[1] === "room" || /^-+$/.test(cells[1])) {
+      if (rooms.length > 0 && !line.startsWith("|")) break;
+      continue;
+    }
+    rooms.push({ name: cells[1], paths: [...cells[2].matchAll(/`([^`]+)`/g)].map((m) => m[1]) });
+  }
+  return rooms;
+}
+
+/** The room of a module (path relative to the tree): the longest matching path wins; undefined when none. */
+export function roomOf(rooms, rel) {
+  let best;
+  let bestLength = -1;
+  rooms.forEach((room, i) => {
+    for (const p of room.paths) {
+      const hit = p.endsWith("/") ? rel.startsWith(p) : rel === p;
+      if (hit && p.length > bestLength) {
+        best = i;
+        bestLength = p.length;
+      }
+    }
+  });
+  return best;
+}
+
+/**
+ * Imports against the rooms (a module importing a room below its own) and modules no room
+ * places, as readable lines. A module of the first room (configuration) may import, types only,
+ * modules of its own folder (the option types of the feature it configures).
+ */
+export function layerViolations(edges, rooms, tree) {
+  const out = new Set();
+  for (const { from, to, typeOnly } of edges) {
+    const f = relative(tree, from);
+    const rf = roomOf(rooms, f);
+    if (rf === undefined) {
+      out.add(`${f} is in no room`);
+      continue;
+    }
+    if (to === undefined) continue;
+    const t = relative(tree, to);
+    const rt = roomOf(rooms, t);
+    if (rt === undefined || rt <= rf) continue;
+    const ownFeature = rf === 0 && typeOnly && dirname(f) !== "." && t.startsWith(`${dirname(f)}/`);
+    if (!ownFeature) out.add(`${f} (${rooms[rf].name}) imports ${t} (${rooms[rt].name})`);
+  }
+  return [...out].sort();
 }
 
 /** The strongly connected components with more than one module (Tarjan), paths relative to `cwd`. */

@@ -108,12 +108,12 @@ describe("chain-events example", () => {
     // Nothing from another asset's price topic, nothing twice.
     assert.equal(new Set(got.map((e) => e.id)).size, got.length);
     // The other typed topics exist with their own history: the vote and both investments.
-    const votes = await app.gateway.core.broker.history("governance.vote", { since: 0, limit: 10 });
+    const votes = await app.gateway.core.engine.broker.history("governance.vote", { since: 0, limit: 10 });
     assert.deepEqual(
       votes.events.map((e) => (e.data as Data).voter),
       ["wasm1bob"],
     );
-    const investments = await app.gateway.core.broker.history("investment.made", { since: 0, limit: 10 });
+    const investments = await app.gateway.core.engine.broker.history("investment.made", { since: 0, limit: 10 });
     assert.deepEqual(
       investments.events.map((e) => [(e.data as Data).investor, (e.data as Data).amount]),
       [

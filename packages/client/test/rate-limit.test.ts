@@ -95,7 +95,7 @@ test("with publishRetry.attempts 0 a refused publish rejects with rate_limited; 
   const fulfilled = outcomes.filter((o) => o.status === "fulfilled");
   assert.ok(fulfilled.length > 0, "the burst allowance was acked");
   // Paced, a refusal names the one publish in flight: the rejected ones were not stored.
-  const stored = await running.gateway.core.broker.history("rl.none", { limit: 100 });
+  const stored = await running.gateway.core.engine.broker.history("rl.none", { limit: 100 });
   assert.equal(stored.events.length, fulfilled.length);
   assert.throws(() => testClient(running.wsUrl, { publishRetry: { attempts: -1 } }), /publishRetry.attempts/);
   assert.throws(() => testClient(running.wsUrl, { publishRetry: { minMs: 10, maxMs: 5 } }), /publishRetry.maxMs/);

@@ -8,7 +8,7 @@ import type { Acl } from "./auth/acl.js";
 import type { Authenticator } from "./auth/authenticator.js";
 import type { Principal } from "./auth/principal.js";
 import type { HeraldConfig } from "./config-types.js";
-import type { Broker, PublishOutcome, PublishRequest } from "./engine/broker.js";
+import type { PublishOutcome, PublishRequest } from "./engine/broker.js";
 import type { Engine } from "./engine/engine.js";
 import type { Hooks } from "./hooks/hooks.js";
 import { FilterRegistry } from "./hub/filters.js";
@@ -33,25 +33,67 @@ import { tracePublish, traceStep, tracingOn } from "./tracing/tracing.js";
 
 export type { PublishContext } from "./pipeline/stage.js";
 
+/** Everything the core is made of, built before it (gateway.ts). */
+export interface CoreParts {
+  readonly config: HeraldConfig;
+  readonly version: string;
+  readonly namespaces: Namespaces;
+  readonly hub: Hub;
+  /** Broker, presence and cluster as one (`createEngine`). */
+  readonly engine: Engine;
+  readonly acl: Acl;
+  readonly authenticator: Authenticator;
+  readonly anonymous: Principal;
+  readonly sessions: Sessions<Session>;
+  readonly metrics: Metrics;
+  readonly log: Logger;
+  /** The configured stages of each namespace (the `pipeline` stage of the declared path). */
+  readonly pipelines?: PipelineResolver;
+  /** State topics: stamps publishes, answers subscribe snapshots. */
+  readonly state?: StateTopics;
+  /** The backend's proxy hooks on connects, subscribes, publishes and rpc (docs/hooks.md), when configured. */
+  readonly hooks?: Hooks;
+  /** Presence joins and leaves for the outgoing webhooks (docs/hooks.md), when they are on. */
+  readonly lifecycle?: MemberObserver;
+}
+
 export class GatewayCore {
-  constructor(
-    readonly config: HeraldConfig,
-    readonly version: string,
-    readonly namespaces: Namespaces,
-    readonly hub: Hub,
-    readonly broker: Broker,
-    readonly acl: Acl,
-    readonly authenticator: Authenticator,
-    readonly anonymous: Principal,
-    readonly sessions: Sessions<Session>,
-    readonly metrics: Metrics,
-    readonly log: Logger,
-    /** The configured stages of each namespace (the `pipeline` stage of the declared path). */
-    pipelines?: PipelineResolver,
-  ) {
-    this.publishBudget = new PublishBudget(config.publishBudget);
-    this.filters = new FilterRegistry(config.subscriptions.filter);
-    const stages = declaredStages(this, pipelines);
+  readonly config: HeraldConfig;
+  readonly version: string;
+  readonly namespaces: Namespaces;
+  readonly hub: Hub;
+  readonly engine: Engine;
+  readonly acl: Acl;
+  readonly authenticator: Authenticator;
+  readonly anonymous: Principal;
+  readonly sessions: Sessions<Session>;
+  readonly metrics: Metrics;
+  readonly log: Logger;
+  /** State topics (`namespaces[].state`): stamps publishes, answers subscribe snapshots. */
+  readonly state: StateTopics | undefined;
+  /** The backend's proxy hooks (docs/hooks.md), when configured. */
+  readonly hooks: Hooks | undefined;
+  /** Presence joins and leaves for the outgoing webhooks, when they are on. */
+  readonly lifecycle: MemberObserver | undefined;
+
+  constructor(parts: CoreParts) {
+    this.config = parts.config;
+    this.version = parts.version;
+    this.namespaces = parts.namespaces;
+    this.hub = parts.hub;
+    this.engine = parts.engine;
+    this.acl = parts.acl;
+    this.authenticator = parts.authenticator;
+    this.anonymous = parts.anonymous;
+    this.sessions = parts.sessions;
+    this.metrics = parts.metrics;
+    this.log = parts.log;
+    this.state = parts.state;
+    this.hooks = parts.hooks;
+    this.lifecycle = parts.lifecycle;
+    this.publishBudget = new PublishBudget(parts.config.publishBudget);
+    this.filters = new FilterRegistry(parts.config.subscriptions.filter);
+    const stages = declaredStages(this, parts.pipelines);
     this.path = new PublishPath(stages, (request, context) => this.commit(request, context));
     // The same path with a span per stage and one for the commit, taken only while tracing is on.
     this.tracedPath = new PublishPath(
@@ -69,16 +111,6 @@ export class GatewayCore {
   /** The declared publish path (`pipeline/stages.ts`). */
   private readonly path: PublishPath;
   private readonly tracedPath: PublishPath;
-
-  /** State topics (set by the gateway): stamps publishes, answers subscribe snapshots. */
-  state: StateTopics | undefined;
-  /** The backend's proxy hooks on client subscribes and publishes (docs/hooks.md); set by the gateway. */
-  hooks: Hooks | undefined = undefined;
-  /** Presence joins and leaves for the outgoing webhooks (docs/hooks.md); set by the gateway when they are on. */
-  lifecycle: MemberObserver | undefined = undefined;
-
-  /** Broker, presence and cluster as one (set by the gateway right after construction). */
-  engine!: Engine;
 
   /** Throws `invalid_topic` unless `topic` is a concrete, valid topic name. */
   checkTopic(topic: unknown): asserts topic is string {
@@ -113,7 +145,7 @@ export class GatewayCore {
   }
 
   private async commit(request: PublishRequest, context: PublishContext): Promise<PublishOutcome> {
-    const outcome = await this.broker.publish(request);
+    const outcome = await this.engine.broker.publish(request);
     if (!outcome.duplicate) this.metrics.published.inc({ origin: context.origin });
     return outcome;
   }

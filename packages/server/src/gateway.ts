@@ -8,11 +8,13 @@ import type { Duplex } from "node:stream";
 import { BROADCAST_TOPIC, CloseCode, HeraldError, type HeraldEvent, personalTopic } from "@herald/protocol";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import { requireApiKeyOrAdmin } from "./api/auth.js";
+import { registerComputeRoutes } from "./api/compute.js";
 import { registerCors } from "./api/cors.js";
 import { registerDashboardRoutes } from "./api/dashboard.js";
 import { registerDeadLetterRoutes } from "./api/dead-letters.js";
 import { registerErrorHandling } from "./api/errors.js";
 import { type HealthState, registerHealthRoutes } from "./api/health.js";
+import { registerInboxRoutes } from "./api/inbox.js";
 import { registerIngestRoutes } from "./api/ingest.js";
 import { registerRequestObservers } from "./api/observe.js";
 import { registerOpenApi } from "./api/openapi.js";
@@ -20,6 +22,7 @@ import { registerPipelineRoutes } from "./api/pipeline.js";
 import { registerPresenceRoutes } from "./api/presence.js";
 import { registerPublishRoutes } from "./api/publish.js";
 import { registerPublisherKeyRoutes } from "./api/publisher-keys.js";
+import { registerStateRoutes } from "./api/state.js";
 import { registerTopicRoutes } from "./api/topics.js";
 import { registerUserRoutes } from "./api/users.js";
 import type { Acl } from "./auth/acl.js";
@@ -39,11 +42,12 @@ import { NodeStats } from "./dashboard/node-stats.js";
 import type { Broker, PublishOutcome } from "./engine/broker.js";
 import { createEngine } from "./engine/engine.js";
 import { instrumentRedis, redisCommandSeconds } from "./engine/redis-metrics.js";
-import { RedisSnapshotStore } from "./engine/snapshot-store-redis.js";
 import { Features } from "./features.js";
 import { Hooks } from "./hooks/hooks.js";
 import { Hub } from "./hub/hub.js";
 import { Namespaces } from "./hub/namespaces.js";
+import { Inbox } from "./inbox/inbox.js";
+import { InboxRetention } from "./inbox/retention.js";
 import { parseJson } from "./json.js";
 import { answerClientErrors, httpServerOptions, registerHeaderLimits, registerHttpRateLimit } from "./limits/http.js";
 import { ORIGIN_CLOSE, UpgradeGuard } from "./limits/upgrade-guard.js";
@@ -52,7 +56,10 @@ import { Metrics } from "./metrics.js";
 import type { DeadLetterStore } from "./pipeline/dead-letter.js";
 import type { Ingest } from "./pipeline/ingest.js";
 import { PipelineRuntime } from "./pipeline/runtime.js";
+import type { Session } from "./session.js";
 import { Sessions } from "./sessions.js";
+import { RedisSnapshotStore } from "./state/snapshot-store-redis.js";
+import { StateTopics } from "./state/state-topics.js";
 import { Storage } from "./store/storage.js";
 import type { Store } from "./store/store.js";
 import { StreamAcl } from "./streams/stream-acl.js";
@@ -99,8 +106,14 @@ export class Gateway {
   readonly core: GatewayCore;
   readonly http: FastifyInstance;
   readonly ws: WsEndpoint;
-  /** The store and what lives in it: durable history, state topics, the inbox. */
+  /** The store: durable history, the inbox's retention. */
   readonly storage: Storage;
+  /** State topics (`namespaces[].state`), checkpointed in the store or, on the Redis engine, in Redis. */
+  readonly state: StateTopics;
+  /** Per-user notifications, kept in the store (docs/http-api.md). */
+  readonly inbox: Inbox;
+  /** Background inbox retention (`inbox.maxPerUser`, `inbox.ttlDays`). */
+  readonly inboxRetention: InboxRetention;
   /** Socket.IO, SSE and configured endpoints, as configured. */
   readonly transports: InstalledTransports;
   /** Aggregations, alert rules and analysis sessions (`compute`, `alerts`, `streams`). */
@@ -156,9 +169,16 @@ export class Gateway {
     if (options.logger === undefined) log.setBindings({ node: engine.cluster.nodeId });
     const broker = engine.broker;
     const redis = engine.redis;
+    // State checkpoints where every node finds them (a node started later rebuilds from them):
+    // Redis on the Redis engine, else the SQL store.
+    this.state = new StateTopics({
+      namespaces,
+      store: this.storage.store,
+      snapshotEvery: config.store.snapshotEvery,
+      log,
+      ...(redis !== undefined && { snapshots: new RedisSnapshotStore(redis.redis, redis.prefix) }),
+    });
     if (redis !== undefined) {
-      // State checkpoints where every node finds them (a node started later rebuilds from them).
-      this.storage.state.useSnapshots(new RedisSnapshotStore(redis.redis, redis.prefix));
       const redisLatency = redisCommandSeconds();
       metrics.registry.registerMetric(redisLatency);
       instrumentRedis(redis.redis, redisLatency);
@@ -173,41 +193,35 @@ export class Gateway {
       acl = new StreamAcl(acl, config.streams.topicPrefix, this.compute.sessionOwner, config.auth);
     this.pipeline = new PipelineRuntime(config, namespaces, log, options.deadLetters);
     this.upgradeGuard = new UpgradeGuard(config, log);
-    this.core = new GatewayCore(
-      config,
-      VERSION,
-      namespaces,
-      hub,
-      broker,
-      acl,
-      authenticator,
-      ANONYMOUS,
-      new Sessions(),
-      metrics,
-      log,
-      this.pipeline.resolver,
-    );
-    this.core.engine = engine;
     const hooks = new Hooks(config.hooks, config.auth.rolesClaim);
     hooks.register(metrics.registry);
-    if (hooks.any) this.core.hooks = hooks;
+    const sessions = new Sessions<Session>();
     const webhookMetrics = new WebhookMetrics();
     webhookMetrics.register(metrics.registry);
     if (config.webhooks.url !== "") {
       this.webhooks = new Webhooks(
         config.webhooks,
-        {
-          hub,
-          sessions: this.core.sessions,
-          redis,
-          nodeId: engine.cluster.nodeId,
-          deadLetters: this.pipeline.deadLetters,
-          log,
-        },
+        { hub, sessions, redis, nodeId: engine.cluster.nodeId, deadLetters: this.pipeline.deadLetters, log },
         webhookMetrics,
       );
-      this.core.lifecycle = this.webhooks.tracker;
     }
+    this.core = new GatewayCore({
+      config,
+      version: VERSION,
+      namespaces,
+      hub,
+      engine,
+      acl,
+      authenticator,
+      anonymous: ANONYMOUS,
+      sessions,
+      metrics,
+      log,
+      pipelines: this.pipeline.resolver,
+      state: this.state,
+      ...(hooks.any && { hooks }),
+      ...(this.webhooks !== undefined && { lifecycle: this.webhooks.tracker }),
+    });
     this.ingest = this.pipeline.ingest((request, context) => this.core.publish(request, context));
     broker.onEvent((event, json) => {
       const n =
@@ -219,6 +233,8 @@ export class Gateway {
         metrics.latency.observe((Date.now() - event.timestamp) / 1000);
       }
     });
+    // Every committed event, in seq order, after its delivery: state documents follow it.
+    broker.onEvent((event) => this.state.apply(event));
 
     this.http = Fastify({
       loggerInstance: log as FastifyBaseLogger,
@@ -276,15 +292,25 @@ export class Gateway {
       detail: () => this.connectors.status(),
     });
     registerHealthRoutes(this.http, this.core, this.health, guard);
-    this.storage.attach(this.core, this.http, guard);
+    this.inboxRetention = new InboxRetention(
+      this.storage.store,
+      { ...config.inbox, sweepMs: config.store.retentionSweepMs },
+      log,
+    );
+    this.inbox = new Inbox(
+      this.storage.store,
+      (topic, event, data) => this.core.publish({ topic, event, data }, { origin: "inbox" }),
+      log,
+    );
+    registerStateRoutes(this.http, this.core, guard, this.state);
+    registerInboxRoutes(this.http, this.core, guard, this.inbox);
     const webhooks = this.webhooks;
     this.compute.attach(
       this.core,
-      this.http,
-      guard,
-      () => this.storage.inbox,
+      () => this.inbox,
       webhooks === undefined ? undefined : (fields) => webhooks.announce(fields),
     );
+    registerComputeRoutes(this.http, this.core, guard, this.compute);
     registerPresenceRoutes(this.http, this.core, guard);
     registerUserRoutes(this.http, this.core, guard);
     this.features = new Features(["topics", "history", "inbox"]);
@@ -384,7 +410,9 @@ export class Gateway {
     this.started = true;
     if (server !== undefined) this.server = server;
     await this.core.engine.start(this.core, { disconnectUser: (user, reason) => this.disconnectUser(user, reason) });
-    await this.storage.start(this.core);
+    // State documents are rebuilt from their checkpoints once the broker runs.
+    if (this.config.namespaces.some((ns) => ns.state)) await this.state.load(this.core.engine.broker);
+    this.inboxRetention.start();
     await this.compute.start();
     await this.webhooks?.start();
     await registerDashboard(this.http, this.config, this.log);
@@ -457,7 +485,7 @@ export class Gateway {
 
   /** Subscribes in-process code to committed events (all topics). */
   onEvent(listener: (event: HeraldEvent) => void): void {
-    this.core.broker.onEvent((event) => listener(event));
+    this.core.engine.broker.onEvent((event) => listener(event));
   }
 
   /**
@@ -483,6 +511,8 @@ export class Gateway {
     await this.compute.close(); // checkpoints windows; publishes nothing after the broker closes
     await this.webhooks?.close(); // the connections' last changes are sent while Redis is still there
     await this.core.engine.close();
+    await this.state.close(); // checkpoints state documents before the store closes
+    await this.inboxRetention.close();
     await this.storage.close();
     await this.pipeline.close();
     this.log.info("herald stopped");

@@ -36,7 +36,7 @@ import type { Authenticator } from "./auth/authenticator.js";
 import { closeCodeForAuthError, isExpired } from "./auth/expiry.js";
 import type { Principal } from "./auth/principal.js";
 import type { HeraldConfig } from "./config-types.js";
-import type { Broker, PublishRequest } from "./engine/broker.js";
+import type { PublishRequest } from "./engine/broker.js";
 import { eventFrame } from "./engine/broker.js";
 import type { Engine } from "./engine/engine.js";
 import type { PresenceInfo, PresenceWatcher } from "./engine/presence.js";
@@ -179,7 +179,6 @@ export interface SessionHost {
   readonly version: string;
   readonly namespaces: Namespaces;
   readonly hub: Hub;
-  readonly broker: Broker;
   readonly acl: Acl;
   readonly authenticator: Authenticator;
   readonly anonymous: Principal;
@@ -285,7 +284,7 @@ export class Session implements PresenceWatcher {
   private async welcome(): Promise<boolean> {
     let stream: StreamPosition;
     try {
-      stream = await this.core.broker.streamPosition();
+      stream = await this.core.engine.broker.streamPosition();
     } catch (err) {
       const e = toHeraldError(err);
       if (e.code === "internal") this.core.log.error({ err, session: this.id }, "welcome failed");
@@ -532,7 +531,7 @@ export class Session implements PresenceWatcher {
     );
     const q: { since?: number; limit: number } = { limit };
     if (frame.since !== undefined) q.since = frame.since;
-    const page = await this.core.broker.history(frame.topic, q);
+    const page = await this.core.engine.broker.history(frame.topic, q);
     return acked<"history">({
       topic: frame.topic,
       epoch: page.position.epoch,
@@ -603,7 +602,7 @@ export class Session implements PresenceWatcher {
     let events: HeraldEvent[] = [];
     let recovered: boolean | undefined;
     let position: TopicPosition | StreamPosition;
-    const broker = this.core.broker;
+    const broker = this.core.engine.broker;
     const max = this.core.config.recovery.maxEvents;
     try {
       // A state topic's document must be complete here before the ack carries it (a node that
@@ -723,7 +722,9 @@ export class Session implements PresenceWatcher {
     let results: GapRead[];
     try {
       results = await Promise.all(
-        held.map((h) => this.core.broker.recoverPattern(h.sub.name, { epoch: state.streamEpoch, offset: h.from }, max)),
+        held.map((h) =>
+          this.core.engine.broker.recoverPattern(h.sub.name, { epoch: state.streamEpoch, offset: h.from }, max),
+        ),
       );
       for (const s of state.subscriptions) {
         if (!isPattern(s.name) && this.core.namespaces.of(s.name).presence) {

@@ -30,7 +30,7 @@ export function registerHealthRoutes(app: FastifyInstance, core: GatewayCore, st
   });
   app.get("/healthz", async () => ({ status: "ok" }));
   app.get("/readyz", async (_req, reply) => {
-    const broker = core.broker.ready;
+    const broker = core.engine.broker.ready;
     const store = state.storeReady?.() ?? true;
     const ready = broker && store && !state.draining && state.parts.every((p) => p.ready());
     reply.status(ready ? 200 : 503);
@@ -55,7 +55,7 @@ export function registerHealthRoutes(app: FastifyInstance, core: GatewayCore, st
     connections: core.sessions.size,
     users: core.sessions.users,
     subscriptions: core.hub.subscriptions,
-    topics: await core.broker.topicCount(),
+    topics: await core.engine.broker.topicCount(),
     engine: core.config.engine.type,
     node: core.engine.cluster.nodeId,
     // Every live node's own counts (connections per node), as reported through the engine.

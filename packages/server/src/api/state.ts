@@ -9,8 +9,8 @@ export function registerStateRoutes(app: FastifyInstance, core: GatewayCore, gua
   app.get<{ Params: { topic: string } }>("/api/topics/:topic/state", { preHandler: guard }, async (req) => {
     const { topic } = req.params;
     core.checkTopic(topic);
-    const position = await core.broker.position(topic);
-    await state.ensure(topic, core.broker);
+    const position = await core.engine.broker.position(topic);
+    await state.ensure(topic, core.engine.broker);
     const snap = state.snapshot(topic);
     if (snap === undefined) throw new HeraldError("not_found", `"${topic}" is not a state topic`);
     return { topic, epoch: snap.epoch ?? position.epoch, seq: snap.seq, state: snap.state, clocks: snap.clocks };

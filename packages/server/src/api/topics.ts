@@ -22,7 +22,7 @@ export function registerTopicRoutes(app: FastifyInstance, core: GatewayCore, gua
           throw new HeraldError("bad_request", '"limit" must be a positive integer');
         q.limit = Math.min(Number(req.query.limit), q.limit);
       }
-      const page = await core.broker.history(topic, q);
+      const page = await core.engine.broker.history(topic, q);
       return {
         topic,
         epoch: page.position.epoch,

@@ -3,11 +3,6 @@
  * context (hub subscriptions, the publish path, the clock), their routes. Built by
  * `gateway.ts`; each part runs only when its config section is enabled.
  */
-import type { FastifyInstance } from "fastify";
-import { registerAggregationRoutes } from "../api/aggregations.js";
-import { registerAlertRoutes } from "../api/alerts.js";
-import type { Guard } from "../api/auth.js";
-import { registerStreamRoutes } from "../api/streams.js";
 import type { HeraldConfig } from "../config-types.js";
 import type { GatewayCore } from "../core.js";
 import type { Inbox } from "../inbox/inbox.js";
@@ -91,14 +86,17 @@ export class Compute {
   /** The owner of a session id (for the ACL); undefined when sessions are off or unknown. */
   readonly sessionOwner = (id: string): string | undefined => this.streamsPart?.ownerOf(id);
 
-  /** Builds the enabled parts and registers their routes. */
-  attach(
-    core: GatewayCore,
-    app: FastifyInstance,
-    guard: Guard,
-    inbox: () => Inbox,
-    announce?: (fields: LifecycleFields) => void,
-  ): void {
+  /** The enabled parts (their routes are registered by `api/compute.ts`). */
+  get parts(): { aggregations?: Aggregations; alerts?: Alerts; streams?: StreamSessions } {
+    return {
+      ...(this.aggregationsPart !== undefined && { aggregations: this.aggregationsPart }),
+      ...(this.alertsPart !== undefined && { alerts: this.alertsPart }),
+      ...(this.streamsPart !== undefined && { streams: this.streamsPart }),
+    };
+  }
+
+  /** Builds the enabled parts. */
+  attach(core: GatewayCore, inbox: () => Inbox, announce?: (fields: LifecycleFields) => void): void {
     if (!this.enabled) return;
     const redis = core.engine.redis;
     if (redis !== undefined) {
@@ -129,12 +127,9 @@ export class Compute {
       );
       this.aggregationsPart = aggregations;
       this.alertsPart = alerts;
-      registerAggregationRoutes(app, guard, aggregations);
-      registerAlertRoutes(app, guard, alerts, this.deadLetters);
     }
     if (this.config.streams.enabled) {
       this.streamsPart = new StreamSessions(this.config.streams, ctx, (user, input) => inbox().send([user], input));
-      registerStreamRoutes(app, core, this.config.streams, this.streamsPart, guard);
     }
   }
 

@@ -53,7 +53,7 @@ export class NodeStats {
 
   constructor(private readonly core: GatewayCore) {
     const topic = core.config.dashboard.statsTopic;
-    core.broker.onEvent((event) => {
+    core.engine.broker.onEvent((event) => {
       if (this.timer === undefined || event.topic === topic) return;
       const n = this.counts.get(event.topic);
       if (n !== undefined) this.counts.set(event.topic, n + 1);
@@ -80,7 +80,7 @@ export class NodeStats {
     this.sampling = true;
     try {
       const sample = await this.sample();
-      if (this.timer === undefined || !this.core.broker.ready) return;
+      if (this.timer === undefined || !this.core.engine.broker.ready) return;
       await this.core.publish(
         { topic: this.core.config.dashboard.statsTopic, event: "stats", data: sample },
         { origin: "stats" },

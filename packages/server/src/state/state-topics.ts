@@ -43,6 +43,8 @@ export interface StateTopicsOptions {
   store: LazyStore;
   /** Checkpoint every this many events. @default 100 */
   snapshotEvery?: number;
+  /** Where checkpoints are kept (the Redis engine: Redis, where every node finds them). @default the SQL store */
+  snapshots?: SnapshotStore;
   log?: Logger;
 }
 
@@ -52,15 +54,10 @@ export class StateTopics {
   /** Documents being rebuilt: the live events that arrived meanwhile, and the rebuild. */
   private readonly loading = new Map<string, { pending: HeraldEvent[]; done: Promise<void> }>();
   private saving: Promise<unknown> = Promise.resolve();
-  private snapshots: SnapshotStore;
+  private readonly snapshots: SnapshotStore;
 
   constructor(private readonly options: StateTopicsOptions) {
-    this.snapshots = new SqlSnapshotStore(options.store);
-  }
-
-  /** Keeps checkpoints here instead of the SQL store (the Redis engine: where every node finds them). */
-  useSnapshots(snapshots: SnapshotStore): void {
-    this.snapshots = snapshots;
+    this.snapshots = options.snapshots ?? new SqlSnapshotStore(options.store);
   }
 
   /** Whether `topic` is a state topic. */

@@ -120,7 +120,7 @@ describe("Redis faults", () => {
       }
       // Node B finds a new stream epoch and asks its connections to reconnect (4008).
       assert.equal(await client.closed, 4008);
-      await waitFor(() => a.gateway.core.broker.ready && b.gateway.core.broker.ready, {
+      await waitFor(() => a.gateway.core.engine.broker.ready && b.gateway.core.engine.broker.ready, {
         what: "both nodes' brokers ready again after the Redis restart",
       });
       assert.equal((await getJson(`${a.url}/readyz`)).status, 200);

@@ -172,10 +172,10 @@ describe("alert rules on a gateway", () => {
       assert.equal(alert.event, "alert_firing");
       assert.ok(((alert.data as { value: number }).value as number) < 0.3);
       const deadline = Date.now() + 5000;
-      let notes = await g.gateway.storage.inbox.list("analyst", { limit: 10 });
+      let notes = await g.gateway.inbox.list("analyst", { limit: 10 });
       while (notes.length === 0 && Date.now() < deadline) {
         await new Promise((r) => setTimeout(r, 20));
-        notes = await g.gateway.storage.inbox.list("analyst", { limit: 10 });
+        notes = await g.gateway.inbox.list("analyst", { limit: 10 });
       }
       assert.equal(notes.length, 1, "one notification in the analyst's inbox");
       assert.equal(notes[0]?.type, "alert");

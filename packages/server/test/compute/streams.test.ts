@@ -152,7 +152,7 @@ for (const [transport, watch] of [
           bearer(alice),
         );
         assert.equal(late.body.code, "stream_closed");
-        const inbox = await g.gateway.storage.inbox.list("alice", { limit: 10 });
+        const inbox = await g.gateway.inbox.list("alice", { limit: 10 });
         assert.equal(inbox[0]?.type, "analysis");
         w.close();
       } finally {

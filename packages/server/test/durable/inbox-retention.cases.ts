@@ -83,8 +83,8 @@ export function inboxRetentionCases(
         for (let i = 1; i <= 4; i++) {
           await postJson(`${g.url}/api/users/dave/notifications`, { title: `d${i}`, message: "m" }, api);
         }
-        assert.equal(g.gateway.storage.inboxRetention.enabled, false);
-        assert.equal(await g.gateway.storage.inboxRetention.sweep(), 0);
+        assert.equal(g.gateway.inboxRetention.enabled, false);
+        assert.equal(await g.gateway.inboxRetention.sweep(), 0);
         assert.deepEqual(await titles(g, "dave"), ["d4", "d3", "d2", "d1", "ancient"]);
       } finally {
         await g.close();

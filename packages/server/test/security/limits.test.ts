@@ -97,7 +97,7 @@ describe("frame limits", () => {
       // Every acknowledged publish is stored (those still in flight at the close may follow).
       const acked = c.frames.filter((f) => f.type === "ack").length;
       const history = async () =>
-        (await run.gateway.core.broker.history("burst", { limit: 1000 })).events.map((e) => e.data);
+        (await run.gateway.core.engine.broker.history("burst", { limit: 1000 })).events.map((e) => e.data);
       const stored = await waitFor(async () => ((await history()).length >= acked ? history() : undefined), {
         what: `the ${acked} acknowledged publishes in history`,
       });

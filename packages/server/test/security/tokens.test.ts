@@ -167,7 +167,7 @@ describe("tokens", () => {
       assert.equal(c.closeCode, undefined, "still open inside the grace");
       const pub = await c.request({ type: "publish", topic: "chat.room", data: { x: 1 } });
       assert.equal(pub.code, "token_expired");
-      const page = await run.gateway.core.broker.history("chat.room", { limit: 10 });
+      const page = await run.gateway.core.engine.broker.history("chat.room", { limit: 10 });
       assert.equal(page.events.length, 0);
       assert.equal(await c.closed, 4005);
     }));

@@ -206,7 +206,7 @@ describe("SSE transport", () => {
       await future.next((m) => m.event === "ready");
       assert.equal(future.events().length, 0);
       future.close();
-      const keepEpoch = (await g.gateway.core.broker.position("keep")).epoch;
+      const keepEpoch = (await g.gateway.core.engine.broker.position("keep")).epoch;
       const ahead = await RawSse.open(url(g, ["keep"]), {
         "last-event-id": encodeCursor(fp, [{ epoch: keepEpoch, n: 99 }, undefined]),
       });

@@ -4,9 +4,9 @@
  * checkpoint; a script keeps the newest (a lower seq of the same epoch never overwrites).
  */
 import type { Redis } from "ioredis";
-import type { SnapshotStore } from "../state/snapshot-store.js";
+import { Script } from "../engine/redis-scripts.js";
 import type { StateSnapshot } from "../store/store.js";
-import { Script } from "./redis-scripts.js";
+import type { SnapshotStore } from "./snapshot-store.js";
 
 /** KEYS: hash. ARGV: epoch, seq, doc JSON. */
 const SAVE = new Script(`
