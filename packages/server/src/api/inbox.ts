@@ -11,7 +11,7 @@ import { HeraldError } from "@herald/protocol";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { GatewayCore } from "../core.js";
 import { Inbox, PRIORITIES } from "../inbox/inbox.js";
-import { EVERYONE, type NotificationInput } from "../store/store.js";
+import { EVERYONE, type NotificationInput } from "../store/inbox-store.js";
 import type { Guard } from "./auth.js";
 
 const notificationProperties = {

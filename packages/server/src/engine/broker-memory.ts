@@ -13,8 +13,8 @@ import { HeraldError, type HeraldEvent, type StreamPosition, type TopicPosition,
 import { LRUCache } from "lru-cache";
 import type { IdempotencyConfig, RecoveryConfig } from "../config-types.js";
 import type { Namespaces } from "../hub/namespaces.js";
+import type { TopicMeta } from "../store/history-store.js";
 import type { Persistence } from "../store/persistence.js";
-import type { TopicMeta } from "../store/store.js";
 import {
   type Broker,
   type EventListener,

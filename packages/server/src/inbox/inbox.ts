@@ -8,8 +8,9 @@
  */
 import { BROADCAST_TOPIC, HeraldError, personalTopic, topicProblem } from "@herald/protocol";
 import type { Logger } from "../log.js";
-import type { LazyStore } from "../store/lazy-store.js";
-import { EVERYONE, type Notification, type NotificationInput, type NotificationQuery } from "../store/store.js";
+import type { InboxStore } from "../store/inbox-store.js";
+import { EVERYONE, type Notification, type NotificationInput, type NotificationQuery } from "../store/inbox-store.js";
+import type { StoreAccess } from "../store/lazy-store.js";
 
 /** Publishes a server event (trusted) on a topic. */
 export type Publish = (topic: string, event: string, data: unknown) => Promise<unknown>;
@@ -31,7 +32,7 @@ export interface UnreadChanged {
 
 export class Inbox {
   constructor(
-    private readonly store: LazyStore,
+    private readonly store: StoreAccess<InboxStore>,
     private readonly publish: Publish,
     private readonly log?: Logger,
   ) {}

@@ -5,7 +5,8 @@
  * with no inbox traffic never creates a database just to prune it.
  */
 import type { Logger } from "../log.js";
-import type { LazyStore } from "../store/lazy-store.js";
+import type { InboxStore } from "../store/inbox-store.js";
+import type { StoreAccess } from "../store/lazy-store.js";
 
 export interface InboxRetentionOptions {
   /** Newest notifications kept per addressee; 0 keeps all. @default 1000 */
@@ -25,7 +26,7 @@ export class InboxRetention {
   private running: Promise<number> | undefined;
 
   constructor(
-    private readonly store: LazyStore,
+    private readonly store: StoreAccess<InboxStore>,
     private readonly options: InboxRetentionOptions,
     private readonly log?: Logger,
   ) {}

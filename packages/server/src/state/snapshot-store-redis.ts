@@ -5,7 +5,7 @@
  */
 import type { Redis } from "ioredis";
 import { Script } from "../engine/redis-scripts.js";
-import type { StateSnapshot } from "../store/store.js";
+import type { StateSnapshot } from "../store/state-snapshot-store.js";
 import type { SnapshotStore } from "./snapshot-store.js";
 
 /** KEYS: hash. ARGV: epoch, seq, doc JSON. */

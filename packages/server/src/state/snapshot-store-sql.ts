@@ -1,10 +1,10 @@
 /** State checkpoints in the SQL store (SQLite or Postgres), opened lazily. */
-import type { LazyStore } from "../store/lazy-store.js";
-import type { StateSnapshot } from "../store/store.js";
+import type { StoreAccess } from "../store/lazy-store.js";
+import type { StateSnapshot, StateSnapshotStore } from "../store/state-snapshot-store.js";
 import type { SnapshotStore } from "./snapshot-store.js";
 
 export class SqlSnapshotStore implements SnapshotStore {
-  constructor(private readonly store: LazyStore) {}
+  constructor(private readonly store: StoreAccess<StateSnapshotStore>) {}
 
   async save(snapshot: StateSnapshot): Promise<void> {
     const current = await this.load(snapshot.topic);

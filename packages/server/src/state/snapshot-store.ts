@@ -6,7 +6,7 @@
  * Contract: `save` keeps the snapshot unless one of the same epoch with a higher seq is kept
  * already (every node may write the same checkpoints, in any order); `load` returns the newest.
  */
-import type { StateSnapshot } from "../store/store.js";
+import type { StateSnapshot } from "../store/state-snapshot-store.js";
 
 export interface SnapshotStore {
   save(snapshot: StateSnapshot): Promise<void>;

@@ -17,7 +17,9 @@ import { HeraldError, type HeraldEvent } from "@herald/protocol";
 import type { Broker, PublishRequest } from "../engine/broker.js";
 import type { Namespaces } from "../hub/namespaces.js";
 import type { Logger } from "../log.js";
-import type { LazyStore } from "../store/lazy-store.js";
+import type { HistoryStore } from "../store/history-store.js";
+import type { StoreAccess } from "../store/lazy-store.js";
+import type { StateSnapshotStore } from "../store/state-snapshot-store.js";
 import { applyDelta, isStateDelta, type StateDocument } from "./document.js";
 import { HybridClock } from "./hlc.js";
 import type { SnapshotStore } from "./snapshot-store.js";
@@ -40,7 +42,7 @@ interface Held extends StateDocument {
 export interface StateTopicsOptions {
   namespaces: Namespaces;
   /** The SQL store: it lists the stored topics, and keeps checkpoints unless `snapshots` says otherwise. */
-  store: LazyStore;
+  store: StoreAccess<HistoryStore & StateSnapshotStore>;
   /** Checkpoint every this many events. @default 100 */
   snapshotEvery?: number;
   /** Where checkpoints are kept (the Redis engine: Redis, where every node finds them). @default the SQL store */

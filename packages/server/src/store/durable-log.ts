@@ -7,12 +7,13 @@
 import { HeraldError, type HeraldEvent, type StreamPosition } from "@herald/protocol";
 import type { Namespaces } from "../hub/namespaces.js";
 import type { Logger } from "../log.js";
-import type { LazyStore } from "./lazy-store.js";
+import type { HistoryStore } from "./history-store.js";
+import type { StoreAccess } from "./lazy-store.js";
 import type { Persistence, RecoveryListener, RestoredHistory, RestoredTopic } from "./persistence.js";
 import { storeError } from "./store-errors.js";
 
 export interface DurableLogOptions {
-  store: LazyStore;
+  store: StoreAccess<HistoryStore>;
   namespaces: Namespaces;
   /** Most events in one transaction. @default 1000 */
   maxBatch?: number;
@@ -180,7 +181,7 @@ export class DurableLog implements Persistence {
   /** Deletes events beyond each topic's namespace retention (count, then age). */
   async sweep(): Promise<number> {
     if (!this.options.store.health.ready) return 0; // the next sweep after the outage does it
-    let store: Awaited<ReturnType<LazyStore["get"]>>;
+    let store: HistoryStore;
     try {
       store = await this.options.store.get();
     } catch (err) {

@@ -19,7 +19,21 @@ export interface LazyStoreOptions {
   log?: Logger;
 }
 
-export class LazyStore {
+/**
+ * The store opened on first use, seen as the one part a user needs (`HistoryStore`,
+ * `StateSnapshotStore`, `InboxStore`): `LazyStore` is one for every part.
+ */
+export interface StoreAccess<T> {
+  /** True once the store was asked for (it is open or opening). */
+  readonly opened: boolean;
+  readonly health: StoreHealth;
+  /** The open store; `unavailable` at once while it is down. */
+  get(): Promise<T>;
+  /** The open store without the outage guard (start-up reads). */
+  raw(): Promise<T>;
+}
+
+export class LazyStore implements StoreAccess<Store> {
   private opening: Promise<Store> | undefined;
   private guarded: Store | undefined;
   /** Up or down, and the probe that brings it back. */

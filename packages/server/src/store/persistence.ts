@@ -10,7 +10,7 @@
  * all: the store has the last word).
  */
 import type { HeraldEvent, StreamPosition } from "@herald/protocol";
-import type { TopicMeta } from "./store.js";
+import type { TopicMeta } from "./history-store.js";
 
 /** A durable topic as it was stored: its position and its newest events (ascending). */
 export interface RestoredTopic {

@@ -1,7 +1,7 @@
 /** Row ⇄ object mapping and ids shared by the SQL stores. */
 import { randomBytes } from "node:crypto";
 import type { HeraldEvent } from "@herald/protocol";
-import type { Notification, NotificationInput, Priority } from "./store.js";
+import type { Notification, NotificationInput, Priority } from "./inbox-store.js";
 
 export interface EventRow {
   topic: string;

@@ -5,6 +5,8 @@
  */
 import type { HeraldEvent } from "@herald/protocol";
 import pg from "pg";
+import type { TopicMeta } from "./history-store.js";
+import { EVERYONE, type Notification, type NotificationInput, type NotificationQuery } from "./inbox-store.js";
 import {
   buildNotifications,
   type EventRow,
@@ -14,15 +16,8 @@ import {
   notificationOf,
   notificationValues,
 } from "./rows.js";
-import {
-  EVERYONE,
-  type Notification,
-  type NotificationInput,
-  type NotificationQuery,
-  type StateSnapshot,
-  type Store,
-  type TopicMeta,
-} from "./store.js";
+import type { StateSnapshot } from "./state-snapshot-store.js";
+import type { Store } from "./store.js";
 import { isStoreOutage } from "./store-errors.js";
 
 const MIGRATIONS: string[] = [

@@ -12,6 +12,8 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import type { HeraldEvent } from "@herald/protocol";
 import Database from "better-sqlite3";
+import type { TopicMeta } from "./history-store.js";
+import { EVERYONE, type Notification, type NotificationInput, type NotificationQuery } from "./inbox-store.js";
 import {
   buildNotifications,
   type EventRow,
@@ -21,15 +23,8 @@ import {
   notificationOf,
   notificationValues,
 } from "./rows.js";
-import {
-  EVERYONE,
-  type Notification,
-  type NotificationInput,
-  type NotificationQuery,
-  type StateSnapshot,
-  type Store,
-  type TopicMeta,
-} from "./store.js";
+import type { StateSnapshot } from "./state-snapshot-store.js";
+import type { Store } from "./store.js";
 
 /** Schema migrations, applied in order; `PRAGMA user_version` records how many ran. */
 const MIGRATIONS: string[] = [

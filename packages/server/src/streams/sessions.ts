@@ -14,7 +14,7 @@ import { randomUUID } from "node:crypto";
 import { HeraldError } from "@herald/protocol";
 import type { StreamsConfig } from "../compute/compute-config.js";
 import type { ComputeContext, TimerHandle } from "../compute/context.js";
-import type { NotificationInput } from "../store/store.js";
+import type { NotificationInput } from "../store/inbox-store.js";
 import { ProcessorRegistry } from "./processor.js";
 import { textProcessor } from "./processors/text.js";
 

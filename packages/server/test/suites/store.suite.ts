@@ -1,7 +1,8 @@
 /**
- * The shared store suite: every Store implementation (SQLite, Postgres) runs these cases
- * unchanged. `make` returns a fresh, open, empty store; `reopen` opens the same data again
- * (a restart); `done` closes and removes it.
+ * The shared store suites, one per interface of the store (`HistoryStore`, `StateSnapshotStore`,
+ * `InboxStore`) and the store's own connection (`probe`): every Store implementation (SQLite,
+ * Postgres) runs them unchanged through `storeSuite`. `make` returns a fresh, open, empty store;
+ * `reopen` opens the same data again (a restart); `done` closes and removes it.
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
@@ -26,8 +27,35 @@ const ev = (topic: string, seq: number, offset: number, extra: Partial<HeraldEve
   ...extra,
 });
 
+/** Every suite of the store, for one implementation. */
 export function storeSuite(name: string, h: StoreHarness): void {
+  historyStoreSuite(name, h);
+  stateSnapshotStoreSuite(name, h);
+  inboxStoreSuite(name, h);
   describe(`Store contract: ${name}`, () => {
+    it("probe commits a write of its own and leaves history, positions and inboxes untouched", async () => {
+      const s = await h.make();
+      try {
+        await s.append([ev("p", 1, 1)], { epoch: "s1", offset: 1 });
+        await s.probe();
+        await s.probe();
+        assert.deepEqual(await s.topics(), [{ topic: "p", epoch: "e1", seq: 1 }]);
+        assert.deepEqual(await s.streamPosition(), { epoch: "s1", offset: 1 });
+        assert.deepEqual(
+          (await s.events("p", 0, 10)).map((e) => e.id),
+          ["p-1"],
+        );
+        assert.equal(await s.unreadCount("anyone"), 0);
+      } finally {
+        await h.done(s);
+      }
+    });
+  });
+}
+
+/** `HistoryStore`: batches committed whole with their positions, reads in order, trimming. */
+export function historyStoreSuite(name: string, h: StoreHarness): void {
+  describe(`HistoryStore contract: ${name}`, () => {
     it("commits a batch with topic and stream positions, and reads it back in order", async () => {
       let s = await h.make();
       try {
@@ -89,7 +117,12 @@ export function storeSuite(name: string, h: StoreHarness): void {
         await h.done(s);
       }
     });
+  });
+}
 
+/** `StateSnapshotStore`: the newest checkpoint per topic. */
+export function stateSnapshotStoreSuite(name: string, h: StoreHarness): void {
+  describe(`StateSnapshotStore contract: ${name}`, () => {
     it("saves and replaces state snapshots", async () => {
       let s = await h.make();
       try {
@@ -114,7 +147,12 @@ export function storeSuite(name: string, h: StoreHarness): void {
         await h.done(s);
       }
     });
+  });
+}
 
+/** `InboxStore`: per-user notifications, read marks, retention. */
+export function inboxStoreSuite(name: string, h: StoreHarness): void {
+  describe(`InboxStore contract: ${name}`, () => {
     it("keeps each user's inbox apart, newest first, with unread counts and read marks", async () => {
       const s = await h.make();
       try {
@@ -205,24 +243,6 @@ export function storeSuite(name: string, h: StoreHarness): void {
         assert.equal(await s.unreadCount("bob"), 1);
         assert.equal(await s.markRead("bob", old.id), false, "a removed notification is gone for everyone");
         assert.equal(await s.pruneNotifications(2, 0), 0, "idempotent");
-      } finally {
-        await h.done(s);
-      }
-    });
-
-    it("probe commits a write of its own and leaves history, positions and inboxes untouched", async () => {
-      const s = await h.make();
-      try {
-        await s.append([ev("p", 1, 1)], { epoch: "s1", offset: 1 });
-        await s.probe();
-        await s.probe();
-        assert.deepEqual(await s.topics(), [{ topic: "p", epoch: "e1", seq: 1 }]);
-        assert.deepEqual(await s.streamPosition(), { epoch: "s1", offset: 1 });
-        assert.deepEqual(
-          (await s.events("p", 0, 10)).map((e) => e.id),
-          ["p-1"],
-        );
-        assert.equal(await s.unreadCount("anyone"), 0);
       } finally {
         await h.done(s);
       }

@@ -13,7 +13,7 @@
 import { type FilterSubject, HeraldError, type HeraldEvent, readPath } from "@herald/protocol";
 import type { HubSubscription } from "../../hub/hub.js";
 import { isStateDelta } from "../../state/document.js";
-import type { NotificationInput } from "../../store/store.js";
+import type { NotificationInput } from "../../store/inbox-store.js";
 import type { AlertsConfig } from "../compute-config.js";
 import type { ComputeContext } from "../context.js";
 import { RuleEvaluator, type RuleState, type Transition } from "./evaluator.js";
