@@ -24,11 +24,11 @@ export function portOf(running: Running): number {
   return Number(new URL(running.url).port);
 }
 
-/** Kills every connection from the server side: a forced reconnect (4006) or a dropped TCP socket. */
+/** Kills every connection from the server side: a server-side close (1001, reconnect) or a dropped TCP socket. */
 export function killConnections(gateway: Gateway, how: "close" | "terminate"): number {
   const sessions = [...gateway.core.sessions.values()];
   for (const s of sessions) {
-    if (how === "close") s.close(CloseCode.forceReconnect, "killed by the test");
+    if (how === "close") s.close(CloseCode.goingAway, "killed by the test");
     else (s.transport as unknown as { ws: { terminate(): void } }).ws.terminate();
   }
   return sessions.length;

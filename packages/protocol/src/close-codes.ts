@@ -26,8 +26,6 @@ export const CloseCode = {
   idleTimeout: 4004,
   /** The token expired and no `refresh` arrived in time. Reconnect with a fresh token. */
   tokenExpired: 4005,
-  /** The server asked the client to reconnect (e.g. rebalancing). Reconnect. */
-  forceReconnect: 4006,
   /** The node is at its connection limit. Reconnect after backoff (maybe to another node). */
   tooManyConnections: 4007,
   /** The broker or store is unavailable. Reconnect after backoff. */
@@ -36,8 +34,6 @@ export const CloseCode = {
   unauthorized: 4500,
   /** No `auth` frame arrived within the auth timeout. Terminal. */
   authTimeout: 4501,
-  /** The client broke the protocol (e.g. repeated malformed frames). Terminal. */
-  protocolError: 4502,
   /** The user was disconnected by an administrator. Terminal. */
   disconnected: 4503,
   /** The origin of the upgrade is not allowed. Terminal. */
