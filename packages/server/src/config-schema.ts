@@ -252,6 +252,7 @@ export const configSchema = {
         keyPrefix: { type: "string", minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9_\\-.]+$" },
         commandTimeoutMs: int(100, 600_000),
         healthCheckMs: int(50, 60_000),
+        publishBatchMax: int(1, 1000),
       },
     },
     presence: {

@@ -173,6 +173,11 @@ export interface EngineConfig {
   commandTimeoutMs: number;
   /** Interval and timeout of the Redis health probe; a node whose probe fails is not ready. @default 1000 */
   healthCheckMs: number;
+  /**
+   * Most publishes a node sends to Redis in one script call: the publishes of one event-loop
+   * turn go together, each sequenced, stored and acknowledged on its own. 1: a call per publish. @default 64
+   */
+  publishBatchMax: number;
 }
 
 /** Inbox retention, enforced by a background sweep every `store.retentionSweepMs`. See docs/storage.md. */

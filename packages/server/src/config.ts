@@ -110,6 +110,7 @@ export const DEFAULTS: HeraldConfig = {
     keyPrefix: "herald",
     commandTimeoutMs: 5000,
     healthCheckMs: 1000,
+    publishBatchMax: 64,
   },
   presence: { ttlSeconds: 30, maxMembers: 1000 },
   socketio: {

@@ -39,7 +39,7 @@ import type {
 import { provenanceFields } from "./broker.js";
 import { newEpoch } from "./broker-memory.js";
 import type { RedisConnection } from "./redis-connection.js";
-import { PUBLISH, READ_STREAM, READ_TOPIC } from "./redis-scripts.js";
+import { PUBLISH, PUBLISH_BATCH, READ_STREAM, READ_TOPIC } from "./redis-scripts.js";
 
 export interface RedisBrokerOptions {
   namespaces: Namespaces;
@@ -55,6 +55,24 @@ export interface RedisBrokerOptions {
   healthCheckMs?: number;
   /** How long `start` keeps trying to reach Redis. @default 10000 */
   startTimeoutMs?: number;
+  /**
+   * Most publishes sent to Redis in one script call: the publishes of one event-loop turn go
+   * together (`PUBLISH_BATCH`), each still sequenced, stored and acknowledged on its own. 1 sends
+   * one script call per publish. @default 64
+   */
+  publishBatchMax?: number;
+}
+
+/** A publish waiting for the batch of this event-loop turn. */
+interface QueuedPublish {
+  request: PublishRequest;
+  id: string;
+  keys: [string, string, string];
+  args: Array<string | number>;
+  deadline: number;
+  keyTtl: number;
+  resolve(outcome: PublishOutcome): void;
+  reject(error: HeraldError): void;
 }
 
 /** Entries read from the stream log per round trip while catching up or recovering. */
@@ -77,6 +95,21 @@ function frameParts(req: PublishRequest, id: string): [string, string] {
   tail += provenanceFields(req);
   tail += `,"data":${JSON.stringify(req.data ?? null)}}`;
   return [head, tail];
+}
+
+/** A script that ran after its deadline did nothing: the caller had already been told `unavailable`. */
+function tooLate(): HeraldError {
+  return new HeraldError("unavailable", "redis answered too late; the publish was not executed");
+}
+
+/** A publish script's answer for one publish: a new event, or the event an earlier publish of the same id made. */
+function outcomeOf(topic: string, id: string, code: number, text: string): PublishOutcome {
+  if (code === 0) return { event: frameToEvent(text), duplicate: false };
+  const nl = text.indexOf("\n");
+  if (text.slice(0, nl) !== topic) {
+    throw new HeraldError("conflict", `event id "${id}" was already used on another topic`);
+  }
+  return { event: frameToEvent(text.slice(nl + 1)), duplicate: true };
 }
 
 function unavailable(err: unknown): HeraldError {
@@ -109,6 +142,10 @@ export class RedisBroker implements Broker, RedisConnection {
   private clockOffset = 0;
   private readonly commandTimeoutMs: number;
   private readonly healthCheckMs: number;
+  private readonly batchMax: number;
+  /** Publishes of this event-loop turn, sent together by `flush` (at most `batchMax` per call). */
+  private queued: QueuedPublish[] = [];
+  private flushing: NodeJS.Immediate | undefined;
 
   constructor(private readonly options: RedisBrokerOptions) {
     this.prefix = options.keyPrefix ?? "herald";
@@ -116,6 +153,7 @@ export class RedisBroker implements Broker, RedisConnection {
     const url = options.url ?? "redis://127.0.0.1:6379";
     this.commandTimeoutMs = options.commandTimeoutMs ?? 5000;
     this.healthCheckMs = options.healthCheckMs ?? 1000;
+    this.batchMax = Math.max(1, options.publishBatchMax ?? 64);
     const common: RedisOptions = {
       lazyConnect: true,
       connectTimeout: 2000,
@@ -266,6 +304,10 @@ export class RedisBroker implements Broker, RedisConnection {
     this.closed = true;
     this.synced = false;
     if (this.probeTimer !== undefined) clearInterval(this.probeTimer);
+    // Publishes not sent yet are refused (never sent: nothing happened).
+    if (this.flushing !== undefined) clearImmediate(this.flushing);
+    this.flushing = undefined;
+    for (const q of this.queued.splice(0)) q.reject(new HeraldError("unavailable", "the broker is closing"));
     this.redis.disconnect();
     this.sub.disconnect();
   }
@@ -285,6 +327,7 @@ export class RedisBroker implements Broker, RedisConnection {
 
   async publish(request: PublishRequest): Promise<PublishOutcome> {
     this.checkReachable();
+    if (this.batchMax > 1) return this.enqueue(request);
     const id = request.id ?? randomUUID();
     const ns = this.options.namespaces.of(request.topic);
     const [head, tail] = frameParts(request, id);
@@ -320,13 +363,77 @@ export class RedisBroker implements Broker, RedisConnection {
     } catch (err) {
       throw unavailable(err);
     }
-    if (result[0] === 0) return { event: frameToEvent(result[1]), duplicate: false };
-    if (result[0] === 2) throw new HeraldError("unavailable", "redis answered too late; the publish was not executed");
-    const nl = result[1].indexOf("\n");
-    if (result[1].slice(0, nl) !== request.topic) {
-      throw new HeraldError("conflict", `event id "${id}" was already used on another topic`);
+    if (result[0] === 2) throw tooLate();
+    return outcomeOf(request.topic, id, result[0], result[1]);
+  }
+
+  /** Queues a publish for this turn's batch; the first one of a turn schedules the flush. */
+  private enqueue(request: PublishRequest): Promise<PublishOutcome> {
+    const id = request.id ?? randomUUID();
+    const ns = this.options.namespaces.of(request.topic);
+    const [head, tail] = frameParts(request, id);
+    const idTtl = this.options.idempotency.size > 0 ? this.options.idempotency.ttlSeconds * 1000 : 0;
+    const keyTtl = this.topicKeyTtlMs(ns.history.ttlSeconds);
+    return new Promise((resolve, reject) => {
+      this.queued.push({
+        request,
+        id,
+        keys: [this.key("t", request.topic), this.key("h", request.topic), this.key("id", id)],
+        args: [head, tail, request.topic, newEpoch(), ns.history.size, ns.history.ttlSeconds * 1000, keyTtl, idTtl],
+        deadline: this.deadline(),
+        keyTtl,
+        resolve,
+        reject,
+      });
+      if (this.queued.length >= this.batchMax) this.flush();
+      else this.flushing ??= setImmediate(() => this.flush());
+    });
+  }
+
+  /** Sends what is queued, `batchMax` publishes per script call, in order (one connection: Redis runs them in order). */
+  private flush(): void {
+    if (this.flushing !== undefined) clearImmediate(this.flushing);
+    this.flushing = undefined;
+    const all = this.queued;
+    this.queued = [];
+    for (let i = 0; i < all.length; i += this.batchMax) void this.send(all.slice(i, i + this.batchMax));
+  }
+
+  private async send(batch: QueuedPublish[]): Promise<void> {
+    const keys = [`${this.prefix}:s`, `${this.prefix}:log`, `${this.prefix}:topics`];
+    // The earliest deadline holds for the call: none of it runs after any of them gave up.
+    const args: Array<string | number> = [
+      newEpoch(),
+      this.options.recovery.streamSize,
+      this.options.recovery.streamTtlSeconds * 1000,
+      this.eventsChannel,
+      (batch[0] as QueuedPublish).deadline,
+      Math.max(...batch.map((q) => q.keyTtl)),
+      batch.length,
+    ];
+    for (const q of batch) {
+      keys.push(...q.keys);
+      args.push(...q.args);
     }
-    return { event: frameToEvent(result[1].slice(nl + 1)), duplicate: true };
+    let result: Array<number | string>;
+    try {
+      result = (await PUBLISH_BATCH.run(this.redis, keys, args)) as Array<number | string>;
+    } catch (err) {
+      const e = unavailable(err);
+      for (const q of batch) q.reject(e);
+      return;
+    }
+    if (result[0] === 2 && result.length === 1) {
+      for (const q of batch) q.reject(tooLate());
+      return;
+    }
+    batch.forEach((q, i) => {
+      try {
+        q.resolve(outcomeOf(q.request.topic, q.id, result[2 * i] as number, result[2 * i + 1] as string));
+      } catch (err) {
+        q.reject(err as HeraldError);
+      }
+    });
   }
 
   /**

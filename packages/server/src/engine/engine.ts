@@ -85,6 +85,7 @@ export class Engine {
         keyPrefix: config.engine.keyPrefix,
         commandTimeoutMs: config.engine.commandTimeoutMs,
         healthCheckMs: config.engine.healthCheckMs,
+        publishBatchMax: config.engine.publishBatchMax,
       });
       this.broker = redis;
       this.redis = redis;

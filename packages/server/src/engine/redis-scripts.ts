@@ -104,6 +104,68 @@ return {0, frame}
 `);
 
 /**
+ * Several publishes in one script call (`engine.publishBatchMax`): the same steps as `PUBLISH`
+ * for each, in order, with what they share done once per call — the clock read, the stream's
+ * epoch, the stream log's age trim and the topic index's expiry. Events keep the order of the
+ * call; an id seen earlier in the same call is a duplicate, as across calls.
+ * KEYS: stream meta, stream log, topic index; then per publish: topic meta, topic history,
+ * idempotency key.
+ * ARGV: candidate stream epoch, stream size, stream ttl ms, events channel, deadline (Redis time
+ * in ms; 0 = none), largest topic key ttl ms, count; then per publish (8): frame head, frame
+ * tail, topic, candidate topic epoch, history size, history ttl ms, topic key ttl ms,
+ * idempotency ttl ms (0 = off).
+ * Returns {2} when the call ran after its deadline and did nothing; else per publish a code and
+ * a frame, as `PUBLISH` returns them ({0, frame} new, {1, "topic\\nframe"} duplicate).
+ */
+export const PUBLISH_BATCH = new Script(`${COMMON}
+local deadline = tonumber(ARGV[5])
+local ts = now_ms()
+if deadline > 0 and ts > deadline then return {2} end
+local sepoch = ensure(KEYS[1], KEYS[2], ARGV[1], 'offset')
+local last = tonumber(redis.call('HGET', KEYS[1], 'ts') or '0')
+if ts < last then ts = last end
+local ssize = tonumber(ARGV[2])
+local out = {}
+local n = tonumber(ARGV[7])
+for i = 0, n - 1 do
+  local k = 3 + i * 3
+  local a = 7 + i * 8
+  local topic = ARGV[a + 3]
+  local idttl = tonumber(ARGV[a + 8])
+  local prior = false
+  if idttl > 0 then prior = redis.call('GET', KEYS[k + 3]) end
+  if prior then
+    out[#out + 1] = 1
+    out[#out + 1] = prior
+  else
+    local tepoch = ensure(KEYS[k + 1], KEYS[k + 2], ARGV[a + 4], 'seq')
+    local seq = redis.call('HINCRBY', KEYS[k + 1], 'seq', 1)
+    local offset = redis.call('HINCRBY', KEYS[1], 'offset', 1)
+    local frame = ARGV[a + 1] .. seq .. ',"epoch":"' .. tepoch .. '","offset":' .. offset .. ',"timestamp":' .. ts .. ARGV[a + 2]
+    local hsize = tonumber(ARGV[a + 5])
+    local httl = tonumber(ARGV[a + 6])
+    local keyttl = tonumber(ARGV[a + 7])
+    if hsize > 0 then
+      redis.call('XADD', KEYS[k + 2], 'MAXLEN', hsize, seq .. '-0', 't', ts, 'f', frame)
+      if httl > 0 then trim_age(KEYS[k + 2], ts - httl) end
+      redis.call('PEXPIRE', KEYS[k + 2], keyttl)
+    end
+    redis.call('PEXPIRE', KEYS[k + 1], keyttl)
+    redis.call('ZADD', KEYS[3], ts, topic)
+    redis.call('XADD', KEYS[2], 'MAXLEN', ssize, offset .. '-0', 't', ts, 'p', topic, 'f', frame)
+    if idttl > 0 then redis.call('SET', KEYS[k + 3], topic .. '\\n' .. frame, 'PX', idttl) end
+    redis.call('PUBLISH', ARGV[4], sepoch .. ' ' .. offset .. '\\n' .. frame)
+    out[#out + 1] = 0
+    out[#out + 1] = frame
+  end
+end
+redis.call('HSET', KEYS[1], 'ts', ts)
+redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', ts - tonumber(ARGV[6]))
+trim_age(KEYS[2], ts - tonumber(ARGV[3]))
+return out
+`);
+
+/**
  * Reads a topic: its position and up to `limit` unexpired events with seq > since.
  * KEYS: topic meta, topic history. ARGV: candidate epoch, topic key ttl ms, history ttl ms (0 =
  * none), since, limit. Returns {epoch, seq, frame...}.

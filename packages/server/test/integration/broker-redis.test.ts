@@ -1,26 +1,157 @@
-/** The shared broker suite on the real Redis (127.0.0.1:6379), isolated by a key prefix per run. */
+/**
+ * The shared broker suite on the real Redis (127.0.0.1:6379), isolated by a key prefix per run:
+ * with publishes batched per event-loop turn (the default) and with a script call per publish.
+ * Then what batching itself must keep: order, duplicates and conflicts inside one call.
+ */
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, describe, it } from "node:test";
-import { resolveConfig } from "../../src/config.js";
+import type { HeraldError } from "@herald/protocol";
+import { DEFAULTS, resolveConfig } from "../../src/config.js";
+import type { RedisBroker } from "../../src/engine/broker-redis.js";
 import { brokerSuite } from "../suites/broker.suite.js";
+import { waitFor } from "../wait-for.js";
 import { dropPrefix, redisBroker } from "./redis-helpers.js";
 
 const prefix = `herald-test-${randomUUID().slice(0, 8)}`;
 after(() => dropPrefix(prefix));
 
-brokerSuite(
-  "redis",
-  async (config) => {
-    const b = redisBroker(prefix, config);
+for (const batch of [undefined, 1]) {
+  brokerSuite(
+    batch === undefined ? "redis" : "redis, publishBatchMax 1",
+    async (config) => {
+      const b = redisBroker(prefix, config, batch);
+      await b.start();
+      return b;
+    },
+    async (b) => {
+      await dropPrefix(prefix);
+      await b.close();
+    },
+  );
+}
+
+/** Counts the script calls a broker sends (EVALSHA or EVAL). */
+function countCalls(b: RedisBroker): { calls: number } {
+  const seen = { calls: 0 };
+  const r = b.redis as unknown as Record<string, (...args: unknown[]) => unknown>;
+  for (const name of ["evalsha", "eval"]) {
+    const original = r[name] as (...args: unknown[]) => unknown;
+    r[name] = (...args: unknown[]) => {
+      seen.calls++;
+      return original.apply(b.redis, args);
+    };
+  }
+  return seen;
+}
+
+describe("Redis broker: publish batching (engine.publishBatchMax)", () => {
+  it("sends one turn's publishes in one call, each answered on its own: order, a duplicate and a conflict inside it", async () => {
+    const b = redisBroker(prefix);
     await b.start();
-    return b;
-  },
-  async (b) => {
-    await dropPrefix(prefix);
+    try {
+      const topic = `batch.${randomUUID().slice(0, 8)}`;
+      const other = `batch.${randomUUID().slice(0, 8)}`;
+      await b.publish({ topic: other, data: "warm-up" }); // the script is loaded: one EVALSHA per call from here
+      const delivered: string[] = [];
+      b.onEvent((e) => {
+        if (e.topic === topic) delivered.push(`${e.seq}:${String(e.data)}`);
+      });
+      const calls = countCalls(b);
+      const id = randomUUID();
+      const answers = await Promise.allSettled([
+        b.publish({ topic, data: "a", id }),
+        b.publish({ topic, data: "a again", id }),
+        b.publish({ topic: other, data: "elsewhere", id }),
+        b.publish({ topic, data: "b" }),
+        b.publish({ topic, data: "c" }),
+      ]);
+      assert.equal(calls.calls, 1, "one script call for the turn");
+      const [first, again, conflict, second, third] = answers;
+      assert.equal(first.status === "fulfilled" && first.value.duplicate, false);
+      assert.ok(again.status === "fulfilled" && again.value.duplicate, "the same id later in the call is a duplicate");
+      assert.equal(again.status === "fulfilled" && again.value.event.seq, 1);
+      assert.ok(conflict.status === "rejected" && (conflict.reason as HeraldError).code === "conflict");
+      assert.deepEqual(
+        [second, third].map((a) => (a.status === "fulfilled" ? a.value.event.seq : -1)),
+        [2, 3],
+      );
+      await waitFor(() => delivered.length >= 3, { what: "the three events delivered" });
+      assert.deepEqual(delivered, ["1:a", "2:b", "3:c"]);
+    } finally {
+      await b.close();
+    }
+  });
+
+  it("splits a turn of more than publishBatchMax publishes into calls of at most that many, in order", async () => {
+    const b = redisBroker(prefix, DEFAULTS, 3);
+    await b.start();
+    try {
+      const topic = `batch.${randomUUID().slice(0, 8)}`;
+      await b.publish({ topic: `${topic}.x`, data: "warm-up" });
+      const calls = countCalls(b);
+      const outcomes = await Promise.all(Array.from({ length: 10 }, (_, i) => b.publish({ topic, data: i })));
+      assert.equal(calls.calls, 4, "10 publishes in calls of at most 3");
+      assert.deepEqual(
+        outcomes.map((o) => [o.event.seq, o.event.data]),
+        Array.from({ length: 10 }, (_, i) => [i + 1, i]),
+      );
+      const offsets = outcomes.map((o) => o.event.offset);
+      assert.deepEqual(
+        offsets,
+        [...offsets].sort((x, y) => x - y),
+        "stream offsets in publish order",
+      );
+    } finally {
+      await b.close();
+    }
+  });
+
+  it("two nodes batching at once keep one order per topic, every event once", async () => {
+    const a = redisBroker(prefix);
+    const c = redisBroker(prefix);
+    await a.start();
+    await c.start();
+    try {
+      const topics = Array.from({ length: 5 }, () => `batch.${randomUUID().slice(0, 8)}`);
+      const seen = new Map<string, number[]>(topics.map((t) => [t, []]));
+      a.onEvent((e) => seen.get(e.topic)?.push(e.seq));
+      const burst = (node: RedisBroker, from: number) =>
+        Promise.all(
+          Array.from({ length: 200 }, (_, i) => node.publish({ topic: topics[i % 5] as string, data: from + i })),
+        );
+      for (let round = 0; round < 5; round++) await Promise.all([burst(a, round * 1000), burst(c, round * 1000 + 500)]);
+      await waitFor(() => [...seen.values()].every((s) => s.length === 400), {
+        what: "every event delivered on node a",
+      });
+      for (const [topic, seqs] of seen)
+        assert.deepEqual(
+          seqs,
+          Array.from({ length: 400 }, (_, i) => i + 1),
+          `${topic}: contiguous seq, once each`,
+        );
+    } finally {
+      await a.close();
+      await c.close();
+    }
+  });
+
+  it("refuses publishes still waiting for their call when the broker closes (never sent)", async () => {
+    const b = redisBroker(prefix);
+    await b.start();
+    const topic = `batch.${randomUUID().slice(0, 8)}`;
+    const pending = b.publish({ topic, data: "late" });
     await b.close();
-  },
-);
+    await assert.rejects(pending, { code: "unavailable" });
+    const check = redisBroker(prefix);
+    await check.start();
+    try {
+      assert.equal((await check.position(topic)).seq, 0, "the refused publish was never executed");
+    } finally {
+      await check.close();
+    }
+  });
+});
 
 describe("Redis broker: retention by age", () => {
   it("drops events older than the history and stream TTLs, and says so", async () => {

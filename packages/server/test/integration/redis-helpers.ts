@@ -25,15 +25,20 @@ export async function dropPrefix(prefix: string): Promise<void> {
   }
 }
 
-/** A Redis broker (not started) for `config`'s namespaces, under its own key prefix. */
+/**
+ * A Redis broker (not started) for `config`'s namespaces, under its own key prefix;
+ * `publishBatchMax` 1 sends a script call per publish (the default batches a turn's publishes).
+ */
 export function redisBroker(
   keyPrefix: string,
   config: Pick<HeraldConfig, "namespaces" | "recovery" | "idempotency"> = DEFAULTS,
+  publishBatchMax?: number,
 ): RedisBroker {
   return new RedisBroker({
     namespaces: new Namespaces(config.namespaces),
     recovery: config.recovery,
     idempotency: config.idempotency,
     keyPrefix,
+    ...(publishBatchMax !== undefined && { publishBatchMax }),
   });
 }
