@@ -7,20 +7,22 @@
  * process (both nodes, every publisher) on core 1. Each round runs every setting for
  * `--seconds`, the order alternating per round; the figures are medians over rounds.
  *
+ * Publishes carry an event id as the client SDK gives one (`--ids given`: an idempotency record
+ * each) or none (`--ids none`: ids made up by the server, never recorded). Besides the scripts'
+ * time it reports the server's whole CPU per publish (`INFO cpu`), background expiry included.
+ *
  *   node --conditions=herald-source --import tsx bench/redis-publish.ts \
- *     [--rounds 5] [--seconds 3] [--publishers 16] [--inflight 32] [--topics 1000] [--batch 1,64]
+ *     [--rounds 5] [--seconds 3] [--publishers 16] [--inflight 32] [--topics 1000] [--batch 1,64] [--ids given,none]
+ *     [--baseline <another checkout>]
  */
-import { spawn, spawnSync } from "node:child_process";
-import { once } from "node:events";
-import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { spawnSync } from "node:child_process";
+import { randomUUID } from "node:crypto";
 import { parseArgs } from "node:util";
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import { resolveConfig } from "../packages/server/src/config.js";
 import { RedisBroker } from "../packages/server/src/engine/broker-redis.js";
 import { Namespaces } from "../packages/server/src/hub/namespaces.js";
+import { hasTaskset, PrivateRedis } from "../packages/server/test/private-redis.js";
 
 const { values } = parseArgs({
   options: {
@@ -30,6 +32,8 @@ const { values } = parseArgs({
     inflight: { type: "string", default: "32" },
     topics: { type: "string", default: "1000" },
     batch: { type: "string", default: "1,64" },
+    ids: { type: "string", default: "given" },
+    baseline: { type: "string" },
   },
 });
 const ROUNDS = Number(values.rounds);
@@ -37,43 +41,24 @@ const SECONDS = Number(values.seconds);
 const PUBLISHERS = Number(values.publishers);
 const INFLIGHT = Number(values.inflight);
 const TOPICS = Number(values.topics);
-const SETTINGS = values.batch.split(",").map(Number);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
+/** Every (publishBatchMax, ids) pair: ids "given" as the client SDK gives them (an idempotency record each), or "none". */
+const codes = values.baseline === undefined ? ["this"] : ["baseline", "this"];
+const SETTINGS = codes.flatMap((code) =>
+  values.batch
+    .split(",")
+    .flatMap((b) => values.ids.split(",").map((ids) => ({ code, batch: Number(b), ids: ids === "given" }))),
+);
+const label = (s: (typeof SETTINGS)[number]) =>
+  `${s.code === "baseline" ? "baseline " : ""}${s.batch}, ids ${s.ids ? "given" : "none"}`;
+/** The broker of another checkout (`--baseline <dir>`), measured against this one's in the same run. */
+const Brokers: Record<string, typeof RedisBroker> = { this: RedisBroker };
+if (values.baseline !== undefined) {
+  const path = `${values.baseline}/packages/server/src/engine/broker-redis.ts`;
+  Brokers.baseline = ((await import(path)) as { RedisBroker: typeof RedisBroker }).RedisBroker;
 }
 
-const pinned = spawnSync("taskset", ["-V"]).status === 0;
-if (pinned) spawnSync("taskset", ["-pc", "1", String(process.pid)]);
-
-async function startRedis(port: number) {
-  const dir = mkdtempSync(join(tmpdir(), "herald-bench-redis-"));
-  const args = ["--bind", "127.0.0.1", "--port", String(port), "--save", "", "--appendonly", "no", "--dir", dir];
-  const child = pinned
-    ? spawn("taskset", ["-c", "0", "redis-server", ...args], { stdio: ["ignore", "pipe", "inherit"] })
-    : spawn("redis-server", args, { stdio: ["ignore", "pipe", "inherit"] });
-  let log = "";
-  for await (const chunk of child.stdout as AsyncIterable<Buffer>) {
-    log += chunk.toString();
-    if (log.includes("Ready to accept connections")) break;
-  }
-  child.stdout?.resume();
-  return {
-    child,
-    stop: async () => {
-      child.kill("SIGKILL");
-      await once(child, "exit");
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
+// This process (both nodes, every publisher) on core 1, the server on core 0.
+if (hasTaskset) spawnSync("taskset", ["-pc", "1", String(process.pid)]);
 
 /** The scripts' calls and microseconds so far (`EVALSHA` and `EVAL`). */
 async function scriptStats(admin: Redis): Promise<{ calls: number; usec: number }> {
@@ -87,20 +72,30 @@ async function scriptStats(admin: Redis): Promise<{ calls: number; usec: number 
   return { calls, usec };
 }
 
+/** CPU seconds the server has used (user + system), background work included (expiry, eviction). */
+async function serverCpu(admin: Redis): Promise<number> {
+  const text = (await admin.info("cpu")) as string;
+  const field = (name: string) => Number(new RegExp(`${name}:([0-9.]+)`).exec(text)?.[1] ?? 0);
+  return field("used_cpu_user") + field("used_cpu_sys");
+}
+
 interface Sample {
   rate: number;
   usPerPublish: number;
+  cpuUsPerPublish: number;
   scriptsPerPublish: number;
   refused: number;
 }
 
-async function run(url: string, admin: Redis, batch: number): Promise<Sample> {
+async function run(url: string, admin: Redis, setting: (typeof SETTINGS)[number]): Promise<Sample> {
+  const { batch, ids } = setting;
+  const Broker = Brokers[setting.code] as typeof RedisBroker;
   await admin.flushall();
   const config = resolveConfig({ engine: { type: "redis", redisUrl: url, publishBatchMax: batch } });
   const namespaces = new Namespaces(config.namespaces);
   const nodes = [0, 1].map(
     () =>
-      new RedisBroker({
+      new Broker({
         namespaces,
         recovery: config.recovery,
         idempotency: config.idempotency,
@@ -112,6 +107,7 @@ async function run(url: string, admin: Redis, batch: number): Promise<Sample> {
   for (const n of nodes) await n.start();
   await admin.config("RESETSTAT");
   const before = await scriptStats(admin);
+  const cpuBefore = await serverCpu(admin);
   const end = Date.now() + SECONDS * 1000;
   let acked = 0;
   let refused = 0;
@@ -123,7 +119,7 @@ async function run(url: string, admin: Redis, batch: number): Promise<Sample> {
       while (Date.now() < end) {
         const topic = `bench.t${next++ % TOPICS}`;
         try {
-          await node.publish({ topic, data });
+          await node.publish(ids ? { topic, data, id: randomUUID() } : { topic, data });
           acked++;
         } catch {
           refused++;
@@ -136,10 +132,12 @@ async function run(url: string, admin: Redis, batch: number): Promise<Sample> {
   await Promise.all(Array.from({ length: PUBLISHERS }, (_, p) => publisher(p)));
   const elapsed = (Date.now() - t0) / 1000;
   const after = await scriptStats(admin);
+  const cpuAfter = await serverCpu(admin);
   for (const n of nodes) await n.close();
   return {
     rate: acked / elapsed,
     usPerPublish: (after.usec - before.usec) / Math.max(1, acked),
+    cpuUsPerPublish: ((cpuAfter - cpuBefore) * 1e6) / Math.max(1, acked),
     scriptsPerPublish: (after.calls - before.calls) / Math.max(1, acked),
     refused,
   };
@@ -147,37 +145,40 @@ async function run(url: string, admin: Redis, batch: number): Promise<Sample> {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
-const port = await freePort();
-const redis = await startRedis(port);
-const url = `redis://127.0.0.1:${port}`;
-const admin = new Redis(url);
-const samples = new Map<number, Sample[]>(SETTINGS.map((b) => [b, []]));
+const redis = await PrivateRedis.start({ cpu: 0 });
+const url = redis.url;
+const admin = redis.client();
+const samples = SETTINGS.map(() => [] as Sample[]);
 try {
   for (let round = 0; round < ROUNDS; round++) {
-    const order = round % 2 === 0 ? SETTINGS : [...SETTINGS].reverse();
-    for (const batch of order) {
-      const s = await run(url, admin, batch);
-      samples.get(batch)?.push(s);
+    const order = SETTINGS.map((_, i) => i);
+    if (round % 2 === 1) order.reverse();
+    for (const i of order) {
+      const setting = SETTINGS[i] as (typeof SETTINGS)[number];
+      const s = await run(url, admin, setting);
+      samples[i]?.push(s);
       console.error(
-        `round ${round + 1} batch ${batch}: ${Math.round(s.rate)} publishes/s, ${s.usPerPublish.toFixed(1)} µs of Redis per publish, ${s.scriptsPerPublish.toFixed(3)} script calls per publish, ${s.refused} refused`,
+        `round ${round + 1} batch ${label(setting)}: ${Math.round(s.rate)} publishes/s, ${s.usPerPublish.toFixed(1)} µs of scripts and ${s.cpuUsPerPublish.toFixed(1)} µs of Redis CPU per publish, ${s.scriptsPerPublish.toFixed(3)} script calls per publish, ${s.refused} refused`,
       );
     }
   }
 } finally {
   admin.disconnect();
-  await redis.stop();
+  await redis.close();
 }
 
-const base = median((samples.get(SETTINGS[0] as number) ?? []).map((s) => s.rate));
+const base = median((samples[0] ?? []).map((s) => s.rate));
 console.log(
   `## Redis engine publishes (two nodes, one redis-server; ${PUBLISHERS} publishers × ${INFLIGHT} in flight, ${TOPICS} topics; medians of ${ROUNDS} interleaved rounds of ${SECONDS} s)`,
 );
-console.log("| engine.publishBatchMax | publishes/s | Redis µs per publish | script calls per publish | refused |");
-console.log("|---|---|---|---|---|");
-for (const batch of SETTINGS) {
-  const list = samples.get(batch) ?? [];
+console.log(
+  "| engine.publishBatchMax, event ids | publishes/s | script µs per publish | Redis CPU µs per publish | script calls per publish | refused |",
+);
+console.log("|---|---|---|---|---|---|");
+SETTINGS.forEach((setting, i) => {
+  const list = samples[i] ?? [];
   const rate = median(list.map((s) => s.rate));
   console.log(
-    `| ${batch} | ${Math.round(rate)} (${(rate / base).toFixed(2)}×) | ${median(list.map((s) => s.usPerPublish)).toFixed(1)} | ${median(list.map((s) => s.scriptsPerPublish)).toFixed(3)} | ${list.reduce((n, s) => n + s.refused, 0)} |`,
+    `| ${label(setting)} | ${Math.round(rate)} (${(rate / base).toFixed(2)}×) | ${median(list.map((s) => s.usPerPublish)).toFixed(1)} | ${median(list.map((s) => s.cpuUsPerPublish)).toFixed(1)} | ${median(list.map((s) => s.scriptsPerPublish)).toFixed(3)} | ${list.reduce((n, s) => n + s.refused, 0)} |`,
   );
-}
+});

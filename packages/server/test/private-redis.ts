@@ -19,16 +19,29 @@ process.once("exit", () => {
   for (const child of running) child.kill("SIGKILL");
 });
 
+/** Whether `taskset` exists here (util-linux), to pin a server to one core. */
+export const hasTaskset = spawnSync("taskset", ["-V"]).status === 0;
+
+export interface PrivateRedisOptions {
+  /** More `redis-server` arguments (e.g. `--replicaof 127.0.0.1 <port>`). */
+  args?: string[];
+  /** A core to pin the server to (`taskset`, when there): for benchmarks. */
+  cpu?: number;
+}
+
 /** A redis-server on a port this test reserved, nothing persisted, in a temporary directory. */
 export class PrivateRedis {
   private child: ChildProcess | undefined;
   private readonly dir = mkdtempSync(join(tmpdir(), "herald-redis-"));
 
-  private constructor(readonly port: number) {}
+  private constructor(
+    readonly port: number,
+    private readonly options: PrivateRedisOptions,
+  ) {}
 
   /** Reserves a port and starts the server on it. */
-  static async start(): Promise<PrivateRedis> {
-    const redis = new PrivateRedis(await reservedClosedPort());
+  static async start(options: PrivateRedisOptions = {}): Promise<PrivateRedis> {
+    const redis = new PrivateRedis(await reservedClosedPort(), options);
     await redis.up();
     return redis;
   }
@@ -45,10 +58,11 @@ export class PrivateRedis {
   async up(): Promise<void> {
     if (this.child) return;
     const args = ["--bind", "127.0.0.1", "--port", String(this.port), "--save", "", "--appendonly", "no"];
-    args.push("--dir", this.dir);
-    const child = hasSetpriv
-      ? spawn("setpriv", ["--pdeathsig", "SIGKILL", "redis-server", ...args], { stdio: ["ignore", "pipe", "pipe"] })
-      : spawn("redis-server", args, { stdio: ["ignore", "pipe", "pipe"] });
+    args.push("--dir", this.dir, ...(this.options.args ?? []));
+    const command = ["redis-server", ...args];
+    if (this.options.cpu !== undefined && hasTaskset) command.unshift("taskset", "-c", String(this.options.cpu));
+    if (hasSetpriv) command.unshift("setpriv", "--pdeathsig", "SIGKILL");
+    const child = spawn(command[0] as string, command.slice(1), { stdio: ["ignore", "pipe", "pipe"] });
     running.add(child);
     child.once("exit", () => running.delete(child));
     let log = "";

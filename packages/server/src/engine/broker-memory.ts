@@ -301,7 +301,11 @@ export class MemoryBroker implements Broker {
     return { event, duplicate: false };
   }
 
-  /** Assigns seq, epoch and offset, and remembers the id. */
+  /**
+   * Assigns seq, epoch and offset, and remembers the id when the publisher gave one: an id the
+   * broker made up can never come back in a retry, and recording it would only push the ids
+   * publishers chose out of the bounded record.
+   */
   private sequence(request: PublishRequest): HeraldEvent {
     const now = this.now();
     const t = this.topic(request.topic);
@@ -322,7 +326,7 @@ export class MemoryBroker implements Broker {
     if (request.kid !== undefined) event.kid = request.kid;
     if (request.traceparent !== undefined) event.traceparent = request.traceparent;
     t.lastPublish = now;
-    this.seen?.set(event.id, event);
+    if (request.id !== undefined) this.seen?.set(event.id, event);
     return event;
   }
 

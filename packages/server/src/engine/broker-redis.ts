@@ -1,8 +1,10 @@
 /**
  * The Redis broker: N gateway nodes share sequencing, history and fan-out through one Redis.
  *
- * - Every publish is one Lua script (`redis-scripts.ts`): seq, offset, history append, stream-log
- *   append, idempotency record and PUBLISH happen atomically, so nodes never reorder a topic.
+ * - Publishes are sequenced by one Lua script (`redis-scripts.ts` `PUBLISH`, the publishes of an
+ *   event-loop turn in one call): seq, offset, history append, stream-log append, idempotency
+ *   record (for ids the publisher gave) and PUBLISH happen atomically, so nodes never reorder a
+ *   topic.
  * - Fan-out is ONE pub/sub channel per key prefix carrying the already-serialised frame, prefixed
  *   with `<stream epoch> <offset>`. Every node receives every event (bandwidth grows with nodes ×
  *   events, not with subscribers); in exchange no node tracks remote interest, the frame is never
@@ -39,7 +41,7 @@ import type {
 import { provenanceFields } from "./broker.js";
 import { newEpoch } from "./broker-memory.js";
 import type { RedisConnection } from "./redis-connection.js";
-import { PUBLISH, PUBLISH_BATCH, READ_STREAM, READ_TOPIC } from "./redis-scripts.js";
+import { PUBLISH, READ_STREAM, READ_TOPIC } from "./redis-scripts.js";
 
 export interface RedisBrokerOptions {
   namespaces: Namespaces;
@@ -67,7 +69,7 @@ export interface RedisBrokerOptions {
 interface QueuedPublish {
   request: PublishRequest;
   id: string;
-  keys: [string, string, string];
+  keys: [string, string];
   args: Array<string | number>;
   deadline: number;
   keyTtl: number;
@@ -320,66 +322,37 @@ export class RedisBroker implements Broker, RedisConnection {
     return `${this.prefix}:${kind}:${name}`;
   }
 
+  /**
+   * How long the publish's id is remembered (0: not at all). Only an id the publisher gave can
+   * come back in a retry; one made up here is never recorded (it would cost Redis a record per event).
+   */
+  private idempotencyTtlMs(request: PublishRequest): number {
+    const { size, ttlSeconds } = this.options.idempotency;
+    return request.id !== undefined && size > 0 ? ttlSeconds * 1000 : 0;
+  }
+
   /** How long a topic's keys live after its last publish (idle topics are forgotten). */
   private topicKeyTtlMs(historyTtlSeconds: number): number {
     return Math.max(historyTtlSeconds, this.options.recovery.streamTtlSeconds, 3600) * 1000;
   }
 
+  /**
+   * Queues a publish for this turn's script call; the first one of a turn schedules the flush,
+   * and a full call (`publishBatchMax`, so every publish when it is 1) is sent at once.
+   */
   async publish(request: PublishRequest): Promise<PublishOutcome> {
     this.checkReachable();
-    if (this.batchMax > 1) return this.enqueue(request);
     const id = request.id ?? randomUUID();
     const ns = this.options.namespaces.of(request.topic);
     const [head, tail] = frameParts(request, id);
-    const idTtl = this.options.idempotency.size > 0 ? this.options.idempotency.ttlSeconds * 1000 : 0;
-    let result: [number, string];
-    try {
-      result = (await PUBLISH.run(
-        this.redis,
-        [
-          this.key("t", request.topic),
-          this.key("h", request.topic),
-          `${this.prefix}:s`,
-          `${this.prefix}:log`,
-          this.key("id", id),
-          `${this.prefix}:topics`,
-        ],
-        [
-          head,
-          tail,
-          request.topic,
-          newEpoch(),
-          newEpoch(),
-          ns.history.size,
-          ns.history.ttlSeconds * 1000,
-          this.topicKeyTtlMs(ns.history.ttlSeconds),
-          this.options.recovery.streamSize,
-          this.options.recovery.streamTtlSeconds * 1000,
-          idTtl,
-          this.eventsChannel,
-          this.deadline(),
-        ],
-      )) as [number, string];
-    } catch (err) {
-      throw unavailable(err);
-    }
-    if (result[0] === 2) throw tooLate();
-    return outcomeOf(request.topic, id, result[0], result[1]);
-  }
-
-  /** Queues a publish for this turn's batch; the first one of a turn schedules the flush. */
-  private enqueue(request: PublishRequest): Promise<PublishOutcome> {
-    const id = request.id ?? randomUUID();
-    const ns = this.options.namespaces.of(request.topic);
-    const [head, tail] = frameParts(request, id);
-    const idTtl = this.options.idempotency.size > 0 ? this.options.idempotency.ttlSeconds * 1000 : 0;
+    const idTtl = this.idempotencyTtlMs(request);
     const keyTtl = this.topicKeyTtlMs(ns.history.ttlSeconds);
     return new Promise((resolve, reject) => {
       this.queued.push({
         request,
         id,
-        keys: [this.key("t", request.topic), this.key("h", request.topic), this.key("id", id)],
-        args: [head, tail, request.topic, newEpoch(), ns.history.size, ns.history.ttlSeconds * 1000, keyTtl, idTtl],
+        keys: [this.key("t", request.topic), this.key("h", request.topic)],
+        args: [head, tail, request.topic, newEpoch(), ns.history.size, keyTtl, idTtl, id],
         deadline: this.deadline(),
         keyTtl,
         resolve,
@@ -410,6 +383,7 @@ export class RedisBroker implements Broker, RedisConnection {
       (batch[0] as QueuedPublish).deadline,
       Math.max(...batch.map((q) => q.keyTtl)),
       batch.length,
+      `${this.prefix}:ids`,
     ];
     for (const q of batch) {
       keys.push(...q.keys);
@@ -417,7 +391,7 @@ export class RedisBroker implements Broker, RedisConnection {
     }
     let result: Array<number | string>;
     try {
-      result = (await PUBLISH_BATCH.run(this.redis, keys, args)) as Array<number | string>;
+      result = (await PUBLISH.run(this.redis, keys, args)) as Array<number | string>;
     } catch (err) {
       const e = unavailable(err);
       for (const q of batch) q.reject(e);

@@ -4,10 +4,12 @@
  * append, idempotency record and PUBLISH are one step, so two nodes can never reorder a topic,
  * reuse a seq, or publish a frame whose history entry is missing.
  *
- * Key layout (P = key prefix): `P:s` stream meta hash {epoch, offset, ts}; `P:log` stream log
+ * Key layout (P = key prefix): `P:s` stream meta hash {epoch, offset, ts, `ids:<ttl ms>` the
+ * oldest idempotency interval kept}; `P:log` stream log
  * (entry id = offset); `P:t:<topic>` topic meta hash {epoch, seq}; `P:h:<topic>` topic history
- * (entry id = seq); `P:id:<id>` idempotency record; `P:topics` topics by last publish. Entry fields: `t` timestamp, `f` frame,
- * `p` topic (log only).
+ * (entry id = seq); `P:ids:<ttl ms>:<interval>` idempotency records of one ttl-long interval
+ * (hash: event id → "time\\ntopic\\nframe"); `P:topics` topics by last publish. Entry fields: `t`
+ * timestamp, `f` frame, `p` topic (log only).
  */
 import type { Redis } from "ioredis";
 
@@ -58,108 +60,115 @@ end
 `;
 
 /**
- * KEYS: topic meta, topic history, stream meta, stream log, idempotency key, topic index
- * (sorted set of topics by last publish, for counting).
- * ARGV: frame head (up to `"seq":`), frame tail (from `,"source"`/`,"data"`), topic,
- * candidate topic epoch, candidate stream epoch, history size, history ttl ms, topic key ttl ms,
- * stream size, stream ttl ms, idempotency ttl ms (0 = off), events channel, deadline (Redis
- * time in ms; 0 = none).
- * Returns {0, frame} for a new event, {1, "topic\\nframe"} for a duplicate id, {2, ""} when the
- * script ran after its deadline and did nothing: the caller has answered `unavailable` by then,
- * so a publish that waited in a stalled Redis must not happen late.
+ * Publishes, one or more per script call (`engine.publishBatchMax`): each is deduplicated by
+ * its id, sequenced (seq in its topic, offset in the stream), appended to its topic's history and
+ * to the stream log, recorded under its id and published on the events channel, in the order of
+ * the call; an id seen earlier in the same call is a duplicate, as across calls. What publishes
+ * share is done once per call: the clock read, the stream's epoch and offset (written back at
+ * the end; the log's last entry bounds the offset, so a call that failed half-way never makes a
+ * later one reuse an offset), the stream log's age trim, the topic index's expiry; and once per
+ * topic in a call: its epoch check, its keys' expiry and its index entry. Topic history is
+ * bounded by size at publish; entries older than the history ttl stay until then, and reads
+ * (`READ_TOPIC`) skip them.
+ * KEYS: stream meta, stream log, topic index (sorted set of topics by last publish, for
+ * counting); then per publish: topic meta, topic history.
+ * ARGV: candidate stream epoch, stream size, stream ttl ms, events channel, deadline (Redis time
+ * in ms; 0 = none), largest topic key ttl ms, count, idempotency key base (`P:ids`); then per
+ * publish (8): frame head (up to `"seq":`), frame tail (from `,"source"`/`,"data"`), topic,
+ * candidate topic epoch, history size, topic key ttl ms, idempotency ttl ms (0 = not recorded),
+ * event id.
+ * Returns {2} when the call ran after its deadline and did nothing (the caller has answered
+ * `unavailable` by then, so a publish that waited in a stalled Redis must not happen late); else
+ * per publish a code and a frame: {0, frame} for a new event, {1, "topic\\nframe"} for a
+ * duplicate id.
  */
 export const PUBLISH = new Script(`${COMMON}
-local deadline = tonumber(ARGV[13])
-if deadline > 0 and now_ms() > deadline then return {2, ''} end
-local idttl = tonumber(ARGV[11])
-if idttl > 0 then
-  local prior = redis.call('GET', KEYS[5])
-  if prior then return {1, prior} end
-end
-local sepoch = ensure(KEYS[3], KEYS[4], ARGV[5], 'offset')
-local tepoch = ensure(KEYS[1], KEYS[2], ARGV[4], 'seq')
-local ts = now_ms()
-local last = tonumber(redis.call('HGET', KEYS[3], 'ts') or '0')
-if ts < last then ts = last end
-local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
-local offset = redis.call('HINCRBY', KEYS[3], 'offset', 1)
-redis.call('HSET', KEYS[3], 'ts', ts)
-local frame = ARGV[1] .. seq .. ',"epoch":"' .. tepoch .. '","offset":' .. offset .. ',"timestamp":' .. ts .. ARGV[2]
-local hsize = tonumber(ARGV[6])
-local httl = tonumber(ARGV[7])
-local keyttl = tonumber(ARGV[8])
-if hsize > 0 then
-  redis.call('XADD', KEYS[2], 'MAXLEN', hsize, seq .. '-0', 't', ts, 'f', frame)
-  if httl > 0 then trim_age(KEYS[2], ts - httl) end
-  redis.call('PEXPIRE', KEYS[2], keyttl)
-end
-redis.call('PEXPIRE', KEYS[1], keyttl)
-redis.call('ZADD', KEYS[6], ts, ARGV[3])
-redis.call('ZREMRANGEBYSCORE', KEYS[6], '-inf', ts - keyttl)
-redis.call('XADD', KEYS[4], 'MAXLEN', tonumber(ARGV[9]), offset .. '-0', 't', ts, 'p', ARGV[3], 'f', frame)
-trim_age(KEYS[4], ts - tonumber(ARGV[10]))
-if idttl > 0 then redis.call('SET', KEYS[5], ARGV[3] .. '\\n' .. frame, 'PX', idttl) end
-redis.call('PUBLISH', ARGV[12], sepoch .. ' ' .. offset .. '\\n' .. frame)
-return {0, frame}
-`);
-
-/**
- * Several publishes in one script call (`engine.publishBatchMax`): the same steps as `PUBLISH`
- * for each, in order, with what they share done once per call — the clock read, the stream's
- * epoch, the stream log's age trim and the topic index's expiry. Events keep the order of the
- * call; an id seen earlier in the same call is a duplicate, as across calls.
- * KEYS: stream meta, stream log, topic index; then per publish: topic meta, topic history,
- * idempotency key.
- * ARGV: candidate stream epoch, stream size, stream ttl ms, events channel, deadline (Redis time
- * in ms; 0 = none), largest topic key ttl ms, count; then per publish (8): frame head, frame
- * tail, topic, candidate topic epoch, history size, history ttl ms, topic key ttl ms,
- * idempotency ttl ms (0 = off).
- * Returns {2} when the call ran after its deadline and did nothing; else per publish a code and
- * a frame, as `PUBLISH` returns them ({0, frame} new, {1, "topic\\nframe"} duplicate).
- */
-export const PUBLISH_BATCH = new Script(`${COMMON}
 local deadline = tonumber(ARGV[5])
 local ts = now_ms()
 if deadline > 0 and ts > deadline then return {2} end
 local sepoch = ensure(KEYS[1], KEYS[2], ARGV[1], 'offset')
-local last = tonumber(redis.call('HGET', KEYS[1], 'ts') or '0')
+local meta = redis.call('HMGET', KEYS[1], 'ts', 'offset')
+local last = tonumber(meta[1] or '0')
 if ts < last then ts = last end
+local offset = tonumber(meta[2])
+-- The log's last entry bounds the offset too, so a call that failed half-way (its offset not
+-- written back) can never make later calls reuse an offset.
+local top = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', 1)[1]
+if top then
+  local logged = tonumber(string.match(top[1], '^(%d+)'))
+  if logged > offset then offset = logged end
+end
 local ssize = tonumber(ARGV[2])
+-- Idempotency records live in one hash per interval of the id ttl (\`P:ids:<ttl>:<n>\`, n =
+-- time / ttl): a lookup reads the current and the previous interval and takes a record only if
+-- it is younger than the ttl; intervals before the previous one are unlinked (freed off the main
+-- thread) by the first call that sees them out of the window.
+local buckets = {}
+local function ids_of(idttl)
+  local b = buckets[idttl]
+  if b then return b end
+  local n = math.floor(ts / idttl)
+  local base = ARGV[8] .. ':' .. idttl .. ':'
+  local field = 'ids:' .. idttl
+  -- Records are written only to the interval of the latest call, so only \`low\` and \`low + 1\` can exist.
+  local known = redis.call('HGET', KEYS[1], field)
+  local low = tonumber(known or (n - 1))
+  for old = low, math.min(low + 1, n - 2) do redis.call('UNLINK', base .. old) end
+  if not known or low ~= n - 1 then redis.call('HSET', KEYS[1], field, n - 1) end
+  b = {base .. n, base .. (n - 1)}
+  buckets[idttl] = b
+  return b
+end
 local out = {}
+local epochs = {}
 local n = tonumber(ARGV[7])
 for i = 0, n - 1 do
-  local k = 3 + i * 3
-  local a = 7 + i * 8
+  local k = 2 + i * 2 + 1
+  local a = 8 + i * 8
   local topic = ARGV[a + 3]
-  local idttl = tonumber(ARGV[a + 8])
+  local idttl = tonumber(ARGV[a + 7])
+  local id = ARGV[a + 8]
   local prior = false
-  if idttl > 0 then prior = redis.call('GET', KEYS[k + 3]) end
+  local ids
+  if idttl > 0 then
+    ids = ids_of(idttl)
+    local rec = redis.call('HGET', ids[1], id) or redis.call('HGET', ids[2], id)
+    if rec then
+      local nl = string.find(rec, '\\n', 1, true)
+      if tonumber(string.sub(rec, 1, nl - 1)) > ts - idttl then prior = string.sub(rec, nl + 1) end
+    end
+  end
   if prior then
     out[#out + 1] = 1
     out[#out + 1] = prior
   else
-    local tepoch = ensure(KEYS[k + 1], KEYS[k + 2], ARGV[a + 4], 'seq')
+    local tepoch = epochs[topic]
+    local first = tepoch == nil
+    if first then
+      tepoch = ensure(KEYS[k + 1], KEYS[k + 2], ARGV[a + 4], 'seq')
+      epochs[topic] = tepoch
+    end
     local seq = redis.call('HINCRBY', KEYS[k + 1], 'seq', 1)
-    local offset = redis.call('HINCRBY', KEYS[1], 'offset', 1)
+    offset = offset + 1
     local frame = ARGV[a + 1] .. seq .. ',"epoch":"' .. tepoch .. '","offset":' .. offset .. ',"timestamp":' .. ts .. ARGV[a + 2]
     local hsize = tonumber(ARGV[a + 5])
-    local httl = tonumber(ARGV[a + 6])
-    local keyttl = tonumber(ARGV[a + 7])
     if hsize > 0 then
       redis.call('XADD', KEYS[k + 2], 'MAXLEN', hsize, seq .. '-0', 't', ts, 'f', frame)
-      if httl > 0 then trim_age(KEYS[k + 2], ts - httl) end
-      redis.call('PEXPIRE', KEYS[k + 2], keyttl)
     end
-    redis.call('PEXPIRE', KEYS[k + 1], keyttl)
-    redis.call('ZADD', KEYS[3], ts, topic)
+    if first then
+      local keyttl = tonumber(ARGV[a + 6])
+      if hsize > 0 then redis.call('PEXPIRE', KEYS[k + 2], keyttl) end
+      redis.call('PEXPIRE', KEYS[k + 1], keyttl)
+      redis.call('ZADD', KEYS[3], ts, topic)
+    end
     redis.call('XADD', KEYS[2], 'MAXLEN', ssize, offset .. '-0', 't', ts, 'p', topic, 'f', frame)
-    if idttl > 0 then redis.call('SET', KEYS[k + 3], topic .. '\\n' .. frame, 'PX', idttl) end
+    if ids then redis.call('HSET', ids[1], id, ts .. '\\n' .. topic .. '\\n' .. frame) end
     redis.call('PUBLISH', ARGV[4], sepoch .. ' ' .. offset .. '\\n' .. frame)
     out[#out + 1] = 0
     out[#out + 1] = frame
   end
 end
-redis.call('HSET', KEYS[1], 'ts', ts)
+redis.call('HSET', KEYS[1], 'ts', ts, 'offset', offset)
 redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', ts - tonumber(ARGV[6]))
 trim_age(KEYS[2], ts - tonumber(ARGV[3]))
 return out

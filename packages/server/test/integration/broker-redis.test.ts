@@ -153,6 +153,66 @@ describe("Redis broker: publish batching (engine.publishBatchMax)", () => {
   });
 });
 
+describe("Redis broker: the publish script", () => {
+  it("records an id only when the publisher gave one (no record per event otherwise)", async () => {
+    const own = `herald-test-${randomUUID().slice(0, 8)}`;
+    const b = redisBroker(own);
+    await b.start();
+    try {
+      const records = async () => {
+        const keys = (await b.redis.scan("0", "MATCH", `${own}:ids:*`, "COUNT", 1000))[1];
+        const fields = await Promise.all(keys.map((k) => b.redis.hkeys(k)));
+        return fields.flat();
+      };
+      await Promise.all(Array.from({ length: 5 }, (_, i) => b.publish({ topic: "ids.x", data: i })));
+      assert.deepEqual(await records(), []);
+      await b.publish({ topic: "ids.x", data: "given", id: "given-1" });
+      assert.deepEqual(await records(), ["given-1"]);
+    } finally {
+      await b.close();
+      await dropPrefix(own);
+    }
+  });
+
+  it("keeps idempotency records of the current and the previous interval only (older ones are unlinked)", async () => {
+    const own = `herald-test-${randomUUID().slice(0, 8)}`;
+    const b = redisBroker(own, resolveConfig({ idempotency: { size: 100, ttlSeconds: 1 } }));
+    await b.start();
+    try {
+      const buckets = async () => (await b.redis.scan("0", "MATCH", `${own}:ids:*`, "COUNT", 1000))[1].sort();
+      await b.publish({ topic: "ids.x", data: 1, id: "a" });
+      const [first] = await buckets();
+      assert.ok(first !== undefined);
+      await new Promise((r) => setTimeout(r, 2100));
+      await b.publish({ topic: "ids.x", data: 2, id: "b" });
+      const now = await buckets();
+      assert.equal(now.length, 1, `only the current interval is left: ${now.join(", ")}`);
+      assert.notEqual(now[0], first);
+      assert.deepEqual(await b.redis.hkeys(now[0] as string), ["b"]);
+    } finally {
+      await b.close();
+      await dropPrefix(own);
+    }
+  });
+
+  it("never reuses an offset the stream log already holds (a call that failed half-way did not write its offset back)", async () => {
+    const own = `herald-test-${randomUUID().slice(0, 8)}`;
+    const b = redisBroker(own);
+    await b.start();
+    try {
+      const first = await b.publish({ topic: "log.x", data: 1 });
+      // What a call that appended to the log and then failed leaves: the log ahead of the meta.
+      await b.redis.xadd(`${own}:log`, `${first.event.offset + 40}-0`, "t", Date.now(), "p", "log.x", "f", "{}");
+      const next = await b.publish({ topic: "log.x", data: 2 });
+      assert.equal(next.event.offset, first.event.offset + 41);
+      assert.equal(next.event.seq, 2);
+    } finally {
+      await b.close();
+      await dropPrefix(own);
+    }
+  });
+});
+
 describe("Redis broker: retention by age", () => {
   it("drops events older than the history and stream TTLs, and says so", async () => {
     const config = resolveConfig({

@@ -73,6 +73,43 @@ export function brokerSuite(
       }
     });
 
+    it("remembers only ids the publisher gave: made-up ids neither take their room nor come back", async () => {
+      const small = resolveConfig({ ...config, idempotency: { size: 3, ttlSeconds: 600 } });
+      const b = await make(small);
+      try {
+        const t = uniq();
+        const id = randomUUID();
+        await b.publish({ topic: `${t}.x`, data: 1, id });
+        const madeUp: string[] = [];
+        for (let i = 0; i < 6; i++) madeUp.push((await b.publish({ topic: `${t}.x`, data: i })).event.id);
+        const again = await b.publish({ topic: `${t}.x`, data: 1, id });
+        assert.equal(again.duplicate, true, "six publishes without an id pushed a given id out of a record of 3");
+        const reused = await b.publish({ topic: `${t}.y`, data: 2, id: madeUp[0] });
+        assert.equal(reused.duplicate, false);
+        assert.equal(reused.event.topic, `${t}.y`);
+      } finally {
+        await done(b);
+      }
+    });
+
+    it("remembers an id for idempotency.ttlSeconds, then takes it as new", async () => {
+      const short = resolveConfig({ ...config, idempotency: { size: 100, ttlSeconds: 1 } });
+      const b = await make(short);
+      try {
+        const t = uniq();
+        const id = randomUUID();
+        const first = await b.publish({ topic: `${t}.x`, data: 1, id });
+        assert.equal((await b.publish({ topic: `${t}.x`, data: 1, id })).duplicate, true);
+        await new Promise((r) => setTimeout(r, 1100));
+        const later = await b.publish({ topic: `${t}.x`, data: 1, id });
+        assert.equal(later.duplicate, false);
+        assert.equal(later.event.seq, first.event.seq + 1);
+        assert.equal((await b.publish({ topic: `${t}.x`, data: 1, id })).duplicate, true, "remembered again");
+      } finally {
+        await done(b);
+      }
+    });
+
     it("deduplicates by id and rejects an id reused on another topic", async () => {
       const b = await make(config);
       try {
