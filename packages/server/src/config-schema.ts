@@ -249,6 +249,12 @@ export const configSchema = {
       properties: {
         type: { enum: ["memory", "redis"] },
         redisUrl: { type: "string", pattern: "^rediss?://" },
+        sentinels: {
+          type: "array",
+          maxItems: 16,
+          items: { type: "string", pattern: "^[^:\\s]+:[0-9]{1,5}$" },
+        },
+        sentinelName: { type: "string", minLength: 1, maxLength: 128 },
         keyPrefix: { type: "string", minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9_\\-.]+$" },
         commandTimeoutMs: int(100, 600_000),
         healthCheckMs: int(50, 60_000),

@@ -164,6 +164,14 @@ export interface EngineConfig {
   type: "memory" | "redis";
   /** Redis URL: `redis://[[user]:password@]host:port[/db]`, `rediss://` for TLS. @default "redis://127.0.0.1:6379" */
   redisUrl: string;
+  /**
+   * Redis Sentinels (`host:port`) to ask for the master of `sentinelName`: the engine follows a
+   * failover to the promoted replica. When set, `redisUrl`'s user, password and database still
+   * apply, its host and port do not. @default []
+   */
+  sentinels: string[];
+  /** The master group the Sentinels watch (`sentinel monitor <name> …`). @default "mymaster" */
+  sentinelName: string;
   /** Prefix of every Redis key and channel; nodes that act as one share it. @default "herald" */
   keyPrefix: string;
   /**

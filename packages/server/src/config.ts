@@ -107,6 +107,8 @@ export const DEFAULTS: HeraldConfig = {
   engine: {
     type: "memory",
     redisUrl: "redis://127.0.0.1:6379",
+    sentinels: [],
+    sentinelName: "mymaster",
     keyPrefix: "herald",
     commandTimeoutMs: 5000,
     healthCheckMs: 1000,
@@ -164,6 +166,8 @@ export const ENV_OVERRIDES: Record<string, { path: string[]; kind: "string" | "i
   HERALD_ACCESS_LOG: { path: ["log", "accessLog"], kind: "bool" },
   HERALD_ENGINE: { path: ["engine", "type"], kind: "string" },
   HERALD_REDIS_URL: { path: ["engine", "redisUrl"], kind: "string" },
+  HERALD_REDIS_SENTINELS: { path: ["engine", "sentinels"], kind: "list" },
+  HERALD_REDIS_SENTINEL_NAME: { path: ["engine", "sentinelName"], kind: "string" },
   HERALD_KEY_PREFIX: { path: ["engine", "keyPrefix"], kind: "string" },
   HERALD_MAX_CONNECTIONS: { path: ["limits", "maxConnections"], kind: "int" },
   HERALD_STORE: { path: ["store", "type"], kind: "string" },

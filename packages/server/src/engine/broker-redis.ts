@@ -21,12 +21,17 @@
  *   requests fail at once with `unavailable`. A publish already sent carries a deadline (in
  *   Redis time, from the clock offset the probe measures): a script that runs after it does
  *   nothing, so a publish answered `unavailable` never happens later.
+ * - Redis came back behind what nodes saw (a replica promoted before it got the last writes,
+ *   behind `engine.sentinels`; a restart from an older snapshot): every publish call and every
+ *   catch-up carries this node's high-water offset, and the scripts fence such a stream (new
+ *   stream epoch, new topic epochs) before sequencing anything more, so no seq is handed out
+ *   twice under one epoch and resuming clients learn `recovered: false`.
  * - Publishing needs only the command connection: while the pub/sub connection reconnects,
  *   publishes are accepted and this node's own subscribers get them from the log on catch-up.
  */
 import { randomUUID } from "node:crypto";
 import { HeraldError, type HeraldEvent, type StreamPosition, type TopicPosition, topicMatches } from "@herald/protocol";
-import { Redis, type RedisOptions } from "ioredis";
+import type { Redis, RedisOptions } from "ioredis";
 import type { IdempotencyConfig, RecoveryConfig } from "../config-types.js";
 import type { Namespaces } from "../hub/namespaces.js";
 import type {
@@ -41,6 +46,7 @@ import type {
 import { provenanceFields } from "./broker.js";
 import { newEpoch } from "./broker-memory.js";
 import type { RedisConnection } from "./redis-connection.js";
+import { openRedis, type RedisTarget } from "./redis-open.js";
 import { PUBLISH, READ_STREAM, READ_TOPIC } from "./redis-scripts.js";
 
 export interface RedisBrokerOptions {
@@ -49,6 +55,10 @@ export interface RedisBrokerOptions {
   idempotency: IdempotencyConfig;
   /** @default "redis://127.0.0.1:6379" */
   url?: string;
+  /** Sentinels (`host:port`) naming the master of `sentinelName`; the connections follow a failover. */
+  sentinels?: readonly string[];
+  /** @default "mymaster" */
+  sentinelName?: string;
   /** Prefix of every key and channel; nodes acting as one share it. @default "herald" */
   keyPrefix?: string;
   /** Milliseconds a Redis command may take before it fails with `unavailable`. @default 5000 */
@@ -131,6 +141,8 @@ export class RedisBroker implements Broker, RedisConnection {
   private readonly channelHandlers = new Map<string, (message: string) => void>();
   private epoch = "";
   private lastOffset = 0;
+  /** Highest offset this node's publishes were acknowledged with in `epoch` (may run ahead of `lastOffset`). */
+  private seen = 0;
   private synced = false;
   private catching: Promise<void> | undefined;
   private buffered: string[] | undefined;
@@ -160,17 +172,32 @@ export class RedisBroker implements Broker, RedisConnection {
       lazyConnect: true,
       connectTimeout: 2000,
       retryStrategy: (times) => Math.min(50 * times, 1000),
+      // A master demoted to replica (a failover while this node still held it) refuses writes
+      // with READONLY before running anything: reconnect, through the Sentinels, to the new one.
+      reconnectOnError: (err) => err.message.startsWith("READONLY"),
     };
-    this.redis = new Redis(url, {
+    const target: RedisTarget = {
+      url,
+      ...(options.sentinels !== undefined && { sentinels: options.sentinels }),
+      ...(options.sentinelName !== undefined && { sentinelName: options.sentinelName }),
+    };
+    this.redis = openRedis(target, {
       ...common,
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
       commandTimeout: this.commandTimeoutMs,
     });
-    this.sub = new Redis(url, { ...common, maxRetriesPerRequest: null, autoResubscribe: true });
+    this.sub = openRedis(target, { ...common, maxRetriesPerRequest: null, autoResubscribe: true });
     // ioredis emits "error" on every failed (re)connection; the state is reported by `ready`.
     this.redis.on("error", () => {});
     this.sub.on("error", () => {});
+    // ioredis gives a connection up ("end") when a Sentinel's failover notice cuts a connection
+    // attempt short; a node never gives up on Redis while it runs.
+    for (const r of [this.redis, this.sub]) {
+      r.on("end", () => {
+        if (!this.closed && this.epoch !== "") setTimeout(() => this.reopen(r), 200).unref();
+      });
+    }
     this.sub.on("message", (channel: string, message: string) => {
       if (channel === this.eventsChannel) this.onMessage(message);
       else this.channelHandlers.get(channel)?.(message);
@@ -196,6 +223,15 @@ export class RedisBroker implements Broker, RedisConnection {
   /** Whether commands can be sent now: the command connection is up and the probe answers. */
   private get reachable(): boolean {
     return this.healthy && this.redis.status === "ready" && this.epoch !== "";
+  }
+
+  /**
+   * The highest offset this node knows Redis handed out in `epoch`: delivered to its clients or
+   * acknowledged to its publishers. Redis behind it lost acknowledged writes, and the scripts
+   * fence the stream (a new epoch) before sequencing anything more.
+   */
+  private highWater(): number {
+    return Math.max(this.seen, this.lastOffset);
   }
 
   /** Fails at once with `unavailable` when a command would only wait on a dead or stalled Redis. */
@@ -280,6 +316,12 @@ export class RedisBroker implements Broker, RedisConnection {
     this.probe();
     this.probeTimer = setInterval(() => this.probe(), Math.max(25, Math.floor(this.healthCheckMs / 2)));
     this.probeTimer.unref();
+  }
+
+  /** Connects a connection ioredis gave up on again (retried on its next "end"). */
+  private reopen(r: Redis): void {
+    if (this.closed || r.status !== "end") return;
+    r.connect().catch(() => {});
   }
 
   /** Connects a lazy connection, or waits for it when ioredis is already (re)connecting. */
@@ -384,6 +426,8 @@ export class RedisBroker implements Broker, RedisConnection {
       Math.max(...batch.map((q) => q.keyTtl)),
       batch.length,
       `${this.prefix}:ids`,
+      this.epoch,
+      this.highWater(),
     ];
     for (const q of batch) {
       keys.push(...q.keys);
@@ -397,13 +441,16 @@ export class RedisBroker implements Broker, RedisConnection {
       for (const q of batch) q.reject(e);
       return;
     }
-    if (result[0] === 2 && result.length === 1) {
+    if (result[0] === 2) {
       for (const q of batch) q.reject(tooLate());
       return;
     }
+    const sameStream = result[1] === this.epoch;
     batch.forEach((q, i) => {
       try {
-        q.resolve(outcomeOf(q.request.topic, q.id, result[2 * i] as number, result[2 * i + 1] as string));
+        const outcome = outcomeOf(q.request.topic, q.id, result[2 + 2 * i] as number, result[3 + 2 * i] as string);
+        if (sameStream && outcome.event.offset > this.seen) this.seen = outcome.event.offset;
+        q.resolve(outcome);
       } catch (err) {
         q.reject(err as HeraldError);
       }
@@ -479,12 +526,14 @@ export class RedisBroker implements Broker, RedisConnection {
   private async catchUp(): Promise<void> {
     await this.sub.subscribe(this.eventsChannel);
     for (;;) {
-      const [epoch, offset, rows] = await this.readStream(this.lastOffset, CHUNK, 0);
+      const [epoch, offset, rows] = await this.readStream(this.lastOffset, CHUNK, 0, true);
       if (epoch !== this.epoch || offset < this.lastOffset) {
-        // A new stream: connections are asked to reconnect; in-process listeners still get
-        // the new stream's events from its start.
+        // A new stream (Redis lost its data, or the stream was fenced because it went back
+        // behind what this or another node saw): connections are asked to reconnect; in-process
+        // listeners still get the new stream's events from its start.
         this.epoch = epoch;
         this.lastOffset = 0;
+        this.seen = 0;
         for (const l of this.resetListeners) l();
         continue;
       }
@@ -504,17 +553,27 @@ export class RedisBroker implements Broker, RedisConnection {
 
   // ---- reads ----
 
+  /** Reads the stream log; `fenceCheck`: this node's catch-up, which fences a stream gone back behind it. */
   private async readStream(
     after: number,
     limit: number,
     upto: number,
+    fenceCheck = false,
   ): Promise<[string, number, Array<{ offset: number; topic: string; frame: string }>]> {
     let raw: Array<string | number>;
     try {
       raw = (await READ_STREAM.run(
         this.redis,
         [`${this.prefix}:s`, `${this.prefix}:log`],
-        [newEpoch(), after, limit, this.options.recovery.streamTtlSeconds * 1000, upto],
+        [
+          newEpoch(),
+          after,
+          limit,
+          this.options.recovery.streamTtlSeconds * 1000,
+          upto,
+          fenceCheck ? this.epoch : "",
+          fenceCheck ? this.highWater() : 0,
+        ],
       )) as Array<string | number>;
     } catch (err) {
       throw unavailable(err);
@@ -532,7 +591,7 @@ export class RedisBroker implements Broker, RedisConnection {
     try {
       raw = (await READ_TOPIC.run(
         this.redis,
-        [this.key("t", topic), this.key("h", topic)],
+        [this.key("t", topic), this.key("h", topic), `${this.prefix}:s`],
         [newEpoch(), this.topicKeyTtlMs(ns.history.ttlSeconds), ns.history.ttlSeconds * 1000, since, limit],
       )) as Array<string | number>;
     } catch (err) {

@@ -82,6 +82,8 @@ export class Engine {
         recovery: config.recovery,
         idempotency: config.idempotency,
         url: config.engine.redisUrl,
+        sentinels: config.engine.sentinels,
+        sentinelName: config.engine.sentinelName,
         keyPrefix: config.engine.keyPrefix,
         commandTimeoutMs: config.engine.commandTimeoutMs,
         healthCheckMs: config.engine.healthCheckMs,

@@ -4,8 +4,8 @@
  * append, idempotency record and PUBLISH are one step, so two nodes can never reorder a topic,
  * reuse a seq, or publish a frame whose history entry is missing.
  *
- * Key layout (P = key prefix): `P:s` stream meta hash {epoch, offset, ts, `ids:<ttl ms>` the
- * oldest idempotency interval kept}; `P:log` stream log
+ * Key layout (P = key prefix): `P:s` stream meta hash {epoch, offset, ts, gen (fences so far,
+ * absent before the first), `ids:<ttl ms>` the oldest idempotency interval kept}; `P:log` stream log
  * (entry id = offset); `P:t:<topic>` topic meta hash {epoch, seq}; `P:h:<topic>` topic history
  * (entry id = seq); `P:ids:<ttl ms>:<interval>` idempotency records of one ttl-long interval
  * (hash: event id → "time\\ntopic\\nframe"); `P:topics` topics by last publish. Entry fields: `t`
@@ -47,6 +47,35 @@ local function ensure(meta, data, candidate, counter)
   end
   return epoch
 end
+-- The stream's offset: the meta's, bounded below by the log's last entry (a call that failed
+-- half-way did not write its offset back; no later call may reuse an offset the log holds).
+local function stream_offset(meta, log)
+  local offset = tonumber(redis.call('HGET', meta, 'offset'))
+  local top = redis.call('XREVRANGE', log, '+', '-', 'COUNT', 1)[1]
+  if top then
+    local logged = tonumber(string.match(top[1], '^(%d+)'))
+    if logged > offset then offset = logged end
+  end
+  return offset
+end
+-- Fencing. A node that saw offsets up to \`seen\` in stream epoch \`known\` finds the stream
+-- behind that: Redis lost writes it had acknowledged (a replica promoted before it got them, a
+-- restart from an older snapshot), and the offsets and seqs after \`offset\` would be handed out
+-- a second time. The stream gets a new epoch and its generation goes up, which changes every
+-- topic's epoch (\`generation\`): nothing sequenced from now on can be taken for what was lost,
+-- and a client resuming from before is told \`recovered: false\`. Returns the stream epoch.
+local function fence(meta, sepoch, offset, known, seen, candidate)
+  if sepoch ~= known or offset >= seen then return sepoch end
+  redis.call('HSET', meta, 'epoch', candidate)
+  redis.call('HINCRBY', meta, 'gen', 1)
+  return candidate
+end
+-- A topic's epoch as clients see it: its own, suffixed with the stream's generation once a fence raised it.
+local function generation(meta)
+  local gen = redis.call('HGET', meta, 'gen')
+  if gen then return '.' .. gen end
+  return ''
+end
 -- Drops up to 8 expired entries from the head of a stream, reading one entry at a time (the
 -- rest go on later publishes, and reads filter them out meanwhile).
 local function trim_age(key, cutoff)
@@ -73,31 +102,27 @@ end
  * KEYS: stream meta, stream log, topic index (sorted set of topics by last publish, for
  * counting); then per publish: topic meta, topic history.
  * ARGV: candidate stream epoch, stream size, stream ttl ms, events channel, deadline (Redis time
- * in ms; 0 = none), largest topic key ttl ms, count, idempotency key base (`P:ids`); then per
+ * in ms; 0 = none), largest topic key ttl ms, count, idempotency key base (`P:ids`), the
+ * sending node's stream epoch and the highest offset it saw in it (a stream behind that is
+ * fenced first: see `fence` in the scripts); then per
  * publish (8): frame head (up to `"seq":`), frame tail (from `,"source"`/`,"data"`), topic,
  * candidate topic epoch, history size, topic key ttl ms, idempotency ttl ms (0 = not recorded),
  * event id.
  * Returns {2} when the call ran after its deadline and did nothing (the caller has answered
  * `unavailable` by then, so a publish that waited in a stalled Redis must not happen late); else
- * per publish a code and a frame: {0, frame} for a new event, {1, "topic\\nframe"} for a
- * duplicate id.
+ * {0, stream epoch, then per publish a code and a frame}: 0 and the frame for a new event, 1 and
+ * "topic\\nframe" for a duplicate id.
  */
 export const PUBLISH = new Script(`${COMMON}
 local deadline = tonumber(ARGV[5])
 local ts = now_ms()
 if deadline > 0 and ts > deadline then return {2} end
 local sepoch = ensure(KEYS[1], KEYS[2], ARGV[1], 'offset')
-local meta = redis.call('HMGET', KEYS[1], 'ts', 'offset')
-local last = tonumber(meta[1] or '0')
+local last = tonumber(redis.call('HGET', KEYS[1], 'ts') or '0')
 if ts < last then ts = last end
-local offset = tonumber(meta[2])
--- The log's last entry bounds the offset too, so a call that failed half-way (its offset not
--- written back) can never make later calls reuse an offset.
-local top = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', 1)[1]
-if top then
-  local logged = tonumber(string.match(top[1], '^(%d+)'))
-  if logged > offset then offset = logged end
-end
+local offset = stream_offset(KEYS[1], KEYS[2])
+sepoch = fence(KEYS[1], sepoch, offset, ARGV[9], tonumber(ARGV[10]), ARGV[1])
+local suffix = generation(KEYS[1])
 local ssize = tonumber(ARGV[2])
 -- Idempotency records live in one hash per interval of the id ttl (\`P:ids:<ttl>:<n>\`, n =
 -- time / ttl): a lookup reads the current and the previous interval and takes a record only if
@@ -119,12 +144,12 @@ local function ids_of(idttl)
   buckets[idttl] = b
   return b
 end
-local out = {}
+local out = {0, sepoch}
 local epochs = {}
 local n = tonumber(ARGV[7])
 for i = 0, n - 1 do
   local k = 2 + i * 2 + 1
-  local a = 8 + i * 8
+  local a = 10 + i * 8
   local topic = ARGV[a + 3]
   local idttl = tonumber(ARGV[a + 7])
   local id = ARGV[a + 8]
@@ -150,7 +175,7 @@ for i = 0, n - 1 do
     end
     local seq = redis.call('HINCRBY', KEYS[k + 1], 'seq', 1)
     offset = offset + 1
-    local frame = ARGV[a + 1] .. seq .. ',"epoch":"' .. tepoch .. '","offset":' .. offset .. ',"timestamp":' .. ts .. ARGV[a + 2]
+    local frame = ARGV[a + 1] .. seq .. ',"epoch":"' .. tepoch .. suffix .. '","offset":' .. offset .. ',"timestamp":' .. ts .. ARGV[a + 2]
     local hsize = tonumber(ARGV[a + 5])
     if hsize > 0 then
       redis.call('XADD', KEYS[k + 2], 'MAXLEN', hsize, seq .. '-0', 't', ts, 'f', frame)
@@ -176,7 +201,7 @@ return out
 
 /**
  * Reads a topic: its position and up to `limit` unexpired events with seq > since.
- * KEYS: topic meta, topic history. ARGV: candidate epoch, topic key ttl ms, history ttl ms (0 =
+ * KEYS: topic meta, topic history, stream meta (its generation is part of the topic's epoch). ARGV: candidate epoch, topic key ttl ms, history ttl ms (0 =
  * none), since, limit. Returns {epoch, seq, frame...}.
  */
 export const READ_TOPIC = new Script(`${COMMON}
@@ -186,7 +211,7 @@ if not epoch then
   redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]))
 end
 local seq = tonumber(redis.call('HGET', KEYS[1], 'seq'))
-local out = {epoch, seq}
+local out = {epoch .. generation(KEYS[3]), seq}
 local limit = tonumber(ARGV[5])
 if limit == 0 or seq <= tonumber(ARGV[4]) then return out end
 local httl = tonumber(ARGV[3])
@@ -202,11 +227,14 @@ return out
 /**
  * Reads the stream log: its position and up to `limit` unexpired entries with offset > after,
  * not beyond `upto` (0 = no bound). KEYS: stream meta, stream log. ARGV: candidate epoch,
- * after, limit, stream ttl ms, upto. Returns {epoch, offset, id, topic, frame, id, topic, frame...}.
+ * after, limit, stream ttl ms, upto, the reading node's stream epoch and the highest offset it
+ * saw in it ('' and 0: no fencing check; see `fence`). Returns {epoch, offset, id, topic,
+ * frame, id, topic, frame...}.
  */
 export const READ_STREAM = new Script(`${COMMON}
 local epoch = ensure(KEYS[1], KEYS[2], ARGV[1], 'offset')
-local offset = tonumber(redis.call('HGET', KEYS[1], 'offset'))
+local offset = stream_offset(KEYS[1], KEYS[2])
+if ARGV[6] ~= '' then epoch = fence(KEYS[1], epoch, offset, ARGV[6], tonumber(ARGV[7]), ARGV[1]) end
 local out = {epoch, offset}
 local limit = tonumber(ARGV[3])
 local after = tonumber(ARGV[2])

@@ -4,8 +4,9 @@
  * the `Ingest` sink sources hand their events to. Built once from configuration; started and
  * closed with the gateway.
  */
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import type { HeraldConfig } from "../config-types.js";
+import { engineRedisTarget, openRedis } from "../engine/redis-open.js";
 import type { Namespaces } from "../hub/namespaces.js";
 import type { Logger } from "../log.js";
 import { TracedStage } from "../tracing/traced-stage.js";
@@ -68,7 +69,7 @@ export class PipelineRuntime {
     let dedupCache: DedupCache | undefined;
     if (config.engine.type === "redis" && usesDedup(config)) {
       // Shared by every node, so a resend reaching another node is still a duplicate.
-      this.redis = new Redis(config.engine.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2 });
+      this.redis = openRedis(engineRedisTarget(config.engine), { lazyConnect: true, maxRetriesPerRequest: 2 });
       this.redis.on("error", (err) => this.log.warn({ err }, "dedup redis connection error"));
       dedupCache = new RedisDedupCache(this.redis, config.engine.keyPrefix);
     }

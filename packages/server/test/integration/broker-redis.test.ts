@@ -7,11 +7,12 @@ import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, describe, it } from "node:test";
 import type { HeraldError } from "@herald/protocol";
+import { Redis } from "ioredis";
 import { DEFAULTS, resolveConfig } from "../../src/config.js";
 import type { RedisBroker } from "../../src/engine/broker-redis.js";
 import { brokerSuite } from "../suites/broker.suite.js";
 import { waitFor } from "../wait-for.js";
-import { dropPrefix, redisBroker } from "./redis-helpers.js";
+import { dropPrefix, REDIS_URL, redisBroker } from "./redis-helpers.js";
 
 const prefix = `herald-test-${randomUUID().slice(0, 8)}`;
 after(() => dropPrefix(prefix));
@@ -208,6 +209,107 @@ describe("Redis broker: the publish script", () => {
       assert.equal(next.event.seq, 2);
     } finally {
       await b.close();
+      await dropPrefix(own);
+    }
+  });
+});
+
+/**
+ * What a replica promoted before it got the last writes looks like (or a restart from an older
+ * snapshot): the stream and the topic are back at `keep`, the entries after it gone.
+ */
+async function rollBack(b: RedisBroker, own: string, topic: string, keep: { offset: number; seq: number }) {
+  const r = b.redis;
+  await r.hset(`${own}:s`, "offset", keep.offset);
+  for (const [id] of await r.xrange(`${own}:log`, `${keep.offset + 1}-0`, "+")) await r.xdel(`${own}:log`, id);
+  await r.xsetid(`${own}:log`, `${keep.offset}-0`);
+  await r.hset(`${own}:t:${topic}`, "seq", keep.seq);
+  for (const [id] of await r.xrange(`${own}:h:${topic}`, `${keep.seq + 1}-0`, "+"))
+    await r.xdel(`${own}:h:${topic}`, id);
+  await r.xsetid(`${own}:h:${topic}`, `${keep.seq}-0`);
+}
+
+describe("Redis broker: fencing a stream that went back (lost acknowledged writes)", () => {
+  it("a publish after the loss gets a new stream epoch and topic epoch: recovery from before says recovered:false", async () => {
+    const own = `herald-test-${randomUUID().slice(0, 8)}`;
+    const a = redisBroker(own);
+    const b = redisBroker(own);
+    await a.start();
+    await b.start();
+    try {
+      let resets = 0;
+      a.onReset(() => resets++);
+      const seenByA: number[] = [];
+      a.onEvent((e) => seenByA.push(e.seq));
+      const acked = [];
+      for (let i = 1; i <= 10; i++) acked.push((await b.publish({ topic: "f.x", data: i })).event);
+      await waitFor(() => seenByA.length === 10, { what: "A received the ten events" });
+      const before = acked[9] as (typeof acked)[number];
+      const stream = await a.streamPosition();
+      await rollBack(b, own, "f.x", { offset: 5, seq: 5 });
+      const after = (await b.publish({ topic: "f.x", data: "after" })).event;
+      assert.notEqual(
+        after.epoch,
+        before.epoch,
+        "the topic's epoch changed: seq 6 now is not the seq 6 acknowledged before",
+      );
+      assert.notEqual((await b.streamPosition()).epoch, stream.epoch);
+      const recovery = await b.recoverTopic("f.x", { epoch: before.epoch, seq: before.seq }, 50);
+      assert.equal(recovery.recovered, false);
+      assert.equal((await b.recoverPattern("f.>", stream, 50)).recovered, false);
+      await waitFor(() => resets === 1, { what: "A told its connections the stream was reset" });
+      // Fenced once: later publishes go on in the new epoch.
+      const next = (await b.publish({ topic: "f.x", data: "next" })).event;
+      assert.equal(next.epoch, after.epoch);
+      assert.equal(next.seq, after.seq + 1);
+    } finally {
+      await a.close();
+      await b.close();
+      await dropPrefix(own);
+    }
+  });
+
+  it("a node catching up after a reconnect fences the stream before anything more is sequenced", async () => {
+    const own = `herald-test-${randomUUID().slice(0, 8)}`;
+    const a = redisBroker(own);
+    await a.start();
+    const admin = new Redis(REDIS_URL);
+    try {
+      let resets = 0;
+      a.onReset(() => resets++);
+      const seen: number[] = [];
+      a.onEvent((e) => seen.push(e.offset));
+      for (let i = 1; i <= 10; i++) await a.publish({ topic: "f.y", data: i });
+      await waitFor(() => seen.length === 10, { what: "the ten events delivered" });
+      const stream = await a.streamPosition();
+      await rollBack(a, own, "f.y", { offset: 4, seq: 4 });
+      const subId = String(await a.sub.client("ID"));
+      await admin.client("KILL", "ID", subId);
+      await waitFor(() => resets === 1, { what: "the catch-up fenced the stream and reset" });
+      assert.notEqual((await a.streamPosition()).epoch, stream.epoch, "fenced by the catch-up, with no publish");
+      assert.equal((await a.redis.hget(`${own}:s`, "gen")) ?? "", "1");
+    } finally {
+      admin.disconnect();
+      await a.close();
+      await dropPrefix(own);
+    }
+  });
+
+  it("a stream that did not go back is never fenced (reconnects, restarts of nodes)", async () => {
+    const own = `herald-test-${randomUUID().slice(0, 8)}`;
+    const a = redisBroker(own);
+    await a.start();
+    const admin = new Redis(REDIS_URL);
+    try {
+      const first = (await a.publish({ topic: "f.z", data: 1 })).event;
+      await admin.client("KILL", "ID", String(await a.sub.client("ID")));
+      await new Promise((r) => setTimeout(r, 300));
+      const second = (await a.publish({ topic: "f.z", data: 2 })).event;
+      assert.equal(second.epoch, first.epoch);
+      assert.equal(await a.redis.hget(`${own}:s`, "gen"), null);
+    } finally {
+      admin.disconnect();
+      await a.close();
       await dropPrefix(own);
     }
   });

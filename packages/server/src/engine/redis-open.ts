@@ -1,0 +1,42 @@
+/**
+ * How the engine reaches Redis: a URL, or Redis Sentinels that name the master (the connection
+ * follows a failover to the promoted replica). Every connection the engine's parts open goes
+ * through here, so they all follow the same master.
+ */
+import { Redis, type RedisOptions } from "ioredis";
+
+export interface RedisTarget {
+  /** `redis://[[user]:password@]host:port[/db]`; with sentinels only its user, password and db apply. */
+  url: string;
+  /** Sentinels as `host:port`; empty or absent: connect to `url` directly. */
+  sentinels?: readonly string[];
+  /** The master group the Sentinels watch. @default "mymaster" */
+  sentinelName?: string;
+}
+
+/** A `host:port` pair (validated by the configuration schema). */
+function hostPort(address: string): { host: string; port: number } {
+  const i = address.lastIndexOf(":");
+  return { host: address.slice(0, i), port: Number(address.slice(i + 1)) };
+}
+
+/** Opens (or, with `lazyConnect`, prepares) a connection to the target's master. */
+export function openRedis(target: RedisTarget, options: RedisOptions): Redis {
+  if (target.sentinels === undefined || target.sentinels.length === 0) return new Redis(target.url, options);
+  return new Redis(target.url, {
+    ...options,
+    sentinels: target.sentinels.map(hostPort),
+    name: target.sentinelName ?? "mymaster",
+    // Disconnect as soon as a Sentinel announces a new master, not only when the old one dies.
+    failoverDetector: true,
+  });
+}
+
+/** The engine configuration's Redis target. */
+export function engineRedisTarget(engine: {
+  redisUrl: string;
+  sentinels: readonly string[];
+  sentinelName: string;
+}): RedisTarget {
+  return { url: engine.redisUrl, sentinels: engine.sentinels, sentinelName: engine.sentinelName };
+}

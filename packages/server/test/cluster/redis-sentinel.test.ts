@@ -1,0 +1,175 @@
+/**
+ * The Redis engine behind Redis Sentinel, failing over for real: a private master, its replica
+ * and a Sentinel (quorum 1), two engine nodes connected through the Sentinel, the master killed
+ * (SIGKILL) mid-stream and the replica promoted.
+ *
+ * - Every acknowledged write replicated before the kill: the nodes follow the failover and go
+ *   on in the same epochs; history and recovery are exact across it.
+ * - Acknowledged writes the replica never got (it was stalled, SIGSTOP, while they were made):
+ *   the stream is fenced (`fence` in engine/redis-scripts.ts) before anything more is
+ *   sequenced, so the topic gets a new epoch and a client resuming from before learns
+ *   `recovered: false`; no seq is handed out twice under one epoch (never a silent gap).
+ *   (SIGSTOP alone does not lose them: the replica's kernel still buffers the replication
+ *   stream and applies it on SIGCONT; the test also closes the replication link.)
+ */
+import assert from "node:assert/strict";
+import { after, describe, it } from "node:test";
+import type { HeraldEvent } from "@herald/protocol";
+import { HeraldError } from "@herald/protocol";
+import { resolveConfig } from "../../src/config.js";
+import { RedisBroker } from "../../src/engine/broker-redis.js";
+import { Namespaces } from "../../src/hub/namespaces.js";
+import { PrivateRedis } from "../private-redis.js";
+import { PrivateSentinel } from "../private-sentinel.js";
+import { waitFor } from "../wait-for.js";
+
+const config = resolveConfig({});
+const cleanup: Array<() => Promise<void>> = [];
+after(async () => {
+  for (const c of cleanup.reverse()) await c().catch(() => {});
+});
+
+/** A master, a replica in sync with it, and a Sentinel that knows both. */
+async function topology() {
+  const master = await PrivateRedis.start();
+  cleanup.push(() => master.close());
+  const replica = await PrivateRedis.start({ args: ["--replicaof", "127.0.0.1", String(master.port)] });
+  cleanup.push(async () => {
+    replica.resume();
+    await replica.close();
+  });
+  const probe = replica.client();
+  await waitFor(async () => /master_link_status:up/.test(await probe.info("replication")), {
+    what: "the replica in sync with the master",
+  });
+  probe.disconnect();
+  const sentinel = await PrivateSentinel.start(master.port);
+  cleanup.push(() => sentinel.close());
+  await waitFor(async () => (await sentinel.replicas()) === 1, { what: "the Sentinel knows the replica" });
+  return { master, replica, sentinel };
+}
+
+function node(sentinel: PrivateSentinel): RedisBroker {
+  const b = new RedisBroker({
+    namespaces: new Namespaces(config.namespaces),
+    recovery: config.recovery,
+    idempotency: config.idempotency,
+    // Only the Sentinel's answer counts; nothing listens on this URL's port.
+    url: "redis://127.0.0.1:1",
+    sentinels: [sentinel.address],
+    sentinelName: sentinel.name,
+    keyPrefix: "fo",
+    commandTimeoutMs: 2000,
+    healthCheckMs: 500,
+  });
+  cleanup.push(() => b.close());
+  return b;
+}
+
+/** Publishes, retrying what is refused with `unavailable` (nothing happened) while Redis fails over. */
+async function publish(b: RedisBroker, topic: string, data: unknown, id: string): Promise<HeraldEvent> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      return (await b.publish({ topic, data, id })).event;
+    } catch (err) {
+      if (!(err instanceof HeraldError) || err.code !== "unavailable" || Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
+
+describe("Redis Sentinel failover (private master, replica and Sentinel)", () => {
+  it("follows the promoted replica; what was replicated before the kill stays exact, in the same epochs", async () => {
+    const { master, replica, sentinel } = await topology();
+    const a = node(sentinel);
+    const b = node(sentinel);
+    await a.start();
+    await b.start();
+    let resets = 0;
+    a.onReset(() => resets++);
+    const received: HeraldEvent[] = [];
+    a.onEvent((e) => received.push(e));
+    const acked: HeraldEvent[] = [];
+    for (let i = 1; i <= 30; i++) acked.push(await publish(b, "fo.x", i, `x${i}`));
+    const m = master.client();
+    assert.equal(await m.call("WAIT", "1", "5000"), 1, "the replica has every acknowledged write");
+    m.disconnect();
+    await master.down();
+    for (let i = 31; i <= 40; i++) acked.push(await publish(b, "fo.x", i, `x${i}`));
+    assert.equal(await sentinel.masterPort(), replica.port, "the replica was promoted");
+
+    assert.deepEqual(
+      acked.map((e) => e.seq),
+      Array.from({ length: 40 }, (_, i) => i + 1),
+    );
+    assert.equal(new Set(acked.map((e) => e.epoch)).size, 1, "one topic epoch across the failover");
+    const history = await b.history("fo.x", { limit: 100 });
+    assert.deepEqual(
+      history.events.map((e) => e.id),
+      acked.map((e) => e.id),
+    );
+    const recovery = await a.recoverTopic("fo.x", { epoch: acked[29]?.epoch as string, seq: 30 }, 50);
+    assert.equal(recovery.recovered, true);
+    assert.deepEqual(
+      recovery.events.map((e) => e.data),
+      Array.from({ length: 10 }, (_, i) => i + 31),
+    );
+    await waitFor(() => received.length === 40, { what: () => `node a received all 40 (has ${received.length})` });
+    assert.deepEqual(
+      received.map((e) => e.id),
+      acked.map((e) => e.id),
+      "every event once, in order",
+    );
+    assert.equal(resets, 0);
+  });
+
+  it("acknowledged writes the promoted replica never got: the stream is fenced, resuming from before says recovered:false", async () => {
+    const { master, replica, sentinel } = await topology();
+    const a = node(sentinel);
+    const b = node(sentinel);
+    await a.start();
+    await b.start();
+    let resets = 0;
+    a.onReset(() => resets++);
+    const received: HeraldEvent[] = [];
+    a.onEvent((e) => received.push(e));
+    const acked: HeraldEvent[] = [];
+    for (let i = 1; i <= 20; i++) acked.push(await publish(b, "fo.y", i, `y${i}`));
+    const m = master.client();
+    assert.equal(await m.call("WAIT", "1", "5000"), 1);
+    // Cut the replica off: stalled (SIGSTOP), and its replication link closed by the master, so
+    // what the master takes from now on never reaches it (not even into its socket buffer).
+    replica.stall();
+    await m.call("CLIENT", "KILL", "TYPE", "replica");
+    m.disconnect();
+    for (let i = 21; i <= 25; i++) acked.push(await publish(b, "fo.y", i, `y${i}`));
+    await waitFor(() => received.length === 25, { what: "node a delivered all 25 (21–25 exist on the master only)" });
+    await master.down();
+    replica.resume();
+    const later = await publish(b, "fo.y", "later", "y-later");
+    assert.equal(await sentinel.masterPort(), replica.port, "the replica was promoted");
+
+    const last = acked[24] as HeraldEvent;
+    assert.notEqual(later.epoch, last.epoch, "sequenced after the loss, under a new epoch");
+    assert.equal((await b.recoverTopic("fo.y", { epoch: last.epoch, seq: last.seq }, 50)).recovered, false);
+    // Never a silent substitution: each acknowledged event is either still there, the same
+    // event at the same (epoch, seq), or resuming from just before it says recovered:false.
+    const history = await b.history("fo.y", { limit: 100 });
+    for (const e of acked) {
+      const kept = history.events.find((h) => h.epoch === e.epoch && h.seq === e.seq);
+      if (kept !== undefined) assert.equal(kept.id, e.id, `seq ${e.seq} is the event acknowledged as it`);
+      else
+        assert.equal(
+          (await b.recoverTopic("fo.y", { epoch: e.epoch, seq: e.seq - 1 }, 50)).recovered,
+          false,
+          `seq ${e.seq} was lost and resuming before it says so`,
+        );
+    }
+    assert.ok(
+      history.events.some((h) => h.id === "y20"),
+      "what was replicated is still there",
+    );
+    await waitFor(() => resets > 0, { what: "node a told its connections the stream was reset" });
+  });
+});
