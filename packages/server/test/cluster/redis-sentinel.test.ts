@@ -95,9 +95,12 @@ describe("Redis Sentinel failover (private master, replica and Sentinel)", () =>
     const m = master.client();
     assert.equal(await m.call("WAIT", "1", "5000"), 1, "the replica has every acknowledged write");
     m.disconnect();
+    assert.equal(a.ready, true);
     await master.down();
+    await waitFor(() => !a.ready, { what: "node a not ready while its master is gone (readiness tells the truth)" });
     for (let i = 31; i <= 40; i++) acked.push(await publish(b, "fo.x", i, `x${i}`));
     assert.equal(await sentinel.masterPort(), replica.port, "the replica was promoted");
+    await waitFor(() => a.ready, { what: "node a ready again on the promoted replica" });
 
     assert.deepEqual(
       acked.map((e) => e.seq),
