@@ -218,6 +218,27 @@ describe("native WebSocket protocol", () => {
     c.close();
   });
 
+  it("takes a publish without an id as fire-and-forget: delivered, not acknowledged; a refusal is still answered", async () => {
+    const sub = await TestClient.connect(g.wsUrl);
+    await sub.request({ type: "subscribe", topic: "faf.t" });
+    const c = await TestClient.connect(g.wsUrl);
+    c.send({ type: "publish", topic: "faf.t", data: 1 });
+    c.send({ type: "publish", topic: "faf.*", data: 2 });
+    c.send({ type: "publish", topic: "faf.t", data: 3 });
+    assert.deepEqual(
+      (await sub.events(2)).map((e) => e.data),
+      [1, 3],
+    );
+    const refusal = await c.next("error");
+    assert.equal(refusal.code, "invalid_topic");
+    assert.equal(refusal.id, undefined);
+    // What came back to the publisher is the refusal only, then the answer to a request with an id.
+    assert.equal((await c.request({ type: "publish", topic: "faf.t", data: 4 })).type, "ack");
+    assert.deepEqual(c.frames, []);
+    sub.close();
+    c.close();
+  });
+
   it("answers history requests from the topic's history", async () => {
     const c = await TestClient.connect(g.wsUrl);
     for (let i = 1; i <= 4; i++) await g.gateway.publish("hist.t", i);

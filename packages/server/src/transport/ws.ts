@@ -83,6 +83,9 @@ class WsTransport implements Transport {
   }
 
   answer(request: ClientFrame, answer: Answer): void {
+    // A publish without an `id` is fire-and-forget: nothing could match its ack (answers are
+    // matched by id), so only a refusal is answered.
+    if (answer.kind === "ack" && request.id === undefined && request.type === "publish") return;
     this.send(answerFrame(request.id, answer));
   }
 
