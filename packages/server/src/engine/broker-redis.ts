@@ -157,6 +157,8 @@ export class RedisBroker implements Broker, RedisConnection {
   private readonly commandTimeoutMs: number;
   private readonly healthCheckMs: number;
   private readonly batchMax: number;
+  /** Whether the connections find the master through Sentinels (a stalled one is then left for a promoted replica). */
+  private readonly viaSentinels: boolean;
   /** Publishes of this event-loop turn, sent together by `flush` (at most `batchMax` per call). */
   private queued: QueuedPublish[] = [];
   private flushing: NodeJS.Immediate | undefined;
@@ -168,6 +170,7 @@ export class RedisBroker implements Broker, RedisConnection {
     this.commandTimeoutMs = options.commandTimeoutMs ?? 5000;
     this.healthCheckMs = options.healthCheckMs ?? 1000;
     this.batchMax = Math.max(1, options.publishBatchMax ?? 64);
+    this.viaSentinels = (options.sentinels?.length ?? 0) > 0;
     const common: RedisOptions = {
       lazyConnect: true,
       connectTimeout: 2000,
@@ -191,8 +194,8 @@ export class RedisBroker implements Broker, RedisConnection {
     // ioredis emits "error" on every failed (re)connection; the state is reported by `ready`.
     this.redis.on("error", () => {});
     this.sub.on("error", () => {});
-    // ioredis gives a connection up ("end") when a Sentinel's failover notice cuts a connection
-    // attempt short; a node never gives up on Redis while it runs.
+    // ioredis may give a connection up ("end"), e.g. when a connection attempt through the
+    // Sentinels is cut short; a node never gives up on Redis while it runs.
     for (const r of [this.redis, this.sub]) {
       r.on("end", () => {
         if (!this.closed && this.epoch !== "") setTimeout(() => this.reopen(r), 200).unref();
@@ -248,7 +251,16 @@ export class RedisBroker implements Broker, RedisConnection {
     if (this.closed) return;
     const sentAt = this.probeSentAt;
     if (sentAt !== undefined) {
-      if (Date.now() - sentAt > this.healthCheckMs) this.healthy = false;
+      const waited = Date.now() - sentAt;
+      if (waited > this.healthCheckMs) this.healthy = false;
+      if (this.viaSentinels && waited > 2 * this.healthCheckMs) {
+        // A stalled master: the Sentinels may have promoted a replica meanwhile. Reconnect
+        // through them (a publish in flight is refused, and its deadline keeps it from running
+        // later on the old master).
+        this.probeSentAt = undefined;
+        this.redis.disconnect(true);
+        this.sub.disconnect(true);
+      }
       return;
     }
     if (this.redis.status !== "ready") return;

@@ -27,8 +27,9 @@ export function openRedis(target: RedisTarget, options: RedisOptions): Redis {
     ...options,
     sentinels: target.sentinels.map(hostPort),
     name: target.sentinelName ?? "mymaster",
-    // Disconnect as soon as a Sentinel announces a new master, not only when the old one dies.
-    failoverDetector: true,
+    // No `failoverDetector`: it drops every connection on each switch notice, even one that
+    // already moved to the new master. A dead master drops the connections by itself; a stalled
+    // one is left by the broker's health probe.
   });
 }
 

@@ -11,6 +11,11 @@
  *   `recovered: false`; no seq is handed out twice under one epoch (never a silent gap).
  *   (SIGSTOP alone does not lose them: the replica's kernel still buffers the replication
  *   stream and applies it on SIGCONT; the test also closes the replication link.)
+ * - A master that stalls (SIGSTOP) instead of dying: the Sentinel promotes the replica and the
+ *   nodes move to it (the Sentinel's switch notice), without waiting for the old one.
+ * - A gateway configured with `engine.sentinels`: /readyz says 503 while its master is gone and
+ *   200 on the promoted replica; a WebSocket client subscribed before the failover resumes
+ *   exactly across it.
  */
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
@@ -19,6 +24,7 @@ import { HeraldError } from "@herald/protocol";
 import { resolveConfig } from "../../src/config.js";
 import { RedisBroker } from "../../src/engine/broker-redis.js";
 import { Namespaces } from "../../src/hub/namespaces.js";
+import { getJson, postJson, startGateway, TestClient } from "../helpers.js";
 import { PrivateRedis } from "../private-redis.js";
 import { PrivateSentinel } from "../private-sentinel.js";
 import { waitFor } from "../wait-for.js";
@@ -125,6 +131,62 @@ describe("Redis Sentinel failover (private master, replica and Sentinel)", () =>
       "every event once, in order",
     );
     assert.equal(resets, 0);
+  });
+
+  it("moves to the promoted replica when the master stalls (SIGSTOP) instead of dying", async () => {
+    const { master, replica, sentinel } = await topology();
+    const b = node(sentinel);
+    await b.start();
+    const first = await publish(b, "fo.s", 1, "s1");
+    const m = master.client();
+    assert.equal(await m.call("WAIT", "1", "5000"), 1);
+    m.disconnect();
+    master.stall();
+    try {
+      const next = await publish(b, "fo.s", 2, "s2");
+      assert.equal(await sentinel.masterPort(), replica.port);
+      assert.equal(next.epoch, first.epoch);
+      assert.equal(next.seq, 2);
+    } finally {
+      master.resume();
+    }
+  });
+
+  it("a gateway with engine.sentinels: readiness tells the truth through the failover, a client resumes exactly", async () => {
+    const { master, sentinel } = await topology();
+    const g = await startGateway({
+      engine: { type: "redis", sentinels: [sentinel.address], sentinelName: sentinel.name, keyPrefix: "fo-gw" },
+    });
+    cleanup.push(() => g.close());
+    assert.equal((await getJson(`${g.url}/readyz`)).status, 200);
+    const c = await TestClient.connect(g.wsUrl);
+    await c.request({ type: "subscribe", topic: "gw.x" });
+    for (let i = 1; i <= 3; i++)
+      assert.equal((await postJson(`${g.url}/api/publish`, { topic: "gw.x", data: i })).status, 200);
+    const seen = await c.events(3);
+    const m = master.client();
+    assert.equal(await m.call("WAIT", "1", "5000"), 1);
+    m.disconnect();
+    await master.down();
+    await waitFor(async () => (await getJson(`${g.url}/readyz`)).status === 503, {
+      what: "/readyz 503 without a master",
+    });
+    await waitFor(async () => (await postJson(`${g.url}/api/publish`, { topic: "gw.x", data: 4 })).status === 200, {
+      what: "a publish accepted on the promoted replica",
+      timeout: 30_000,
+    });
+    await waitFor(async () => (await getJson(`${g.url}/readyz`)).status === 200, { what: "/readyz 200 again" });
+    // A client that was away across the failover resumes from its last position, exactly.
+    const last = seen[2] as unknown as { epoch: string; seq: number };
+    const again = await TestClient.connect(g.wsUrl);
+    const ack = await again.request({ type: "subscribe", topic: "gw.x", since: { epoch: last.epoch, seq: last.seq } });
+    assert.equal(ack.recovered, true);
+    assert.deepEqual(
+      (await again.events(1)).map((e) => e.data),
+      [4],
+    );
+    c.close();
+    again.close();
   });
 
   it("acknowledged writes the promoted replica never got: the stream is fenced, resuming from before says recovered:false", async () => {
