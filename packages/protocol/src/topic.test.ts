@@ -20,6 +20,28 @@ describe("topic names", () => {
     assert.match(topicProblem(42) as string, /must be a string/);
   });
 
+  it("agrees with the rule on names made of every kind of piece (valid, empty, wildcard, bad character, too many segments)", () => {
+    const valid = (name: string) =>
+      name.length > 0 &&
+      name.length <= 255 &&
+      name.split(".").length <= 16 &&
+      name.split(".").every((s) => /^[A-Za-z0-9_\-:@=+~]+$/.test(s));
+    const pieces = ["a", "Z9", "x-y", "@", "=+~", "", "*", ">", " ", "é", "\n", "a/b"];
+    let seed = 7;
+    const pick = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed;
+    };
+    for (let n = 0; n < 5000; n++) {
+      const count = 1 + (pick() % 18);
+      const name = Array.from({ length: count }, () => pieces[pick() % pieces.length]).join(".");
+      assert.equal(topicProblem(name) === undefined, valid(name), JSON.stringify(name));
+    }
+    const longest = Array(16).fill("a".repeat(15)).join(".");
+    assert.equal(topicProblem(longest), undefined);
+    assert.match(topicProblem(`${longest}.a`) as string, /more than 16 segments|longer than 255/);
+  });
+
   it("accepts patterns with * anywhere and > only last", () => {
     for (const p of ["*", ">", "a.*", "*.b", "a.*.c", "a.>", "*.>"]) assert.equal(patternProblem(p), undefined, p);
     assert.match(patternProblem("a.>.b") as string, /last segment/);

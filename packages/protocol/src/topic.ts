@@ -12,7 +12,10 @@ export const MAX_TOPIC_LENGTH = 255;
 /** Most segments a topic or pattern may have. @default 16 */
 export const MAX_TOPIC_SEGMENTS = 16;
 
-const SEGMENT = /^[A-Za-z0-9_\-:@=+~]+$/;
+const SEGMENT_CHARS = "[A-Za-z0-9_\\-:@=+~]+";
+const SEGMENT = new RegExp(`^${SEGMENT_CHARS}$`);
+/** A whole valid topic of at most MAX_TOPIC_SEGMENTS segments in one test: the common case, without splitting. */
+const TOPIC = new RegExp(`^${SEGMENT_CHARS}(?:\\.${SEGMENT_CHARS}){0,${MAX_TOPIC_SEGMENTS - 1}}$`);
 
 /** Why a topic or pattern was refused; `undefined` means it is valid. */
 export type TopicProblem = string | undefined;
@@ -28,6 +31,7 @@ function checkShape(name: unknown, what: string, maxLength: number): string[] | 
 
 /** Checks a concrete topic name (no wildcards). Returns a reason when it is invalid. */
 export function topicProblem(name: unknown, maxLength = MAX_TOPIC_LENGTH): TopicProblem {
+  if (typeof name === "string" && name.length <= maxLength && TOPIC.test(name)) return undefined;
   const segments = checkShape(name, "topic", maxLength);
   if (typeof segments === "string") return segments;
   for (const s of segments) {
