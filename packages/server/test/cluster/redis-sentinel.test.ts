@@ -72,6 +72,28 @@ function node(sentinel: PrivateSentinel): RedisBroker {
   return b;
 }
 
+/** Two nodes through the Sentinel: `b` publishes, `a` watches (its events and stream resets are recorded). */
+async function watchedPair(sentinel: PrivateSentinel) {
+  const a = node(sentinel);
+  const b = node(sentinel);
+  await a.start();
+  await b.start();
+  const seen = { resets: 0, received: [] as HeraldEvent[] };
+  a.onReset(() => seen.resets++);
+  a.onEvent((e) => seen.received.push(e));
+  return { a, b, seen };
+}
+
+/** Waits until the replica has every write the master acknowledged (`WAIT 1`). */
+async function replicated(master: PrivateRedis): Promise<void> {
+  const m = master.client();
+  try {
+    assert.equal(await m.call("WAIT", "1", "5000"), 1, "the replica has every acknowledged write");
+  } finally {
+    m.disconnect();
+  }
+}
+
 /** Publishes, retrying what is refused with `unavailable` (nothing happened) while Redis fails over. */
 async function publish(b: RedisBroker, topic: string, data: unknown, id: string): Promise<HeraldEvent> {
   const deadline = Date.now() + 30_000;
@@ -88,19 +110,10 @@ async function publish(b: RedisBroker, topic: string, data: unknown, id: string)
 describe("Redis Sentinel failover (private master, replica and Sentinel)", () => {
   it("follows the promoted replica; what was replicated before the kill stays exact, in the same epochs", async () => {
     const { master, replica, sentinel } = await topology();
-    const a = node(sentinel);
-    const b = node(sentinel);
-    await a.start();
-    await b.start();
-    let resets = 0;
-    a.onReset(() => resets++);
-    const received: HeraldEvent[] = [];
-    a.onEvent((e) => received.push(e));
+    const { a, b, seen } = await watchedPair(sentinel);
     const acked: HeraldEvent[] = [];
     for (let i = 1; i <= 30; i++) acked.push(await publish(b, "fo.x", i, `x${i}`));
-    const m = master.client();
-    assert.equal(await m.call("WAIT", "1", "5000"), 1, "the replica has every acknowledged write");
-    m.disconnect();
+    await replicated(master);
     assert.equal(a.ready, true);
     await master.down();
     await waitFor(() => !a.ready, { what: "node a not ready while its master is gone (readiness tells the truth)" });
@@ -124,13 +137,15 @@ describe("Redis Sentinel failover (private master, replica and Sentinel)", () =>
       recovery.events.map((e) => e.data),
       Array.from({ length: 10 }, (_, i) => i + 31),
     );
-    await waitFor(() => received.length === 40, { what: () => `node a received all 40 (has ${received.length})` });
+    await waitFor(() => seen.received.length === 40, {
+      what: () => `node a received all 40 (has ${seen.received.length})`,
+    });
     assert.deepEqual(
-      received.map((e) => e.id),
+      seen.received.map((e) => e.id),
       acked.map((e) => e.id),
       "every event once, in order",
     );
-    assert.equal(resets, 0);
+    assert.equal(seen.resets, 0);
   });
 
   it("moves to the promoted replica when the master stalls (SIGSTOP) instead of dying", async () => {
@@ -138,9 +153,7 @@ describe("Redis Sentinel failover (private master, replica and Sentinel)", () =>
     const b = node(sentinel);
     await b.start();
     const first = await publish(b, "fo.s", 1, "s1");
-    const m = master.client();
-    assert.equal(await m.call("WAIT", "1", "5000"), 1);
-    m.disconnect();
+    await replicated(master);
     master.stall();
     try {
       const next = await publish(b, "fo.s", 2, "s2");
@@ -164,9 +177,7 @@ describe("Redis Sentinel failover (private master, replica and Sentinel)", () =>
     for (let i = 1; i <= 3; i++)
       assert.equal((await postJson(`${g.url}/api/publish`, { topic: "gw.x", data: i })).status, 200);
     const seen = await c.events(3);
-    const m = master.client();
-    assert.equal(await m.call("WAIT", "1", "5000"), 1);
-    m.disconnect();
+    await replicated(master);
     await master.down();
     await waitFor(async () => (await getJson(`${g.url}/readyz`)).status === 503, {
       what: "/readyz 503 without a master",
@@ -191,25 +202,20 @@ describe("Redis Sentinel failover (private master, replica and Sentinel)", () =>
 
   it("acknowledged writes the promoted replica never got: the stream is fenced, resuming from before says recovered:false", async () => {
     const { master, replica, sentinel } = await topology();
-    const a = node(sentinel);
-    const b = node(sentinel);
-    await a.start();
-    await b.start();
-    let resets = 0;
-    a.onReset(() => resets++);
-    const received: HeraldEvent[] = [];
-    a.onEvent((e) => received.push(e));
+    const { b, seen } = await watchedPair(sentinel);
     const acked: HeraldEvent[] = [];
     for (let i = 1; i <= 20; i++) acked.push(await publish(b, "fo.y", i, `y${i}`));
+    await replicated(master);
     const m = master.client();
-    assert.equal(await m.call("WAIT", "1", "5000"), 1);
     // Cut the replica off: stalled (SIGSTOP), and its replication link closed by the master, so
     // what the master takes from now on never reaches it (not even into its socket buffer).
     replica.stall();
     await m.call("CLIENT", "KILL", "TYPE", "replica");
     m.disconnect();
     for (let i = 21; i <= 25; i++) acked.push(await publish(b, "fo.y", i, `y${i}`));
-    await waitFor(() => received.length === 25, { what: "node a delivered all 25 (21–25 exist on the master only)" });
+    await waitFor(() => seen.received.length === 25, {
+      what: "node a delivered all 25 (21–25 exist on the master only)",
+    });
     await master.down();
     replica.resume();
     const later = await publish(b, "fo.y", "later", "y-later");
@@ -235,6 +241,6 @@ describe("Redis Sentinel failover (private master, replica and Sentinel)", () =>
       history.events.some((h) => h.id === "y20"),
       "what was replicated is still there",
     );
-    await waitFor(() => resets > 0, { what: "node a told its connections the stream was reset" });
+    await waitFor(() => seen.resets > 0, { what: "node a told its connections the stream was reset" });
   });
 });

@@ -5,10 +5,10 @@
  */
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { after, describe, it } from "node:test";
+import { after, describe, it, type TestContext } from "node:test";
 import type { HeraldError } from "@herald/protocol";
 import { Redis } from "ioredis";
-import { DEFAULTS, resolveConfig } from "../../src/config.js";
+import { DEFAULTS, type HeraldConfig, resolveConfig } from "../../src/config.js";
 import type { RedisBroker } from "../../src/engine/broker-redis.js";
 import { brokerSuite } from "../suites/broker.suite.js";
 import { waitFor } from "../wait-for.js";
@@ -154,63 +154,73 @@ describe("Redis broker: publish batching (engine.publishBatchMax)", () => {
   });
 });
 
+/**
+ * `count` started brokers under a key prefix of their own (`config`'s namespaces), closed and
+ * their keys dropped when the test ends.
+ */
+async function ownBrokers<N extends 1 | 2>(t: TestContext, count: N, config?: HeraldConfig) {
+  const own = `herald-test-${randomUUID().slice(0, 8)}`;
+  const brokers = Array.from({ length: count }, () => redisBroker(own, config));
+  for (const b of brokers) await b.start();
+  t.after(async () => {
+    for (const b of brokers) await b.close();
+    await dropPrefix(own);
+  });
+  return { own, brokers: brokers as N extends 1 ? [RedisBroker] : [RedisBroker, RedisBroker] };
+}
+
+/** A plain client for the test's own commands (CLIENT KILL), closed when the test ends. */
+function adminClient(t: TestContext): Redis {
+  const admin = new Redis(REDIS_URL);
+  t.after(() => admin.disconnect());
+  return admin;
+}
+
 describe("Redis broker: the publish script", () => {
-  it("records an id only when the publisher gave one (no record per event otherwise)", async () => {
-    const own = `herald-test-${randomUUID().slice(0, 8)}`;
-    const b = redisBroker(own);
-    await b.start();
-    try {
-      const records = async () => {
-        const keys = (await b.redis.scan("0", "MATCH", `${own}:ids:*`, "COUNT", 1000))[1];
-        const fields = await Promise.all(keys.map((k) => b.redis.hkeys(k)));
-        return fields.flat();
-      };
-      await Promise.all(Array.from({ length: 5 }, (_, i) => b.publish({ topic: "ids.x", data: i })));
-      assert.deepEqual(await records(), []);
-      await b.publish({ topic: "ids.x", data: "given", id: "given-1" });
-      assert.deepEqual(await records(), ["given-1"]);
-    } finally {
-      await b.close();
-      await dropPrefix(own);
-    }
+  it("records an id only when the publisher gave one (no record per event otherwise)", async (t) => {
+    const {
+      own,
+      brokers: [b],
+    } = await ownBrokers(t, 1);
+    const records = async () => {
+      const keys = (await b.redis.scan("0", "MATCH", `${own}:ids:*`, "COUNT", 1000))[1];
+      const fields = await Promise.all(keys.map((k) => b.redis.hkeys(k)));
+      return fields.flat();
+    };
+    await Promise.all(Array.from({ length: 5 }, (_, i) => b.publish({ topic: "ids.x", data: i })));
+    assert.deepEqual(await records(), []);
+    await b.publish({ topic: "ids.x", data: "given", id: "given-1" });
+    assert.deepEqual(await records(), ["given-1"]);
   });
 
-  it("keeps idempotency records of the current and the previous interval only (older ones are unlinked)", async () => {
-    const own = `herald-test-${randomUUID().slice(0, 8)}`;
-    const b = redisBroker(own, resolveConfig({ idempotency: { size: 100, ttlSeconds: 1 } }));
-    await b.start();
-    try {
-      const buckets = async () => (await b.redis.scan("0", "MATCH", `${own}:ids:*`, "COUNT", 1000))[1].sort();
-      await b.publish({ topic: "ids.x", data: 1, id: "a" });
-      const [first] = await buckets();
-      assert.ok(first !== undefined);
-      await new Promise((r) => setTimeout(r, 2100));
-      await b.publish({ topic: "ids.x", data: 2, id: "b" });
-      const now = await buckets();
-      assert.equal(now.length, 1, `only the current interval is left: ${now.join(", ")}`);
-      assert.notEqual(now[0], first);
-      assert.deepEqual(await b.redis.hkeys(now[0] as string), ["b"]);
-    } finally {
-      await b.close();
-      await dropPrefix(own);
-    }
+  it("keeps idempotency records of the current and the previous interval only (older ones are unlinked)", async (t) => {
+    const {
+      own,
+      brokers: [b],
+    } = await ownBrokers(t, 1, resolveConfig({ idempotency: { size: 100, ttlSeconds: 1 } }));
+    const buckets = async () => (await b.redis.scan("0", "MATCH", `${own}:ids:*`, "COUNT", 1000))[1].sort();
+    await b.publish({ topic: "ids.x", data: 1, id: "a" });
+    const [first] = await buckets();
+    assert.ok(first !== undefined);
+    await new Promise((r) => setTimeout(r, 2100));
+    await b.publish({ topic: "ids.x", data: 2, id: "b" });
+    const now = await buckets();
+    assert.equal(now.length, 1, `only the current interval is left: ${now.join(", ")}`);
+    assert.notEqual(now[0], first);
+    assert.deepEqual(await b.redis.hkeys(now[0] as string), ["b"]);
   });
 
-  it("never reuses an offset the stream log already holds (a call that failed half-way did not write its offset back)", async () => {
-    const own = `herald-test-${randomUUID().slice(0, 8)}`;
-    const b = redisBroker(own);
-    await b.start();
-    try {
-      const first = await b.publish({ topic: "log.x", data: 1 });
-      // What a call that appended to the log and then failed leaves: the log ahead of the meta.
-      await b.redis.xadd(`${own}:log`, `${first.event.offset + 40}-0`, "t", Date.now(), "p", "log.x", "f", "{}");
-      const next = await b.publish({ topic: "log.x", data: 2 });
-      assert.equal(next.event.offset, first.event.offset + 41);
-      assert.equal(next.event.seq, 2);
-    } finally {
-      await b.close();
-      await dropPrefix(own);
-    }
+  it("never reuses an offset the stream log already holds (a call that failed half-way did not write its offset back)", async (t) => {
+    const {
+      own,
+      brokers: [b],
+    } = await ownBrokers(t, 1);
+    const first = await b.publish({ topic: "log.x", data: 1 });
+    // What a call that appended to the log and then failed leaves: the log ahead of the meta.
+    await b.redis.xadd(`${own}:log`, `${first.event.offset + 40}-0`, "t", Date.now(), "p", "log.x", "f", "{}");
+    const next = await b.publish({ topic: "log.x", data: 2 });
+    assert.equal(next.event.offset, first.event.offset + 41);
+    assert.equal(next.event.seq, 2);
   });
 });
 
@@ -230,88 +240,71 @@ async function rollBack(b: RedisBroker, own: string, topic: string, keep: { offs
 }
 
 describe("Redis broker: fencing a stream that went back (lost acknowledged writes)", () => {
-  it("a publish after the loss gets a new stream epoch and topic epoch: recovery from before says recovered:false", async () => {
-    const own = `herald-test-${randomUUID().slice(0, 8)}`;
-    const a = redisBroker(own);
-    const b = redisBroker(own);
-    await a.start();
-    await b.start();
-    try {
-      let resets = 0;
-      a.onReset(() => resets++);
-      const seenByA: number[] = [];
-      a.onEvent((e) => seenByA.push(e.seq));
-      const acked = [];
-      for (let i = 1; i <= 10; i++) acked.push((await b.publish({ topic: "f.x", data: i })).event);
-      await waitFor(() => seenByA.length === 10, { what: "A received the ten events" });
-      const before = acked[9] as (typeof acked)[number];
-      const stream = await a.streamPosition();
-      await rollBack(b, own, "f.x", { offset: 5, seq: 5 });
-      const after = (await b.publish({ topic: "f.x", data: "after" })).event;
-      assert.notEqual(
-        after.epoch,
-        before.epoch,
-        "the topic's epoch changed: seq 6 now is not the seq 6 acknowledged before",
-      );
-      assert.notEqual((await b.streamPosition()).epoch, stream.epoch);
-      const recovery = await b.recoverTopic("f.x", { epoch: before.epoch, seq: before.seq }, 50);
-      assert.equal(recovery.recovered, false);
-      assert.equal((await b.recoverPattern("f.>", stream, 50)).recovered, false);
-      await waitFor(() => resets === 1, { what: "A told its connections the stream was reset" });
-      // Fenced once: later publishes go on in the new epoch.
-      const next = (await b.publish({ topic: "f.x", data: "next" })).event;
-      assert.equal(next.epoch, after.epoch);
-      assert.equal(next.seq, after.seq + 1);
-    } finally {
-      await a.close();
-      await b.close();
-      await dropPrefix(own);
-    }
+  it("a publish after the loss gets a new stream epoch and topic epoch: recovery from before says recovered:false", async (t) => {
+    const {
+      own,
+      brokers: [a, b],
+    } = await ownBrokers(t, 2);
+    let resets = 0;
+    a.onReset(() => resets++);
+    const seenByA: number[] = [];
+    a.onEvent((e) => seenByA.push(e.seq));
+    const acked = [];
+    for (let i = 1; i <= 10; i++) acked.push((await b.publish({ topic: "f.x", data: i })).event);
+    await waitFor(() => seenByA.length === 10, { what: "A received the ten events" });
+    const before = acked[9] as (typeof acked)[number];
+    const stream = await a.streamPosition();
+    await rollBack(b, own, "f.x", { offset: 5, seq: 5 });
+    const after = (await b.publish({ topic: "f.x", data: "after" })).event;
+    assert.notEqual(
+      after.epoch,
+      before.epoch,
+      "the topic's epoch changed: seq 6 now is not the seq 6 acknowledged before",
+    );
+    assert.notEqual((await b.streamPosition()).epoch, stream.epoch);
+    const recovery = await b.recoverTopic("f.x", { epoch: before.epoch, seq: before.seq }, 50);
+    assert.equal(recovery.recovered, false);
+    assert.equal((await b.recoverPattern("f.>", stream, 50)).recovered, false);
+    await waitFor(() => resets === 1, { what: "A told its connections the stream was reset" });
+    // Fenced once: later publishes go on in the new epoch.
+    const next = (await b.publish({ topic: "f.x", data: "next" })).event;
+    assert.equal(next.epoch, after.epoch);
+    assert.equal(next.seq, after.seq + 1);
   });
 
-  it("a node catching up after a reconnect fences the stream before anything more is sequenced", async () => {
-    const own = `herald-test-${randomUUID().slice(0, 8)}`;
-    const a = redisBroker(own);
-    await a.start();
-    const admin = new Redis(REDIS_URL);
-    try {
-      let resets = 0;
-      a.onReset(() => resets++);
-      const seen: number[] = [];
-      a.onEvent((e) => seen.push(e.offset));
-      for (let i = 1; i <= 10; i++) await a.publish({ topic: "f.y", data: i });
-      await waitFor(() => seen.length === 10, { what: "the ten events delivered" });
-      const stream = await a.streamPosition();
-      await rollBack(a, own, "f.y", { offset: 4, seq: 4 });
-      const subId = String(await a.sub.client("ID"));
-      await admin.client("KILL", "ID", subId);
-      await waitFor(() => resets === 1, { what: "the catch-up fenced the stream and reset" });
-      assert.notEqual((await a.streamPosition()).epoch, stream.epoch, "fenced by the catch-up, with no publish");
-      assert.equal((await a.redis.hget(`${own}:s`, "gen")) ?? "", "1");
-    } finally {
-      admin.disconnect();
-      await a.close();
-      await dropPrefix(own);
-    }
+  it("a node catching up after a reconnect fences the stream before anything more is sequenced", async (t) => {
+    const {
+      own,
+      brokers: [a],
+    } = await ownBrokers(t, 1);
+    const admin = adminClient(t);
+    let resets = 0;
+    a.onReset(() => resets++);
+    const seen: number[] = [];
+    a.onEvent((e) => seen.push(e.offset));
+    for (let i = 1; i <= 10; i++) await a.publish({ topic: "f.y", data: i });
+    await waitFor(() => seen.length === 10, { what: "the ten events delivered" });
+    const stream = await a.streamPosition();
+    await rollBack(a, own, "f.y", { offset: 4, seq: 4 });
+    const subId = String(await a.sub.client("ID"));
+    await admin.client("KILL", "ID", subId);
+    await waitFor(() => resets === 1, { what: "the catch-up fenced the stream and reset" });
+    assert.notEqual((await a.streamPosition()).epoch, stream.epoch, "fenced by the catch-up, with no publish");
+    assert.equal((await a.redis.hget(`${own}:s`, "gen")) ?? "", "1");
   });
 
-  it("a stream that did not go back is never fenced (reconnects, restarts of nodes)", async () => {
-    const own = `herald-test-${randomUUID().slice(0, 8)}`;
-    const a = redisBroker(own);
-    await a.start();
-    const admin = new Redis(REDIS_URL);
-    try {
-      const first = (await a.publish({ topic: "f.z", data: 1 })).event;
-      await admin.client("KILL", "ID", String(await a.sub.client("ID")));
-      await new Promise((r) => setTimeout(r, 300));
-      const second = (await a.publish({ topic: "f.z", data: 2 })).event;
-      assert.equal(second.epoch, first.epoch);
-      assert.equal(await a.redis.hget(`${own}:s`, "gen"), null);
-    } finally {
-      admin.disconnect();
-      await a.close();
-      await dropPrefix(own);
-    }
+  it("a stream that did not go back is never fenced (reconnects, restarts of nodes)", async (t) => {
+    const {
+      own,
+      brokers: [a],
+    } = await ownBrokers(t, 1);
+    const admin = adminClient(t);
+    const first = (await a.publish({ topic: "f.z", data: 1 })).event;
+    await admin.client("KILL", "ID", String(await a.sub.client("ID")));
+    await new Promise((r) => setTimeout(r, 300));
+    const second = (await a.publish({ topic: "f.z", data: 2 })).event;
+    assert.equal(second.epoch, first.epoch);
+    assert.equal(await a.redis.hget(`${own}:s`, "gen"), null);
   });
 });
 
