@@ -22,6 +22,37 @@ process.once("exit", () => {
 /** Whether `taskset` exists here (util-linux), to pin a server to one core. */
 export const hasTaskset = spawnSync("taskset", ["-V"]).status === 0;
 
+/**
+ * Spawns a server child tied to this process's lifetime (`setpriv --pdeathsig` where there, and
+ * the exit hook) and resolves once its output contains `ready`; rejects with its output if it
+ * exits before.
+ */
+export async function spawnReady(command: string[], ready: string, what: string): Promise<ChildProcess> {
+  const full = hasSetpriv ? ["setpriv", "--pdeathsig", "SIGKILL", ...command] : command;
+  const child = spawn(full[0] as string, full.slice(1), { stdio: ["ignore", "pipe", "pipe"] });
+  running.add(child);
+  child.once("exit", () => running.delete(child));
+  let log = "";
+  await new Promise<void>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      log += chunk.toString();
+      if (log.includes(ready)) {
+        child.stdout?.off("data", onData);
+        child.off("exit", onExit);
+        resolve();
+      }
+    };
+    const onExit = (code: number | null) => reject(new Error(`${what} exited (${code}) before it was ready: ${log}`));
+    child.stdout?.on("data", onData);
+    child.stderr?.on("data", (c: Buffer) => {
+      log += c.toString();
+    });
+    child.once("exit", onExit);
+  });
+  child.stdout?.resume();
+  return child;
+}
+
 export interface PrivateRedisOptions {
   /** More `redis-server` arguments (e.g. `--replicaof 127.0.0.1 <port>`). */
   args?: string[];
@@ -61,30 +92,7 @@ export class PrivateRedis {
     args.push("--dir", this.dir, ...(this.options.args ?? []));
     const command = ["redis-server", ...args];
     if (this.options.cpu !== undefined && hasTaskset) command.unshift("taskset", "-c", String(this.options.cpu));
-    if (hasSetpriv) command.unshift("setpriv", "--pdeathsig", "SIGKILL");
-    const child = spawn(command[0] as string, command.slice(1), { stdio: ["ignore", "pipe", "pipe"] });
-    running.add(child);
-    child.once("exit", () => running.delete(child));
-    let log = "";
-    await new Promise<void>((resolve, reject) => {
-      const onData = (chunk: Buffer) => {
-        log += chunk.toString();
-        if (log.includes("Ready to accept connections")) {
-          child.stdout?.off("data", onData);
-          child.off("exit", onExit);
-          resolve();
-        }
-      };
-      const onExit = (code: number | null) =>
-        reject(new Error(`private redis-server on port ${this.port} exited (${code}) before it was ready: ${log}`));
-      child.stdout?.on("data", onData);
-      child.stderr?.on("data", (c: Buffer) => {
-        log += c.toString();
-      });
-      child.once("exit", onExit);
-    });
-    child.stdout?.resume();
-    this.child = child;
+    this.child = await spawnReady(command, "Ready to accept connections", `private redis-server on port ${this.port}`);
   }
 
   /** Stops the server abruptly (SIGKILL: its data is gone); resolves once the process has exited. */

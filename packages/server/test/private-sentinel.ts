@@ -1,17 +1,16 @@
 /**
  * A private Redis Sentinel watching a private master, for failover tests: a `redis-server
  * --sentinel` child on a port this test reserved, with its own (writable) configuration file,
- * tied to the test process's lifetime like `PrivateRedis`.
+ * tied to the test process's lifetime like `PrivateRedis` (`spawnReady`).
  */
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import { reservedClosedPort } from "./ports.js";
-
-const hasSetpriv = spawnSync("setpriv", ["--version"]).status === 0;
+import { spawnReady } from "./private-redis.js";
 
 export interface SentinelOptions {
   /** The master group's name. @default "herald" */
@@ -46,30 +45,7 @@ export class PrivateSentinel {
         "",
       ].join("\n"),
     );
-    const command = ["redis-server", conf, "--sentinel"];
-    if (hasSetpriv) command.unshift("setpriv", "--pdeathsig", "SIGKILL");
-    const child = spawn(command[0] as string, command.slice(1), { stdio: ["ignore", "pipe", "pipe"] });
-    process.once("exit", () => child.kill("SIGKILL"));
-    let log = "";
-    await new Promise<void>((resolve, reject) => {
-      const onData = (chunk: Buffer) => {
-        log += chunk.toString();
-        if (log.includes("+monitor master")) {
-          child.stdout?.off("data", onData);
-          child.off("exit", onExit);
-          resolve();
-        }
-      };
-      const onExit = (code: number | null) =>
-        reject(new Error(`sentinel exited (${code}) before it was ready: ${log}`));
-      child.stdout?.on("data", onData);
-      child.stderr?.on("data", (c: Buffer) => {
-        log += c.toString();
-      });
-      child.once("exit", onExit);
-    });
-    child.stdout?.resume();
-    s.child = child;
+    s.child = await spawnReady(["redis-server", conf, "--sentinel"], "+monitor master", `sentinel on port ${s.port}`);
     return s;
   }
 
