@@ -538,13 +538,14 @@ export class RedisBroker implements Broker, RedisConnection {
   private async catchUp(): Promise<void> {
     await this.sub.subscribe(this.eventsChannel);
     for (;;) {
-      const [epoch, offset, rows] = await this.readStream(this.lastOffset, CHUNK, 0, true);
+      const [epoch, offset, rows, base] = await this.readStream(this.lastOffset, CHUNK, 0, true);
       if (epoch !== this.epoch || offset < this.lastOffset) {
         // A new stream (Redis lost its data, or the stream was fenced because it went back
         // behind what this or another node saw): connections are asked to reconnect; in-process
-        // listeners still get the new stream's events from its start.
+        // listeners still get the new stream's events from its start (after a fence, the
+        // entries before `base` belong to the old epoch and are not delivered again).
         this.epoch = epoch;
-        this.lastOffset = 0;
+        this.lastOffset = base;
         this.seen = 0;
         for (const l of this.resetListeners) l();
         continue;
@@ -571,7 +572,7 @@ export class RedisBroker implements Broker, RedisConnection {
     limit: number,
     upto: number,
     fenceCheck = false,
-  ): Promise<[string, number, Array<{ offset: number; topic: string; frame: string }>]> {
+  ): Promise<[string, number, Array<{ offset: number; topic: string; frame: string }>, number]> {
     let raw: Array<string | number>;
     try {
       raw = (await READ_STREAM.run(
@@ -591,10 +592,10 @@ export class RedisBroker implements Broker, RedisConnection {
       throw unavailable(err);
     }
     const rows: Array<{ offset: number; topic: string; frame: string }> = [];
-    for (let i = 2; i < raw.length; i += 3) {
+    for (let i = 3; i < raw.length; i += 3) {
       rows.push({ offset: Number.parseInt(String(raw[i]), 10), topic: String(raw[i + 1]), frame: String(raw[i + 2]) });
     }
-    return [String(raw[0]), Number(raw[1]), rows];
+    return [String(raw[0]), Number(raw[1]), rows, Number(raw[2])];
   }
 
   private async readTopic(topic: string, since: number, limit: number): Promise<[TopicPosition, HeraldEvent[]]> {

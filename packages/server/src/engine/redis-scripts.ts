@@ -5,7 +5,8 @@
  * reuse a seq, or publish a frame whose history entry is missing.
  *
  * Key layout (P = key prefix): `P:s` stream meta hash {epoch, offset, ts, gen (fences so far,
- * absent before the first), `ids:<ttl ms>` the oldest idempotency interval kept}; `P:log` stream log
+ * absent before the first), base (the offset the epoch began at after a fence), `ids:<ttl ms>`
+ * the oldest idempotency interval kept}; `P:log` stream log
  * (entry id = offset); `P:t:<topic>` topic meta hash {epoch, seq}; `P:h:<topic>` topic history
  * (entry id = seq); `P:ids:<ttl ms>:<interval>` idempotency records of one ttl-long interval
  * (hash: event id → "time\\ntopic\\nframe"); `P:topics` topics by last publish. Entry fields: `t`
@@ -66,7 +67,8 @@ end
 -- and a client resuming from before is told \`recovered: false\`. Returns the stream epoch.
 local function fence(meta, sepoch, offset, known, seen, candidate)
   if sepoch ~= known or offset >= seen then return sepoch end
-  redis.call('HSET', meta, 'epoch', candidate)
+  -- \`base\`: where the new epoch starts; the log's entries up to it belong to the old one.
+  redis.call('HSET', meta, 'epoch', candidate, 'base', offset)
   redis.call('HINCRBY', meta, 'gen', 1)
   return candidate
 end
@@ -228,14 +230,15 @@ return out
  * Reads the stream log: its position and up to `limit` unexpired entries with offset > after,
  * not beyond `upto` (0 = no bound). KEYS: stream meta, stream log. ARGV: candidate epoch,
  * after, limit, stream ttl ms, upto, the reading node's stream epoch and the highest offset it
- * saw in it ('' and 0: no fencing check; see `fence`). Returns {epoch, offset, id, topic,
- * frame, id, topic, frame...}.
+ * saw in it ('' and 0: no fencing check; see `fence`). Returns {epoch, offset, base (the
+ * offset the epoch started at: 0, or where a fence began it), id, topic, frame, id, topic,
+ * frame...}.
  */
 export const READ_STREAM = new Script(`${COMMON}
 local epoch = ensure(KEYS[1], KEYS[2], ARGV[1], 'offset')
 local offset = stream_offset(KEYS[1], KEYS[2])
 if ARGV[6] ~= '' then epoch = fence(KEYS[1], epoch, offset, ARGV[6], tonumber(ARGV[7]), ARGV[1]) end
-local out = {epoch, offset}
+local out = {epoch, offset, tonumber(redis.call('HGET', KEYS[1], 'base') or '0')}
 local limit = tonumber(ARGV[3])
 local after = tonumber(ARGV[2])
 if limit == 0 or offset <= after then return out end

@@ -266,6 +266,11 @@ describe("Redis broker: fencing a stream that went back (lost acknowledged write
     assert.equal(recovery.recovered, false);
     assert.equal((await b.recoverPattern("f.>", stream, 50)).recovered, false);
     await waitFor(() => resets === 1, { what: "A told its connections the stream was reset" });
+    // A goes on from where the new epoch began: the old epoch's entries still in the log are
+    // not delivered again, the event after the loss is, once.
+    await waitFor(() => seenByA.length === 11, { what: "A received the event after the loss" });
+    await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual(seenByA, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, after.seq]);
     // Fenced once: later publishes go on in the new epoch.
     const next = (await b.publish({ topic: "f.x", data: "next" })).event;
     assert.equal(next.epoch, after.epoch);
