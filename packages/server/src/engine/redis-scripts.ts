@@ -106,10 +106,9 @@ end
  * ARGV: candidate stream epoch, stream size, stream ttl ms, events channel, deadline (Redis time
  * in ms; 0 = none), largest topic key ttl ms, count, idempotency key base (`P:ids`), the
  * sending node's stream epoch and the highest offset it saw in it (a stream behind that is
- * fenced first: see `fence` in the scripts); then per
- * publish (8): frame head (up to `"seq":`), frame tail (from `,"source"`/`,"data"`), topic,
- * candidate topic epoch, history size, topic key ttl ms, idempotency ttl ms (0 = not recorded),
- * event id.
+ * fenced first: see `fence`); then per publish (8): frame head (up to `"seq":`), frame tail
+ * (from `,"source"`/`,"data"`), topic, candidate topic epoch, history size, topic key ttl ms,
+ * idempotency ttl ms (0 = not recorded), event id.
  * Returns {2} when the call ran after its deadline and did nothing (the caller has answered
  * `unavailable` by then, so a publish that waited in a stalled Redis must not happen late); else
  * {0, stream epoch, then per publish a code and a frame}: 0 and the frame for a new event, 1 and
@@ -150,7 +149,7 @@ local out = {0, sepoch}
 local epochs = {}
 local n = tonumber(ARGV[7])
 for i = 0, n - 1 do
-  local k = 2 + i * 2 + 1
+  local k = 3 + i * 2
   local a = 10 + i * 8
   local topic = ARGV[a + 3]
   local idttl = tonumber(ARGV[a + 7])
@@ -203,8 +202,9 @@ return out
 
 /**
  * Reads a topic: its position and up to `limit` unexpired events with seq > since.
- * KEYS: topic meta, topic history, stream meta (its generation is part of the topic's epoch). ARGV: candidate epoch, topic key ttl ms, history ttl ms (0 =
- * none), since, limit. Returns {epoch, seq, frame...}.
+ * KEYS: topic meta, topic history, stream meta (its generation is part of the topic's epoch).
+ * ARGV: candidate epoch, topic key ttl ms, history ttl ms (0 = none), since, limit.
+ * Returns {epoch, seq, frame...}.
  */
 export const READ_TOPIC = new Script(`${COMMON}
 local epoch = redis.call('HGET', KEYS[1], 'epoch')
