@@ -252,7 +252,8 @@ export const configSchema = {
         sentinels: {
           type: "array",
           maxItems: 16,
-          items: { type: "string", pattern: "^[^:\\s]+:[0-9]{1,5}$" },
+          // host:port, or [IPv6]:port
+          items: { type: "string", pattern: "^(\\[[0-9A-Fa-f:.]+\\]|[^:\\s\\[\\]]+):[0-9]{1,5}$" },
         },
         sentinelName: { type: "string", minLength: 1, maxLength: 128 },
         keyPrefix: { type: "string", minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9_\\-.]+$" },

@@ -66,6 +66,21 @@ describe("configuration", () => {
     assert.equal(c.auth.anonymous, false);
   });
 
+  it("takes Redis Sentinels from the environment, IPv6 in brackets, and refuses an address without a port", () => {
+    const c = resolveConfig(
+      { engine: { type: "redis" } },
+      { HERALD_REDIS_SENTINELS: "10.0.0.5:26379, [fd00::7]:26380", HERALD_REDIS_SENTINEL_NAME: "events" },
+    );
+    assert.deepEqual(c.engine.sentinels, ["10.0.0.5:26379", "[fd00::7]:26380"]);
+    assert.equal(c.engine.sentinelName, "events");
+    assert.deepEqual(resolveConfig({}).engine.sentinels, []);
+    assert.throws(() => resolveConfig({ engine: { type: "redis", sentinels: ["sentinel-1"] } }), /engine\.sentinels/);
+    assert.throws(
+      () => resolveConfig({ engine: { type: "redis", sentinels: ["fd00::7:26379"] } }),
+      /engine\.sentinels/,
+    );
+  });
+
   it("rejects bad values with one precise line per problem", () => {
     const err = (() => {
       try {

@@ -14,10 +14,11 @@ export interface RedisTarget {
   sentinelName?: string;
 }
 
-/** A `host:port` pair (validated by the configuration schema). */
-function hostPort(address: string): { host: string; port: number } {
+/** A `host:port` or `[IPv6]:port` pair (validated by the configuration schema). */
+export function hostPort(address: string): { host: string; port: number } {
   const i = address.lastIndexOf(":");
-  return { host: address.slice(0, i), port: Number(address.slice(i + 1)) };
+  const host = address.slice(0, i);
+  return { host: host.startsWith("[") ? host.slice(1, -1) : host, port: Number(address.slice(i + 1)) };
 }
 
 /** Opens (or, with `lazyConnect`, prepares) a connection to the target's master. */
