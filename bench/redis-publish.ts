@@ -13,7 +13,10 @@
  *
  *   node --conditions=herald-source --import tsx bench/redis-publish.ts \
  *     [--rounds 5] [--seconds 3] [--publishers 16] [--inflight 32] [--topics 1000] [--batch 1,64] [--ids given,none]
- *     [--baseline <another checkout>]
+ *     [--baseline <another checkout>] [--ack-replicas 0,1]
+ *
+ * `--ack-replicas 0,1` adds a replica (same core as the master) and measures
+ * `engine.ackReplicas` 1 (a `WAIT` after each script call) against 0.
  */
 import { spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
@@ -34,6 +37,7 @@ const { values } = parseArgs({
     batch: { type: "string", default: "1,64" },
     ids: { type: "string", default: "given" },
     baseline: { type: "string" },
+    "ack-replicas": { type: "string", default: "0" },
   },
 });
 const ROUNDS = Number(values.rounds);
@@ -43,13 +47,16 @@ const INFLIGHT = Number(values.inflight);
 const TOPICS = Number(values.topics);
 /** Every (publishBatchMax, ids) pair: ids "given" as the client SDK gives them (an idempotency record each), or "none". */
 const codes = values.baseline === undefined ? ["this"] : ["baseline", "this"];
+const ACKS = values["ack-replicas"].split(",").map(Number);
 const SETTINGS = codes.flatMap((code) =>
-  values.batch
-    .split(",")
-    .flatMap((b) => values.ids.split(",").map((ids) => ({ code, batch: Number(b), ids: ids === "given" }))),
+  values.batch.split(",").flatMap((b) =>
+    values.ids
+      .split(",")
+      .flatMap((ids) => ACKS.map((acks) => ({ code, batch: Number(b), ids: ids === "given", acks }))),
+  ),
 );
 const label = (s: (typeof SETTINGS)[number]) =>
-  `${s.code === "baseline" ? "baseline " : ""}${s.batch}, ids ${s.ids ? "given" : "none"}`;
+  `${s.code === "baseline" ? "baseline " : ""}${s.batch}, ids ${s.ids ? "given" : "none"}${ACKS.some((a) => a > 0) ? `, ackReplicas ${s.acks}` : ""}`;
 /** The broker of another checkout (`--baseline <dir>`), measured against this one's in the same run. */
 const Brokers: Record<string, typeof RedisBroker> = { this: RedisBroker };
 if (values.baseline !== undefined) {
@@ -102,6 +109,7 @@ async function run(url: string, admin: Redis, setting: (typeof SETTINGS)[number]
         url,
         keyPrefix: "bench",
         publishBatchMax: batch,
+        ...(setting.acks > 0 && { ackReplicas: setting.acks }),
       }),
   );
   for (const n of nodes) await n.start();
@@ -148,6 +156,10 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const redis = await PrivateRedis.start({ cpu: 0 });
 const url = redis.url;
 const admin = redis.client();
+// With --ack-replicas, a replica on the same core as the master (WAIT needs one).
+const replica = ACKS.some((a) => a > 0)
+  ? await PrivateRedis.start({ cpu: 1, args: ["--replicaof", "127.0.0.1", String(redis.port)] })
+  : undefined;
 const samples = SETTINGS.map(() => [] as Sample[]);
 try {
   for (let round = 0; round < ROUNDS; round++) {
@@ -164,6 +176,7 @@ try {
   }
 } finally {
   admin.disconnect();
+  await replica?.close();
   await redis.close();
 }
 

@@ -23,6 +23,10 @@ export const ErrorCodes = {
   rate_limited: { status: 429, message: "Too many requests or frames; slow down" },
   timeout: { status: 504, message: "The operation did not complete in time" },
   unavailable: { status: 503, message: "A backing service (broker or store) is unavailable" },
+  unconfirmed: {
+    status: 504,
+    message: "The event was published, but the Redis replicas engine.ackReplicas asks for did not confirm it in time",
+  },
   shutting_down: { status: 503, message: "The server is shutting down" },
   internal: { status: 500, message: "An unexpected server error" },
   invalid_filter: { status: 400, message: "The filter is not valid in the filter language" },

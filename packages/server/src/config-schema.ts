@@ -260,6 +260,8 @@ export const configSchema = {
         commandTimeoutMs: int(100, 600_000),
         healthCheckMs: int(50, 60_000),
         publishBatchMax: int(1, 1000),
+        ackReplicas: int(0, 16),
+        ackReplicasTimeoutMs: int(10, 60_000),
       },
     },
     presence: {

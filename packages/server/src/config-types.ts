@@ -186,6 +186,14 @@ export interface EngineConfig {
    * turn go together, each sequenced, stored and acknowledged on its own. 1: a call per publish. @default 64
    */
   publishBatchMax: number;
+  /**
+   * Redis replicas that must hold a publish before it is acknowledged (`WAIT` after each script
+   * call); fewer within `ackReplicasTimeoutMs` answers `unconfirmed` (the event was published).
+   * 0 acknowledges when the master ran it. @default 0
+   */
+  ackReplicas: number;
+  /** How long a publish waits for `ackReplicas` replicas; less than `commandTimeoutMs`. @default 1000 */
+  ackReplicasTimeoutMs: number;
 }
 
 /** Inbox retention, enforced by a background sweep every `store.retentionSweepMs`. See docs/storage.md. */

@@ -113,6 +113,8 @@ export const DEFAULTS: HeraldConfig = {
     commandTimeoutMs: 5000,
     healthCheckMs: 1000,
     publishBatchMax: 64,
+    ackReplicas: 0,
+    ackReplicasTimeoutMs: 1000,
   },
   presence: { ttlSeconds: 30, maxMembers: 1000 },
   socketio: {
@@ -337,6 +339,8 @@ export function resolveConfig(input: unknown = {}, env: Record<string, string | 
     problems.push("config.recovery.maxEvents must not exceed config.recovery.streamSize");
   }
   if (!config.server.wsPath.startsWith("/")) problems.push('config.server.wsPath must start with "/"');
+  if (config.engine.ackReplicas > 0 && config.engine.ackReplicasTimeoutMs >= config.engine.commandTimeoutMs)
+    problems.push("config.engine.ackReplicasTimeoutMs must be less than config.engine.commandTimeoutMs");
   for (const ns of config.namespaces) {
     if (ns.state && !ns.durable)
       problems.push(`config.namespaces: "${ns.prefix}" has state: true, which needs durable: true`);

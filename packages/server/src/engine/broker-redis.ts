@@ -73,6 +73,14 @@ export interface RedisBrokerOptions {
    * one script call per publish. @default 64
    */
   publishBatchMax?: number;
+  /**
+   * Replicas that must hold a publish before it is acknowledged (`WAIT` after each script
+   * call); fewer within `ackReplicasTimeoutMs` rejects the new events of the call with
+   * `unconfirmed` (they were published). @default 0
+   */
+  ackReplicas?: number;
+  /** @default 1000 */
+  ackReplicasTimeoutMs?: number;
 }
 
 /** A publish waiting for the batch of this event-loop turn. */
@@ -124,6 +132,15 @@ function outcomeOf(topic: string, id: string, code: number, text: string): Publi
   return { event: frameToEvent(text.slice(nl + 1)), duplicate: true };
 }
 
+/** A published event the replicas did not confirm in time: its position goes with the refusal. */
+function notConfirmed(event: HeraldEvent): HeraldError {
+  return new HeraldError(
+    "unconfirmed",
+    `event "${event.id}" was published but not confirmed by the replicas in time; retrying with its id is safe`,
+    { details: { eventId: event.id, topic: event.topic, seq: event.seq, epoch: event.epoch, offset: event.offset } },
+  );
+}
+
 function unavailable(err: unknown): HeraldError {
   if (err instanceof HeraldError) return err;
   return new HeraldError("unavailable", `redis: ${(err as Error).message}`, { cause: err });
@@ -134,6 +151,11 @@ export class RedisBroker implements Broker, RedisConnection {
   readonly redis: Redis;
   /** Pub/sub: resubscribes by itself after a reconnect. */
   readonly sub: Redis;
+  /**
+   * With `ackReplicas`: the connection that waits for replicas (`WAIT` blocks its connection, so
+   * it must not hold up publishes or the health probe on the command connection).
+   */
+  private readonly acks: Redis | undefined;
   readonly prefix: string;
   readonly eventsChannel: string;
   private readonly listeners: EventListener[] = [];
@@ -157,6 +179,8 @@ export class RedisBroker implements Broker, RedisConnection {
   private readonly commandTimeoutMs: number;
   private readonly healthCheckMs: number;
   private readonly batchMax: number;
+  private readonly ackReplicas: number;
+  private readonly ackReplicasTimeoutMs: number;
   /** Whether the connections find the master through Sentinels (a stalled one is then left for a promoted replica). */
   private readonly viaSentinels: boolean;
   /** Publishes of this event-loop turn, sent together by `flush` (at most `batchMax` per call). */
@@ -171,6 +195,8 @@ export class RedisBroker implements Broker, RedisConnection {
     this.healthCheckMs = options.healthCheckMs ?? 1000;
     this.batchMax = Math.max(1, options.publishBatchMax ?? 64);
     this.viaSentinels = (options.sentinels?.length ?? 0) > 0;
+    this.ackReplicas = options.ackReplicas ?? 0;
+    this.ackReplicasTimeoutMs = options.ackReplicasTimeoutMs ?? 1000;
     const common: RedisOptions = {
       lazyConnect: true,
       connectTimeout: 2000,
@@ -191,12 +217,22 @@ export class RedisBroker implements Broker, RedisConnection {
       commandTimeout: this.commandTimeoutMs,
     });
     this.sub = openRedis(target, { ...common, maxRetriesPerRequest: null, autoResubscribe: true });
+    this.acks =
+      this.ackReplicas > 0
+        ? openRedis(target, {
+            ...common,
+            enableOfflineQueue: false,
+            maxRetriesPerRequest: 0,
+            commandTimeout: this.commandTimeoutMs,
+          })
+        : undefined;
+    this.acks?.on("error", () => {});
     // ioredis emits "error" on every failed (re)connection; the state is reported by `ready`.
     this.redis.on("error", () => {});
     this.sub.on("error", () => {});
     // ioredis may give a connection up ("end"), e.g. when a connection attempt through the
     // Sentinels is cut short; a node never gives up on Redis while it runs.
-    for (const r of [this.redis, this.sub]) {
+    for (const r of [this.redis, this.sub, ...(this.acks ? [this.acks] : [])]) {
       r.on("end", () => {
         if (!this.closed && this.epoch !== "") setTimeout(() => this.reopen(r), 200).unref();
       });
@@ -309,13 +345,18 @@ export class RedisBroker implements Broker, RedisConnection {
     const deadline = Date.now() + (this.options.startTimeoutMs ?? 10_000);
     for (let attempt = 1; ; attempt++) {
       try {
-        await Promise.all([this.connect(this.redis), this.connect(this.sub)]);
+        await Promise.all([
+          this.connect(this.redis),
+          this.connect(this.sub),
+          ...(this.acks ? [this.connect(this.acks)] : []),
+        ]);
         await this.sub.subscribe(this.eventsChannel);
         break;
       } catch (err) {
         if (Date.now() >= deadline || this.closed) {
           this.redis.disconnect();
           this.sub.disconnect();
+          this.acks?.disconnect();
           throw unavailable(err);
         }
         await new Promise((r) => setTimeout(r, Math.min(100 * attempt, 1000)));
@@ -366,6 +407,7 @@ export class RedisBroker implements Broker, RedisConnection {
     for (const q of this.queued.splice(0)) q.reject(new HeraldError("unavailable", "the broker is closing"));
     this.redis.disconnect();
     this.sub.disconnect();
+    this.acks?.disconnect();
   }
 
   onEvent(listener: EventListener): void {
@@ -458,15 +500,44 @@ export class RedisBroker implements Broker, RedisConnection {
       return;
     }
     const sameStream = result[1] === this.epoch;
-    batch.forEach((q, i) => {
+    const outcomes = batch.map((q, i) => {
       try {
         const outcome = outcomeOf(q.request.topic, q.id, result[2 + 2 * i] as number, result[3 + 2 * i] as string);
         if (sameStream && outcome.event.offset > this.seen) this.seen = outcome.event.offset;
-        q.resolve(outcome);
+        return outcome;
       } catch (err) {
-        q.reject(err as HeraldError);
+        return err as HeraldError;
       }
     });
+    const unconfirmed = await this.unconfirmed(outcomes);
+    batch.forEach((q, i) => {
+      const outcome = outcomes[i] as PublishOutcome | HeraldError;
+      if (outcome instanceof HeraldError) q.reject(outcome);
+      else if (unconfirmed) q.reject(notConfirmed(outcome.event));
+      else q.resolve(outcome);
+    });
+  }
+
+  /**
+   * With `ackReplicas`, whether the replicas failed to confirm this call in time. On the acks
+   * connection, sent after the call answered: a write (`INCR <prefix>:w`), then `WAIT` for it.
+   * The master replicates one ordered stream, so replicas holding that write hold everything
+   * written before it, by any node: this call's events, and a duplicate's original event.
+   */
+  private async unconfirmed(outcomes: Array<PublishOutcome | HeraldError>): Promise<boolean> {
+    if (this.acks === undefined || outcomes.every((o) => o instanceof HeraldError)) return false;
+    try {
+      const replies = await this.acks
+        .pipeline()
+        .incr(`${this.prefix}:w`)
+        .call("WAIT", this.ackReplicas, this.ackReplicasTimeoutMs)
+        .exec();
+      const [written, waited] = replies ?? [];
+      if (written?.[0] || waited?.[0]) return true;
+      return (waited?.[1] as number) < this.ackReplicas;
+    } catch {
+      return true;
+    }
   }
 
   /**

@@ -88,6 +88,8 @@ export class Engine {
         commandTimeoutMs: config.engine.commandTimeoutMs,
         healthCheckMs: config.engine.healthCheckMs,
         publishBatchMax: config.engine.publishBatchMax,
+        ackReplicas: config.engine.ackReplicas,
+        ackReplicasTimeoutMs: config.engine.ackReplicasTimeoutMs,
       });
       this.broker = redis;
       this.redis = redis;

@@ -11,6 +11,8 @@
  *   `recovered: false`; no seq is handed out twice under one epoch (never a silent gap).
  *   (SIGSTOP alone does not lose them: the replica's kernel still buffers the replication
  *   stream and applies it on SIGCONT; the test also closes the replication link.)
+ *   A node with `engine.ackReplicas: 1` answered `unconfirmed` for what it published meanwhile,
+ *   and what it acknowledged survived.
  * - A master that stalls (SIGSTOP) instead of dying: the Sentinel promotes the replica and the
  *   nodes move to it (the Sentinel's switch notice), without waiting for the old one.
  * - A gateway configured with `engine.sentinels`: /readyz says 503 while its master is gone and
@@ -22,7 +24,7 @@ import { after, describe, it } from "node:test";
 import type { HeraldEvent } from "@herald/protocol";
 import { HeraldError } from "@herald/protocol";
 import { resolveConfig } from "../../src/config.js";
-import { RedisBroker } from "../../src/engine/broker-redis.js";
+import { RedisBroker, type RedisBrokerOptions } from "../../src/engine/broker-redis.js";
 import { Namespaces } from "../../src/hub/namespaces.js";
 import { getJson, postJson, startGateway, TestClient } from "../helpers.js";
 import { PrivateRedis } from "../private-redis.js";
@@ -55,8 +57,9 @@ async function topology() {
   return { master, replica, sentinel };
 }
 
-function node(sentinel: PrivateSentinel): RedisBroker {
+function node(sentinel: PrivateSentinel, more: Partial<RedisBrokerOptions> = {}): RedisBroker {
   const b = new RedisBroker({
+    ...more,
     namespaces: new Namespaces(config.namespaces),
     recovery: config.recovery,
     idempotency: config.idempotency,
@@ -203,8 +206,12 @@ describe("Redis Sentinel failover (private master, replica and Sentinel)", () =>
   it("acknowledged writes the promoted replica never got: the stream is fenced, resuming from before says recovered:false", async () => {
     const { master, replica, sentinel } = await topology();
     const { b, seen } = await watchedPair(sentinel);
+    // A node that acknowledges only what a replica holds (engine.ackReplicas 1).
+    const c = node(sentinel, { ackReplicas: 1, ackReplicasTimeoutMs: 300 });
+    await c.start();
     const acked: HeraldEvent[] = [];
     for (let i = 1; i <= 20; i++) acked.push(await publish(b, "fo.y", i, `y${i}`));
+    const confirmed = (await c.publish({ topic: "fo.c", data: "kept", id: "c-kept" })).event;
     await replicated(master);
     const m = master.client();
     // Cut the replica off: stalled (SIGSTOP), and its replication link closed by the master, so
@@ -213,7 +220,8 @@ describe("Redis Sentinel failover (private master, replica and Sentinel)", () =>
     await m.call("CLIENT", "KILL", "TYPE", "replica");
     m.disconnect();
     for (let i = 21; i <= 25; i++) acked.push(await publish(b, "fo.y", i, `y${i}`));
-    await waitFor(() => seen.received.length === 25, {
+    await assert.rejects(c.publish({ topic: "fo.c", data: "maybe", id: "c-maybe" }), { code: "unconfirmed" });
+    await waitFor(() => seen.received.filter((e) => e.topic === "fo.y").length === 25, {
       what: "node a delivered all 25 (21–25 exist on the master only)",
     });
     await master.down();
@@ -240,6 +248,12 @@ describe("Redis Sentinel failover (private master, replica and Sentinel)", () =>
     assert.ok(
       history.events.some((h) => h.id === "y20"),
       "what was replicated is still there",
+    );
+    // What the ackReplicas node acknowledged survived; what it answered unconfirmed is gone.
+    const onC = await b.history("fo.c", { limit: 10 });
+    assert.deepEqual(
+      onC.events.map((e) => [e.id, e.epoch, e.seq]),
+      [[confirmed.id, confirmed.epoch, confirmed.seq]],
     );
     await waitFor(() => seen.resets > 0, { what: "node a told its connections the stream was reset" });
   });

@@ -9,7 +9,8 @@ import { after, describe, it, type TestContext } from "node:test";
 import type { HeraldError } from "@herald/protocol";
 import { Redis } from "ioredis";
 import { DEFAULTS, type HeraldConfig, resolveConfig } from "../../src/config.js";
-import type { RedisBroker } from "../../src/engine/broker-redis.js";
+import { RedisBroker } from "../../src/engine/broker-redis.js";
+import { Namespaces } from "../../src/hub/namespaces.js";
 import { brokerSuite } from "../suites/broker.suite.js";
 import { waitFor } from "../wait-for.js";
 import { dropPrefix, REDIS_URL, redisBroker } from "./redis-helpers.js";
@@ -221,6 +222,48 @@ describe("Redis broker: the publish script", () => {
     const next = await b.publish({ topic: "log.x", data: 2 });
     assert.equal(next.event.offset, first.event.offset + 41);
     assert.equal(next.event.seq, 2);
+  });
+});
+
+describe("Redis broker: engine.ackReplicas (a Redis without replicas)", () => {
+  it("answers unconfirmed, with the position, for an event no replica confirmed; it was published; a retry answers the same event", async (t) => {
+    const own = `herald-test-${randomUUID().slice(0, 8)}`;
+    const b = new RedisBroker({
+      namespaces: new Namespaces(DEFAULTS.namespaces),
+      recovery: DEFAULTS.recovery,
+      idempotency: DEFAULTS.idempotency,
+      keyPrefix: own,
+      ackReplicas: 1,
+      ackReplicasTimeoutMs: 100,
+    });
+    await b.start();
+    t.after(async () => {
+      await b.close();
+      await dropPrefix(own);
+    });
+    const seen: number[] = [];
+    b.onEvent((e) => seen.push(e.seq));
+    const refusal = await b.publish({ topic: "ack.x", data: 1, id: "ack-1" }).then(
+      () => assert.fail("acknowledged without a replica"),
+      (err: HeraldError) => err,
+    );
+    assert.equal(refusal.code, "unconfirmed");
+    assert.deepEqual(refusal.details, {
+      eventId: "ack-1",
+      topic: "ack.x",
+      seq: 1,
+      epoch: (await b.position("ack.x")).epoch,
+      offset: (refusal.details as { offset: number }).offset,
+    });
+    assert.equal((await b.position("ack.x")).seq, 1, "the event was published");
+    await waitFor(() => seen.length === 1, { what: "the event delivered" });
+    const retry = await b.publish({ topic: "ack.x", data: 1, id: "ack-1" }).then(
+      () => assert.fail("acknowledged without a replica"),
+      (err: HeraldError) => err,
+    );
+    assert.equal(retry.code, "unconfirmed");
+    assert.equal((retry.details as { seq: number }).seq, 1, "the same event, not a second one");
+    assert.equal((await b.position("ack.x")).seq, 1);
   });
 });
 
