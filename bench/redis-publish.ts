@@ -49,11 +49,13 @@ const TOPICS = Number(values.topics);
 const codes = values.baseline === undefined ? ["this"] : ["baseline", "this"];
 const ACKS = values["ack-replicas"].split(",").map(Number);
 const SETTINGS = codes.flatMap((code) =>
-  values.batch.split(",").flatMap((b) =>
-    values.ids
-      .split(",")
-      .flatMap((ids) => ACKS.map((acks) => ({ code, batch: Number(b), ids: ids === "given", acks }))),
-  ),
+  values.batch
+    .split(",")
+    .flatMap((b) =>
+      values.ids
+        .split(",")
+        .flatMap((ids) => ACKS.map((acks) => ({ code, batch: Number(b), ids: ids === "given", acks }))),
+    ),
 );
 const label = (s: (typeof SETTINGS)[number]) =>
   `${s.code === "baseline" ? "baseline " : ""}${s.batch}, ids ${s.ids ? "given" : "none"}${ACKS.some((a) => a > 0) ? `, ackReplicas ${s.acks}` : ""}`;
