@@ -503,7 +503,8 @@ export class RedisBroker implements Broker, RedisConnection {
     const outcomes = batch.map((q, i) => {
       try {
         const outcome = outcomeOf(q.request.topic, q.id, result[2 + 2 * i] as number, result[3 + 2 * i] as string);
-        if (sameStream && outcome.event.offset > this.seen) this.seen = outcome.event.offset;
+        // Only new events count: a duplicate's original may come from an earlier (fenced) epoch.
+        if (sameStream && !outcome.duplicate && outcome.event.offset > this.seen) this.seen = outcome.event.offset;
         return outcome;
       } catch (err) {
         return err as HeraldError;
