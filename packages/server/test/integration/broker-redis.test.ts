@@ -293,7 +293,7 @@ describe("Redis broker: fencing a stream that went back (lost acknowledged write
     const seenByA: number[] = [];
     a.onEvent((e) => seenByA.push(e.seq));
     const acked = [];
-    for (let i = 1; i <= 10; i++) acked.push((await b.publish({ topic: "f.x", data: i })).event);
+    for (let i = 1; i <= 10; i++) acked.push((await b.publish({ topic: "f.x", data: i, id: `fx${i}` })).event);
     await waitFor(() => seenByA.length === 10, { what: "A received the ten events" });
     const before = acked[9] as (typeof acked)[number];
     const stream = await a.streamPosition();
@@ -314,10 +314,15 @@ describe("Redis broker: fencing a stream that went back (lost acknowledged write
     await waitFor(() => seenByA.length === 11, { what: "A received the event after the loss" });
     await new Promise((r) => setTimeout(r, 100));
     assert.deepEqual(seenByA, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, after.seq]);
-    // Fenced once: later publishes go on in the new epoch.
+    // Fenced once: later publishes go on in the new epoch, even after a retry answered with an
+    // event of the old epoch (its record outlived the loss here), whose offset is past the new one's.
+    const retried = await b.publish({ topic: "f.x", data: 10, id: "fx10" });
+    assert.equal(retried.duplicate, true);
+    assert.ok(retried.event.offset > after.offset);
     const next = (await b.publish({ topic: "f.x", data: "next" })).event;
     assert.equal(next.epoch, after.epoch);
     assert.equal(next.seq, after.seq + 1);
+    assert.equal(await b.redis.hget(`${own}:s`, "gen"), "1");
   });
 
   it("a node catching up after a reconnect fences the stream before anything more is sequenced", async (t) => {
