@@ -79,6 +79,13 @@ describe("configuration", () => {
       () => resolveConfig({ engine: { type: "redis", sentinels: ["fd00::7:26379"] } }),
       /engine\.sentinels/,
     );
+    assert.throws(
+      () =>
+        resolveConfig({
+          engine: { type: "redis", ackReplicas: 1, ackReplicasTimeoutMs: 5000, commandTimeoutMs: 5000 },
+        }),
+      /ackReplicasTimeoutMs must be less than/,
+    );
   });
 
   it("rejects bad values with one precise line per problem", () => {

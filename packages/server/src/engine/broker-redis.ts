@@ -68,9 +68,9 @@ export interface RedisBrokerOptions {
   /** How long `start` keeps trying to reach Redis. @default 10000 */
   startTimeoutMs?: number;
   /**
-   * Most publishes sent to Redis in one script call: the publishes of one event-loop turn go
-   * together (`PUBLISH_BATCH`), each still sequenced, stored and acknowledged on its own. 1 sends
-   * one script call per publish. @default 64
+   * Most publishes sent to Redis in one script call (`PUBLISH`): the publishes of one event-loop
+   * turn go together, each still sequenced, stored and acknowledged on its own. 1 sends one
+   * script call per publish. @default 64
    */
   publishBatchMax?: number;
   /**
@@ -156,6 +156,8 @@ export class RedisBroker implements Broker, RedisConnection {
    * it must not hold up publishes or the health probe on the command connection).
    */
   private readonly acks: Redis | undefined;
+  /** Every connection of this node: commands, pub/sub, and the acks one when there is one. */
+  private readonly connections: readonly Redis[];
   readonly prefix: string;
   readonly eventsChannel: string;
   private readonly listeners: EventListener[] = [];
@@ -210,29 +212,22 @@ export class RedisBroker implements Broker, RedisConnection {
       ...(options.sentinels !== undefined && { sentinels: options.sentinels }),
       ...(options.sentinelName !== undefined && { sentinelName: options.sentinelName }),
     };
-    this.redis = openRedis(target, {
+    // The command connection's options, shared by the acks connection.
+    const commands: RedisOptions = {
       ...common,
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
       commandTimeout: this.commandTimeoutMs,
-    });
+    };
+    this.redis = openRedis(target, commands);
     this.sub = openRedis(target, { ...common, maxRetriesPerRequest: null, autoResubscribe: true });
-    this.acks =
-      this.ackReplicas > 0
-        ? openRedis(target, {
-            ...common,
-            enableOfflineQueue: false,
-            maxRetriesPerRequest: 0,
-            commandTimeout: this.commandTimeoutMs,
-          })
-        : undefined;
-    this.acks?.on("error", () => {});
-    // ioredis emits "error" on every failed (re)connection; the state is reported by `ready`.
-    this.redis.on("error", () => {});
-    this.sub.on("error", () => {});
-    // ioredis may give a connection up ("end"), e.g. when a connection attempt through the
-    // Sentinels is cut short; a node never gives up on Redis while it runs.
-    for (const r of [this.redis, this.sub, ...(this.acks ? [this.acks] : [])]) {
+    this.acks = this.ackReplicas > 0 ? openRedis(target, commands) : undefined;
+    this.connections = this.acks ? [this.redis, this.sub, this.acks] : [this.redis, this.sub];
+    for (const r of this.connections) {
+      // ioredis emits "error" on every failed (re)connection; the state is reported by `ready`.
+      r.on("error", () => {});
+      // ioredis may give a connection up ("end"), e.g. when a connection attempt through the
+      // Sentinels is cut short; a node never gives up on Redis while it runs.
       r.on("end", () => {
         if (!this.closed && this.epoch !== "") setTimeout(() => this.reopen(r), 200).unref();
       });
@@ -294,8 +289,7 @@ export class RedisBroker implements Broker, RedisConnection {
         // through them (a publish in flight is refused, and its deadline keeps it from running
         // later on the old master).
         this.probeSentAt = undefined;
-        this.redis.disconnect(true);
-        this.sub.disconnect(true);
+        for (const r of this.connections) r.disconnect(true);
       }
       return;
     }
@@ -345,18 +339,12 @@ export class RedisBroker implements Broker, RedisConnection {
     const deadline = Date.now() + (this.options.startTimeoutMs ?? 10_000);
     for (let attempt = 1; ; attempt++) {
       try {
-        await Promise.all([
-          this.connect(this.redis),
-          this.connect(this.sub),
-          ...(this.acks ? [this.connect(this.acks)] : []),
-        ]);
+        await Promise.all(this.connections.map((r) => this.connect(r)));
         await this.sub.subscribe(this.eventsChannel);
         break;
       } catch (err) {
         if (Date.now() >= deadline || this.closed) {
-          this.redis.disconnect();
-          this.sub.disconnect();
-          this.acks?.disconnect();
+          for (const r of this.connections) r.disconnect();
           throw unavailable(err);
         }
         await new Promise((r) => setTimeout(r, Math.min(100 * attempt, 1000)));
@@ -405,9 +393,7 @@ export class RedisBroker implements Broker, RedisConnection {
     if (this.flushing !== undefined) clearImmediate(this.flushing);
     this.flushing = undefined;
     for (const q of this.queued.splice(0)) q.reject(new HeraldError("unavailable", "the broker is closing"));
-    this.redis.disconnect();
-    this.sub.disconnect();
-    this.acks?.disconnect();
+    for (const r of this.connections) r.disconnect();
   }
 
   onEvent(listener: EventListener): void {
@@ -448,7 +434,7 @@ export class RedisBroker implements Broker, RedisConnection {
         request,
         id,
         keys: [this.key("t", request.topic), this.key("h", request.topic)],
-        args: [head, tail, request.topic, newEpoch(), ns.history.size, keyTtl, idTtl, id],
+        args: [head, tail, request.topic, ns.history.size, keyTtl, idTtl, id],
         deadline: this.deadline(),
         keyTtl,
         resolve,
@@ -510,7 +496,7 @@ export class RedisBroker implements Broker, RedisConnection {
         return err as HeraldError;
       }
     });
-    const unconfirmed = await this.unconfirmed(outcomes);
+    const unconfirmed = this.acks !== undefined && (await this.unconfirmed(this.acks, outcomes));
     batch.forEach((q, i) => {
       const outcome = outcomes[i] as PublishOutcome | HeraldError;
       if (outcome instanceof HeraldError) q.reject(outcome);
@@ -525,10 +511,10 @@ export class RedisBroker implements Broker, RedisConnection {
    * The master replicates one ordered stream, so replicas holding that write hold everything
    * written before it, by any node: this call's events, and a duplicate's original event.
    */
-  private async unconfirmed(outcomes: Array<PublishOutcome | HeraldError>): Promise<boolean> {
-    if (this.acks === undefined || outcomes.every((o) => o instanceof HeraldError)) return false;
+  private async unconfirmed(acks: Redis, outcomes: Array<PublishOutcome | HeraldError>): Promise<boolean> {
+    if (outcomes.every((o) => o instanceof HeraldError)) return false;
     try {
-      const replies = await this.acks
+      const replies = await acks
         .pipeline()
         .incr(`${this.prefix}:w`)
         .call("WAIT", this.ackReplicas, this.ackReplicasTimeoutMs)

@@ -103,12 +103,13 @@ end
  * (`READ_TOPIC`) skip them.
  * KEYS: stream meta, stream log, topic index (sorted set of topics by last publish, for
  * counting); then per publish: topic meta, topic history.
- * ARGV: candidate stream epoch, stream size, stream ttl ms, events channel, deadline (Redis time
+ * ARGV: candidate epoch (of the stream or a topic this call finds without one: a fresh random
+ * one per call), stream size, stream ttl ms, events channel, deadline (Redis time
  * in ms; 0 = none), largest topic key ttl ms, count, idempotency key base (`P:ids`), the
  * sending node's stream epoch and the highest offset it saw in it (a stream behind that is
- * fenced first: see `fence`); then per publish (8): frame head (up to `"seq":`), frame tail
- * (from `,"source"`/`,"data"`), topic, candidate topic epoch, history size, topic key ttl ms,
- * idempotency ttl ms (0 = not recorded), event id.
+ * fenced first: see `fence`); then per publish (7): frame head (up to `"seq":`), frame tail
+ * (from `,"source"`/`,"data"`), topic, history size, topic key ttl ms, idempotency ttl ms
+ * (0 = not recorded), event id.
  * Returns {2} when the call ran after its deadline and did nothing (the caller has answered
  * `unavailable` by then, so a publish that waited in a stalled Redis must not happen late); else
  * {0, stream epoch, then per publish a code and a frame}: 0 and the frame for a new event, 1 and
@@ -150,10 +151,10 @@ local epochs = {}
 local n = tonumber(ARGV[7])
 for i = 0, n - 1 do
   local k = 3 + i * 2
-  local a = 10 + i * 8
+  local a = 10 + i * 7
   local topic = ARGV[a + 3]
-  local idttl = tonumber(ARGV[a + 7])
-  local id = ARGV[a + 8]
+  local idttl = tonumber(ARGV[a + 6])
+  local id = ARGV[a + 7]
   local prior = false
   local ids
   if idttl > 0 then
@@ -171,18 +172,18 @@ for i = 0, n - 1 do
     local tepoch = epochs[topic]
     local first = tepoch == nil
     if first then
-      tepoch = ensure(KEYS[k + 1], KEYS[k + 2], ARGV[a + 4], 'seq')
+      tepoch = ensure(KEYS[k + 1], KEYS[k + 2], ARGV[1], 'seq')
       epochs[topic] = tepoch
     end
     local seq = redis.call('HINCRBY', KEYS[k + 1], 'seq', 1)
     offset = offset + 1
     local frame = ARGV[a + 1] .. seq .. ',"epoch":"' .. tepoch .. suffix .. '","offset":' .. offset .. ',"timestamp":' .. ts .. ARGV[a + 2]
-    local hsize = tonumber(ARGV[a + 5])
+    local hsize = tonumber(ARGV[a + 4])
     if hsize > 0 then
       redis.call('XADD', KEYS[k + 2], 'MAXLEN', hsize, seq .. '-0', 't', ts, 'f', frame)
     end
     if first then
-      local keyttl = tonumber(ARGV[a + 6])
+      local keyttl = tonumber(ARGV[a + 5])
       if hsize > 0 then redis.call('PEXPIRE', KEYS[k + 2], keyttl) end
       redis.call('PEXPIRE', KEYS[k + 1], keyttl)
       redis.call('ZADD', KEYS[3], ts, topic)

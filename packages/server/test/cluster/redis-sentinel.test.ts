@@ -13,6 +13,8 @@
  *   stream and applies it on SIGCONT; the test also closes the replication link.)
  *   A node with `engine.ackReplicas: 1` answered `unconfirmed` for what it published meanwhile,
  *   and what it acknowledged survived.
+ * - A master demoted without its clients being cut answers writes with READONLY: the node
+ *   reconnects (through the Sentinels, it finds the new master).
  * - A master that stalls (SIGSTOP) instead of dying: the Sentinel promotes the replica and the
  *   nodes move to it (the Sentinel's switch notice), without waiting for the old one.
  * - A gateway configured with `engine.sentinels`: /readyz says 503 while its master is gone and
@@ -166,6 +168,34 @@ describe("Redis Sentinel failover (private master, replica and Sentinel)", () =>
     } finally {
       master.resume();
     }
+  });
+
+  it("reconnects when its master answers as a replica (READONLY), instead of failing every write on it", async () => {
+    const a = await PrivateRedis.start();
+    const other = await PrivateRedis.start();
+    cleanup.push(
+      () => a.close(),
+      () => other.close(),
+    );
+    const b = new RedisBroker({
+      namespaces: new Namespaces(config.namespaces),
+      recovery: config.recovery,
+      idempotency: config.idempotency,
+      url: a.url,
+      keyPrefix: "ro",
+    });
+    cleanup.push(() => b.close());
+    await b.start();
+    await b.publish({ topic: "ro.x", data: 1 });
+    const id = await b.redis.client("ID");
+    // Demoted without its clients being cut (a Sentinel's failover also kills them).
+    const admin = a.client();
+    await admin.call("REPLICAOF", "127.0.0.1", String(other.port));
+    await assert.rejects(b.publish({ topic: "ro.x", data: 2 }), { code: "unavailable" });
+    await waitFor(async () => b.redis.status === "ready" && (await b.redis.client("ID")) !== id, {
+      what: "the command connection reopened after READONLY",
+    });
+    admin.disconnect();
   });
 
   it("a gateway with engine.sentinels: readiness tells the truth through the failover, a client resumes exactly", async () => {

@@ -5,12 +5,12 @@
  */
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
+import { once } from "node:events";
 import { after, describe, it, type TestContext } from "node:test";
 import type { HeraldError } from "@herald/protocol";
 import { Redis } from "ioredis";
 import { DEFAULTS, type HeraldConfig, resolveConfig } from "../../src/config.js";
-import { RedisBroker } from "../../src/engine/broker-redis.js";
-import { Namespaces } from "../../src/hub/namespaces.js";
+import type { RedisBroker, RedisBrokerOptions } from "../../src/engine/broker-redis.js";
 import { brokerSuite } from "../suites/broker.suite.js";
 import { waitFor } from "../wait-for.js";
 import { dropPrefix, REDIS_URL, redisBroker } from "./redis-helpers.js";
@@ -22,7 +22,7 @@ for (const batch of [undefined, 1]) {
   brokerSuite(
     batch === undefined ? "redis" : "redis, publishBatchMax 1",
     async (config) => {
-      const b = redisBroker(prefix, config, batch);
+      const b = redisBroker(prefix, config, batch === undefined ? {} : { publishBatchMax: batch });
       await b.start();
       return b;
     },
@@ -86,7 +86,7 @@ describe("Redis broker: publish batching (engine.publishBatchMax)", () => {
   });
 
   it("splits a turn of more than publishBatchMax publishes into calls of at most that many, in order", async () => {
-    const b = redisBroker(prefix, DEFAULTS, 3);
+    const b = redisBroker(prefix, DEFAULTS, { publishBatchMax: 3 });
     await b.start();
     try {
       const topic = `batch.${randomUUID().slice(0, 8)}`;
@@ -159,9 +159,14 @@ describe("Redis broker: publish batching (engine.publishBatchMax)", () => {
  * `count` started brokers under a key prefix of their own (`config`'s namespaces), closed and
  * their keys dropped when the test ends.
  */
-async function ownBrokers<N extends 1 | 2>(t: TestContext, count: N, config?: HeraldConfig) {
+async function ownBrokers<N extends 1 | 2>(
+  t: TestContext,
+  count: N,
+  config: HeraldConfig = DEFAULTS,
+  more: Partial<RedisBrokerOptions> = {},
+) {
   const own = `herald-test-${randomUUID().slice(0, 8)}`;
-  const brokers = Array.from({ length: count }, () => redisBroker(own, config));
+  const brokers = Array.from({ length: count }, () => redisBroker(own, config, more));
   for (const b of brokers) await b.start();
   t.after(async () => {
     for (const b of brokers) await b.close();
@@ -211,6 +216,20 @@ describe("Redis broker: the publish script", () => {
     assert.deepEqual(await b.redis.hkeys(now[0] as string), ["b"]);
   });
 
+  it("reopens a connection ioredis gave up on (status end) and goes on publishing", async (t) => {
+    const {
+      brokers: [b],
+    } = await ownBrokers(t, 1);
+    await b.publish({ topic: "end.x", data: 1 });
+    const ended = once(b.redis, "end");
+    b.redis.disconnect(false);
+    await ended;
+    await waitFor(() => b.redis.status === "ready", { what: "the command connection reopened" });
+    await waitFor(async () => (await b.publish({ topic: "end.x", data: 2 })).event.seq === 2, {
+      what: "a publish after the reopen",
+    });
+  });
+
   it("never reuses an offset the stream log already holds (a call that failed half-way did not write its offset back)", async (t) => {
     const {
       own,
@@ -227,20 +246,9 @@ describe("Redis broker: the publish script", () => {
 
 describe("Redis broker: engine.ackReplicas (a Redis without replicas)", () => {
   it("answers unconfirmed, with the position, for an event no replica confirmed; it was published; a retry answers the same event", async (t) => {
-    const own = `herald-test-${randomUUID().slice(0, 8)}`;
-    const b = new RedisBroker({
-      namespaces: new Namespaces(DEFAULTS.namespaces),
-      recovery: DEFAULTS.recovery,
-      idempotency: DEFAULTS.idempotency,
-      keyPrefix: own,
-      ackReplicas: 1,
-      ackReplicasTimeoutMs: 100,
-    });
-    await b.start();
-    t.after(async () => {
-      await b.close();
-      await dropPrefix(own);
-    });
+    const {
+      brokers: [b],
+    } = await ownBrokers(t, 1, DEFAULTS, { ackReplicas: 1, ackReplicasTimeoutMs: 100 });
     const seen: number[] = [];
     b.onEvent((e) => seen.push(e.seq));
     const refusal = await b.publish({ topic: "ack.x", data: 1, id: "ack-1" }).then(

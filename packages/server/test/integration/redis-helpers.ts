@@ -1,7 +1,7 @@
 /** Helpers for tests against the real local Redis. */
 import { Redis } from "ioredis";
 import { DEFAULTS, type HeraldConfig } from "../../src/config.js";
-import { RedisBroker } from "../../src/engine/broker-redis.js";
+import { RedisBroker, type RedisBrokerOptions } from "../../src/engine/broker-redis.js";
 import { Namespaces } from "../../src/hub/namespaces.js";
 
 export const REDIS_URL = process.env.HERALD_TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -26,19 +26,19 @@ export async function dropPrefix(prefix: string): Promise<void> {
 }
 
 /**
- * A Redis broker (not started) for `config`'s namespaces, under its own key prefix;
- * `publishBatchMax` 1 sends a script call per publish (the default batches a turn's publishes).
+ * A Redis broker (not started) for `config`'s namespaces, under its own key prefix, with `more`
+ * options (e.g. `publishBatchMax: 1` for a script call per publish, `ackReplicas`).
  */
 export function redisBroker(
   keyPrefix: string,
   config: Pick<HeraldConfig, "namespaces" | "recovery" | "idempotency"> = DEFAULTS,
-  publishBatchMax?: number,
+  more: Partial<RedisBrokerOptions> = {},
 ): RedisBroker {
   return new RedisBroker({
+    ...more,
     namespaces: new Namespaces(config.namespaces),
     recovery: config.recovery,
     idempotency: config.idempotency,
     keyPrefix,
-    ...(publishBatchMax !== undefined && { publishBatchMax }),
   });
 }
