@@ -81,6 +81,16 @@ async function scriptStats(admin: Redis): Promise<{ calls: number; usec: number 
   return { calls, usec };
 }
 
+/** Every command's calls and microseconds so far (`INFO commandstats`; commands a script runs count too). */
+async function commandStats(admin: Redis): Promise<Map<string, { calls: number; usec: number }>> {
+  const text = (await admin.info("commandstats")) as string;
+  const stats = new Map<string, { calls: number; usec: number }>();
+  for (const m of text.matchAll(/cmdstat_([a-z|]+):calls=(\d+),usec=(\d+)/g)) {
+    stats.set(m[1] as string, { calls: Number(m[2]), usec: Number(m[3]) });
+  }
+  return stats;
+}
+
 /** CPU seconds the server has used (user + system), background work included (expiry, eviction). */
 async function serverCpu(admin: Redis): Promise<number> {
   const text = (await admin.info("cpu")) as string;
@@ -89,6 +99,8 @@ async function serverCpu(admin: Redis): Promise<number> {
 }
 
 interface Sample {
+  /** Per command a script ran: calls and microseconds per acknowledged publish. */
+  commands: Map<string, { calls: number; usec: number }>;
   rate: number;
   usPerPublish: number;
   cpuUsPerPublish: number;
@@ -117,6 +129,7 @@ async function run(url: string, admin: Redis, setting: (typeof SETTINGS)[number]
   for (const n of nodes) await n.start();
   await admin.config("RESETSTAT");
   const before = await scriptStats(admin);
+  const commandsBefore = await commandStats(admin);
   const cpuBefore = await serverCpu(admin);
   const end = Date.now() + SECONDS * 1000;
   let acked = 0;
@@ -143,8 +156,15 @@ async function run(url: string, admin: Redis, setting: (typeof SETTINGS)[number]
   const elapsed = (Date.now() - t0) / 1000;
   const after = await scriptStats(admin);
   const cpuAfter = await serverCpu(admin);
+  const commands = new Map<string, { calls: number; usec: number }>();
+  for (const [name, c] of await commandStats(admin)) {
+    const b = commandsBefore.get(name) ?? { calls: 0, usec: 0 };
+    const per = { calls: (c.calls - b.calls) / Math.max(1, acked), usec: (c.usec - b.usec) / Math.max(1, acked) };
+    if (per.usec >= 0.05) commands.set(name, per);
+  }
   for (const n of nodes) await n.close();
   return {
+    commands,
     rate: acked / elapsed,
     usPerPublish: (after.usec - before.usec) / Math.max(1, acked),
     cpuUsPerPublish: ((cpuAfter - cpuBefore) * 1e6) / Math.max(1, acked),
@@ -196,4 +216,20 @@ SETTINGS.forEach((setting, i) => {
   console.log(
     `| ${label(setting)} | ${Math.round(rate)} (${(rate / base).toFixed(2)}×) | ${median(list.map((s) => s.usPerPublish)).toFixed(1)} | ${median(list.map((s) => s.cpuUsPerPublish)).toFixed(1)} | ${median(list.map((s) => s.scriptsPerPublish)).toFixed(3)} | ${list.reduce((n, s) => n + s.refused, 0)} |`,
   );
+});
+console.log(
+  "\nRedis time per publish by command (medians; commands a script runs count in their own row and in the script's):",
+);
+SETTINGS.forEach((setting, i) => {
+  const list = samples[i] ?? [];
+  const names = [...new Set(list.flatMap((s) => [...s.commands.keys()]))];
+  const cells = names
+    .map((name) => ({
+      name,
+      calls: median(list.map((s) => s.commands.get(name)?.calls ?? 0)),
+      usec: median(list.map((s) => s.commands.get(name)?.usec ?? 0)),
+    }))
+    .sort((a, b) => b.usec - a.usec)
+    .map((c) => `${c.name} ${c.usec.toFixed(1)} µs (${c.calls.toFixed(2)} calls)`);
+  console.log(`- ${label(setting)}: ${cells.join(", ")}`);
 });

@@ -24,6 +24,7 @@ import {
   type PublishOutcome,
   type PublishRequest,
   type Recovery,
+  sequencedEvent,
 } from "./broker.js";
 import { Ring } from "./ring.js";
 
@@ -309,22 +310,12 @@ export class MemoryBroker implements Broker {
   private sequence(request: PublishRequest): HeraldEvent {
     const now = this.now();
     const t = this.topic(request.topic);
-    const event: HeraldEvent = {
-      id: request.id ?? randomUUID(),
-      topic: request.topic,
-      event: request.event ?? "message",
-      data: request.data,
-      timestamp: now,
+    const event = sequencedEvent(request, request.id ?? randomUUID(), {
       seq: ++t.seq,
       epoch: t.epoch,
       offset: ++this.offset,
-    };
-    if (request.source !== undefined) event.source = request.source;
-    if (request.sig !== undefined) event.sig = request.sig;
-    if (request.publisher !== undefined) event.publisher = request.publisher;
-    if (request.verified !== undefined) event.verified = request.verified;
-    if (request.kid !== undefined) event.kid = request.kid;
-    if (request.traceparent !== undefined) event.traceparent = request.traceparent;
+      timestamp: now,
+    });
     t.lastPublish = now;
     if (request.id !== undefined) this.seen?.set(event.id, event);
     return event;

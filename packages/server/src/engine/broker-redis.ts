@@ -5,8 +5,9 @@
  *   event-loop turn in one call): seq, offset, history append, stream-log append, idempotency
  *   record (for ids the publisher gave) and PUBLISH happen atomically, so nodes never reorder a
  *   topic.
- * - Fan-out is ONE pub/sub channel per key prefix carrying the already-serialised frame, prefixed
- *   with `<stream epoch> <offset>`. Every node receives every event (bandwidth grows with nodes ×
+ * - Fan-out is ONE pub/sub channel per key prefix carrying the already-serialised frames, one
+ *   message per script call: `<stream epoch> <first offset>`, then each new event's frame on a
+ *   line of its own (the call's offsets are consecutive). Every node receives every event (bandwidth grows with nodes ×
  *   events, not with subscribers); in exchange no node tracks remote interest, the frame is never
  *   re-serialised, and offsets on the channel are contiguous, so a node detects any lost message
  *   and catches up from the stream log (after a pub/sub reconnect, `CLIENT KILL`, a slow read).
@@ -43,7 +44,7 @@ import type {
   PublishRequest,
   Recovery,
 } from "./broker.js";
-import { provenanceFields } from "./broker.js";
+import { provenanceFields, sequencedEvent } from "./broker.js";
 import { newEpoch } from "./broker-memory.js";
 import type { RedisConnection } from "./redis-connection.js";
 import { openRedis, type RedisTarget } from "./redis-open.js";
@@ -122,14 +123,26 @@ function tooLate(): HeraldError {
   return new HeraldError("unavailable", "redis answered too late; the publish was not executed");
 }
 
-/** A publish script's answer for one publish: a new event, or the event an earlier publish of the same id made. */
-function outcomeOf(topic: string, id: string, code: number, text: string): PublishOutcome {
-  if (code === 0) return { event: frameToEvent(text), duplicate: false };
+/** An event at the position the script answered ("seq offset timestamp epoch"), the rest from the request. */
+function eventAt(req: PublishRequest, id: string, position: string): HeraldEvent {
+  const [seq, offset, timestamp, epoch] = position.split(" ") as [string, string, string, string];
+  return sequencedEvent(req, id, { seq: Number(seq), epoch, offset: Number(offset), timestamp: Number(timestamp) });
+}
+
+/**
+ * A publish script's answer for one publish: a new event (code 0: its position; the request holds
+ * the rest, as the frame does), or the event an earlier publish of the same id made (1: its frame;
+ * 3: its position only, when the original is no longer in its topic's history, so its content is
+ * the retry's, which a retry with the same id repeats).
+ */
+function outcomeOf(req: PublishRequest, id: string, code: number, text: string): PublishOutcome {
+  if (code === 0) return { event: eventAt(req, id, text), duplicate: false };
   const nl = text.indexOf("\n");
-  if (text.slice(0, nl) !== topic) {
+  if (text.slice(0, nl) !== req.topic) {
     throw new HeraldError("conflict", `event id "${id}" was already used on another topic`);
   }
-  return { event: frameToEvent(text.slice(nl + 1)), duplicate: true };
+  const rest = text.slice(nl + 1);
+  return { event: code === 1 ? frameToEvent(rest) : eventAt(req, id, rest), duplicate: true };
 }
 
 /** A published event the replicas did not confirm in time: its position goes with the refusal. */
@@ -488,7 +501,7 @@ export class RedisBroker implements Broker, RedisConnection {
     const sameStream = result[1] === this.epoch;
     const outcomes = batch.map((q, i) => {
       try {
-        const outcome = outcomeOf(q.request.topic, q.id, result[2 + 2 * i] as number, result[3 + 2 * i] as string);
+        const outcome = outcomeOf(q.request, q.id, result[2 + 2 * i] as number, result[3 + 2 * i] as string);
         // Only new events count: a duplicate's original may come from an earlier (fenced) epoch.
         if (sameStream && !outcome.duplicate && outcome.event.offset > this.seen) this.seen = outcome.event.offset;
         return outcome;
@@ -546,19 +559,33 @@ export class RedisBroker implements Broker, RedisConnection {
     this.apply(message);
   }
 
-  /** Applies one live message; starts a catch-up when it reveals a gap or a new epoch. */
+  /**
+   * Applies one live message (`<stream epoch> <offset>\n<frame>[\n<frame>…]`: the new events of
+   * one script call, at consecutive offsets; frames are JSON, so never hold a raw newline);
+   * starts a catch-up when it reveals a gap or a new epoch.
+   */
   private apply(message: string): void {
     const sp = message.indexOf(" ");
-    const nl = message.indexOf("\n", sp);
+    let nl = message.indexOf("\n", sp);
     const epoch = message.slice(0, sp);
-    const offset = Number(message.slice(sp + 1, nl));
-    if (epoch === this.epoch && offset <= this.lastOffset) return; // already delivered
-    if (epoch === this.epoch && offset === this.lastOffset + 1) {
-      this.lastOffset = offset;
-      this.emit(message.slice(nl + 1));
+    if (epoch !== this.epoch) {
+      this.resync();
       return;
     }
-    this.resync();
+    let offset = Number(message.slice(sp + 1, nl));
+    while (nl !== -1) {
+      const next = message.indexOf("\n", nl + 1);
+      if (offset > this.lastOffset + 1) {
+        this.resync();
+        return;
+      }
+      if (offset === this.lastOffset + 1) {
+        this.lastOffset = offset;
+        this.emit(next === -1 ? message.slice(nl + 1) : message.slice(nl + 1, next));
+      } // else: already delivered
+      offset++;
+      nl = next;
+    }
   }
 
   private emit(frame: string, event: HeraldEvent = frameToEvent(frame)): void {

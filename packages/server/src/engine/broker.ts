@@ -105,6 +105,34 @@ export interface Broker {
   topicCount(): Promise<number>;
 }
 
+/**
+ * The event a publish becomes at the position the broker gave it: the request's fields, the
+ * type defaulting to "message" and missing data to null (as the frame carries them).
+ */
+export function sequencedEvent(
+  req: PublishRequest,
+  id: string,
+  at: { seq: number; epoch: string; offset: number; timestamp: number },
+): HeraldEvent {
+  const event: HeraldEvent = {
+    id,
+    topic: req.topic,
+    event: req.event ?? "message",
+    data: req.data ?? null,
+    timestamp: at.timestamp,
+    seq: at.seq,
+    epoch: at.epoch,
+    offset: at.offset,
+  };
+  if (req.source !== undefined) event.source = req.source;
+  if (req.sig !== undefined) event.sig = req.sig;
+  if (req.publisher !== undefined) event.publisher = req.publisher;
+  if (req.verified !== undefined) event.verified = req.verified;
+  if (req.kid !== undefined) event.kid = req.kid;
+  if (req.traceparent !== undefined) event.traceparent = req.traceparent;
+  return event;
+}
+
 /** Serialises an event as an `event` frame. Done once per event, shared by every subscriber. */
 export function eventFrame(event: HeraldEvent): string {
   // Fixed field order keeps frames byte-identical across nodes.

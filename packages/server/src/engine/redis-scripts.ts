@@ -9,7 +9,8 @@
  * the oldest idempotency interval kept}; `P:log` stream log
  * (entry id = offset); `P:t:<topic>` topic meta hash {epoch, seq}; `P:h:<topic>` topic history
  * (entry id = seq); `P:ids:<ttl ms>:<interval>` idempotency records of one ttl-long interval
- * (hash: event id → "time\\ntopic\\nframe"); `P:topics` topics by last publish. Entry fields: `t`
+ * (hash: event id → "time\\ntopic\\nseq offset time epoch": the position, not the frame);
+ * `P:topics` topics by last publish. Entry fields: `t`
  * timestamp, `f` frame, `p` topic (log only).
  */
 import type { Redis } from "ioredis";
@@ -93,9 +94,10 @@ end
 /**
  * Publishes, one or more per script call (`engine.publishBatchMax`): each is deduplicated by
  * its id, sequenced (seq in its topic, offset in the stream), appended to its topic's history and
- * to the stream log, recorded under its id and published on the events channel, in the order of
- * the call; an id seen earlier in the same call is a duplicate, as across calls. What publishes
- * share is done once per call: the clock read, the stream's epoch and offset (written back at
+ * to the stream log and recorded under its id, in the order of the call; an id seen earlier in
+ * the same call is a duplicate, as across calls. What publishes share is done once per call: one
+ * PUBLISH on the events channel carrying the call's new events (\`<stream epoch> <first
+ * offset>\\n<frame>\\n<frame>…\`), the clock read, the stream's epoch and offset (written back at
  * the end; the log's last entry bounds the offset, so a call that failed half-way never makes a
  * later one reuse an offset), the stream log's age trim, the topic index's expiry; and once per
  * topic in a call: its epoch check, its keys' expiry and its index entry. Topic history is
@@ -112,8 +114,10 @@ end
  * (0 = not recorded), event id.
  * Returns {2} when the call ran after its deadline and did nothing (the caller has answered
  * `unavailable` by then, so a publish that waited in a stalled Redis must not happen late); else
- * {0, stream epoch, then per publish a code and a frame}: 0 and the frame for a new event, 1 and
- * "topic\\nframe" for a duplicate id.
+ * {0, stream epoch, then per publish a code and a text}: 0 and "seq offset timestamp epoch" for a
+ * new event (the publisher has the rest of it); for a duplicate id, 1 and "topic\\nframe" while
+ * the original is in this call or its topic's history, else 3 and "topic\\nseq offset timestamp
+ * epoch" (its position: the retry carries the rest).
  */
 export const PUBLISH = new Script(`${COMMON}
 local deadline = tonumber(ARGV[5])
@@ -125,7 +129,7 @@ if ts < last then ts = last end
 local offset = stream_offset(KEYS[1], KEYS[2])
 sepoch = fence(KEYS[1], sepoch, offset, ARGV[9], tonumber(ARGV[10]), ARGV[1])
 local suffix = generation(KEYS[1])
-local ssize = tonumber(ARGV[2])
+local ts_text = string.format('%d', ts)
 -- Idempotency records live in one hash per interval of the id ttl (\`P:ids:<ttl>:<n>\`, n =
 -- time / ttl): a lookup reads the current and the previous interval and takes a record only if
 -- it is younger than the ttl; intervals before the previous one are unlinked (freed off the main
@@ -148,26 +152,84 @@ local function ids_of(idttl)
 end
 local out = {0, sepoch}
 local epochs = {}
+-- The new events' frames: one PUBLISH per call carries them all (their offsets are consecutive).
+local published = {}
+local first_offset = offset + 1
 local n = tonumber(ARGV[7])
+-- Idempotency lookups, once per call: the call's ids in the current interval in one HMGET, those
+-- not found there in the previous interval in another; \`priors[i]\` is publish i's record
+-- ("topic\\nseq offset time epoch") when its id was seen. New records are written at the end, one HSET per interval.
+local priors = {}
+local records = {}
+local record_keys = {}
+do
+  local wanted = {}
+  local ttls = {}
+  for i = 0, n - 1 do
+    local a = 10 + i * 7
+    local idttl = tonumber(ARGV[a + 6])
+    if idttl > 0 then
+      local w = wanted[idttl]
+      if not w then
+        w = {ids = {}, at = {}}
+        wanted[idttl] = w
+        ttls[#ttls + 1] = idttl
+      end
+      w.ids[#w.ids + 1] = ARGV[a + 7]
+      w.at[#w.at + 1] = i
+    end
+  end
+  for _, idttl in ipairs(ttls) do
+    local w = wanted[idttl]
+    local b = ids_of(idttl)
+    local function take(recs, at, ids)
+      local missed_ids, missed_at = {}, {}
+      for j = 1, #at do
+        local rec = recs[j]
+        local nl = rec and string.find(rec, '\\n', 1, true)
+        if nl and tonumber(string.sub(rec, 1, nl - 1)) > ts - idttl then
+          priors[at[j]] = string.sub(rec, nl + 1)
+        elseif not rec then
+          missed_ids[#missed_ids + 1] = ids[j]
+          missed_at[#missed_at + 1] = at[j]
+        end
+      end
+      return missed_ids, missed_at
+    end
+    local missed_ids, missed_at = take(redis.call('HMGET', b[1], unpack(w.ids)), w.at, w.ids)
+    if #missed_ids > 0 then take(redis.call('HMGET', b[2], unpack(missed_ids)), missed_at, missed_ids) end
+  end
+end
+-- Topics first seen in this call, for the index (one ZADD at the end).
+local indexed = {}
+local fresh = {}
+local fresh_frames = {}
 for i = 0, n - 1 do
   local k = 3 + i * 2
   local a = 10 + i * 7
   local topic = ARGV[a + 3]
   local idttl = tonumber(ARGV[a + 6])
   local id = ARGV[a + 7]
-  local prior = false
-  local ids
-  if idttl > 0 then
-    ids = ids_of(idttl)
-    local rec = redis.call('HGET', ids[1], id) or redis.call('HGET', ids[2], id)
-    if rec then
-      local nl = string.find(rec, '\\n', 1, true)
-      if tonumber(string.sub(rec, 1, nl - 1)) > ts - idttl then prior = string.sub(rec, nl + 1) end
-    end
-  end
+  local prior = priors[i] or (idttl > 0 and fresh[id])
   if prior then
-    out[#out + 1] = 1
-    out[#out + 1] = prior
+    -- A duplicate: the original's frame from this call or the topic's history (the entry at its
+    -- seq, if it is still that event), else its position alone (the node has the rest in the retry).
+    local nl = string.find(prior, '\\n', 1, true)
+    local ptopic = string.sub(prior, 1, nl - 1)
+    local pos = string.sub(prior, nl + 1)
+    local frame = fresh_frames[id]
+    if not frame and ptopic == topic then
+      local pseq = string.sub(pos, 1, string.find(pos, ' ', 1, true) - 1)
+      local e = redis.call('XRANGE', KEYS[k + 2], pseq .. '-0', pseq .. '-0')[1]
+      if e and string.find(e[2][4], '"id":"' .. id .. '"', 1, true) then frame = e[2][4] end
+    end
+    if frame then
+      out[#out + 1] = 1
+      out[#out + 1] = ptopic .. '\\n' .. frame
+    else
+      out[#out + 1] = 3
+      out[#out + 1] = prior
+    end
   else
     local tepoch = epochs[topic]
     local first = tepoch == nil
@@ -175,27 +237,49 @@ for i = 0, n - 1 do
       tepoch = ensure(KEYS[k + 1], KEYS[k + 2], ARGV[1], 'seq')
       epochs[topic] = tepoch
     end
-    local seq = redis.call('HINCRBY', KEYS[k + 1], 'seq', 1)
+    -- Numbers become text once each, as integers: Lua's own number-to-text (%.14g, also what
+    -- redis.call does with a number argument) was the largest single cost of this script.
+    local seq = string.format('%d', redis.call('HINCRBY', KEYS[k + 1], 'seq', '1'))
     offset = offset + 1
-    local frame = ARGV[a + 1] .. seq .. ',"epoch":"' .. tepoch .. suffix .. '","offset":' .. offset .. ',"timestamp":' .. ts .. ARGV[a + 2]
-    local hsize = tonumber(ARGV[a + 4])
-    if hsize > 0 then
-      redis.call('XADD', KEYS[k + 2], 'MAXLEN', hsize, seq .. '-0', 't', ts, 'f', frame)
+    local off = string.format('%d', offset)
+    local frame = ARGV[a + 1] .. seq .. ',"epoch":"' .. tepoch .. suffix .. '","offset":' .. off .. ',"timestamp":' .. ts_text .. ARGV[a + 2]
+    local hsize = ARGV[a + 4]
+    if hsize ~= '0' then
+      redis.call('XADD', KEYS[k + 2], 'MAXLEN', hsize, seq .. '-0', 't', ts_text, 'f', frame)
     end
     if first then
-      local keyttl = tonumber(ARGV[a + 5])
-      if hsize > 0 then redis.call('PEXPIRE', KEYS[k + 2], keyttl) end
+      local keyttl = ARGV[a + 5]
+      if hsize ~= '0' then redis.call('PEXPIRE', KEYS[k + 2], keyttl) end
       redis.call('PEXPIRE', KEYS[k + 1], keyttl)
-      redis.call('ZADD', KEYS[3], ts, topic)
+      indexed[#indexed + 1] = ts_text
+      indexed[#indexed + 1] = topic
     end
-    redis.call('XADD', KEYS[2], 'MAXLEN', ssize, offset .. '-0', 't', ts, 'p', topic, 'f', frame)
-    if ids then redis.call('HSET', ids[1], id, ts .. '\\n' .. topic .. '\\n' .. frame) end
-    redis.call('PUBLISH', ARGV[4], sepoch .. ' ' .. offset .. '\\n' .. frame)
+    redis.call('XADD', KEYS[2], 'MAXLEN', ARGV[2], off .. '-0', 't', ts_text, 'p', topic, 'f', frame)
+    local position = seq .. ' ' .. off .. ' ' .. ts_text .. ' ' .. tepoch .. suffix
+    if idttl > 0 then
+      local key = buckets[idttl][1]
+      local list = records[key]
+      if not list then
+        list = {}
+        records[key] = list
+        record_keys[#record_keys + 1] = key
+      end
+      list[#list + 1] = id
+      list[#list + 1] = ts_text .. '\\n' .. topic .. '\\n' .. position
+      fresh[id] = topic .. '\\n' .. position
+      fresh_frames[id] = frame
+    end
+    published[#published + 1] = frame
     out[#out + 1] = 0
-    out[#out + 1] = frame
+    out[#out + 1] = position
   end
 end
-redis.call('HSET', KEYS[1], 'ts', ts, 'offset', offset)
+if #published > 0 then
+  redis.call('PUBLISH', ARGV[4], sepoch .. ' ' .. string.format('%d', first_offset) .. '\\n' .. table.concat(published, '\\n'))
+end
+for _, key in ipairs(record_keys) do redis.call('HSET', key, unpack(records[key])) end
+if #indexed > 0 then redis.call('ZADD', KEYS[3], unpack(indexed)) end
+redis.call('HSET', KEYS[1], 'ts', ts_text, 'offset', string.format('%d', offset))
 redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', ts - tonumber(ARGV[6]))
 trim_age(KEYS[2], ts - tonumber(ARGV[3]))
 return out

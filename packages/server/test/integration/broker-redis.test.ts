@@ -138,6 +138,48 @@ describe("Redis broker: publish batching (engine.publishBatchMax)", () => {
     }
   });
 
+  it("one pub/sub message carries a call's new events; a node delivers only those it does not have yet, once, in order", async (t) => {
+    const { brokers } = await ownBrokers(t, 2);
+    const [a, c] = brokers;
+    const topic = `batch.${randomUUID().slice(0, 8)}`;
+    const onA: Array<{ offset: number; frame: string }> = [];
+    const onC: Array<{ offset: number; frame: string }> = [];
+    a.onEvent((e, frame) => onA.push({ offset: e.offset, frame }));
+    c.onEvent((e, frame) => onC.push({ offset: e.offset, frame }));
+    const messages: string[] = [];
+    a.sub.on("message", (channel: string, m: string) => {
+      if (channel === a.eventsChannel) messages.push(m);
+    });
+    const burst = (n: number, from: number) =>
+      Promise.all(Array.from({ length: n }, (_, i) => c.publish({ topic, data: from + i, id: randomUUID() })));
+    const first = await burst(3, 0);
+    await waitFor(() => onA.length === 3, { what: "the first call's events on node a" });
+    assert.equal(messages.length, 1, "one message for the call");
+    assert.deepEqual(
+      onA.map((e) => e.offset),
+      first.map((o) => o.event.offset),
+    );
+    // The same message again (a late copy): nothing is delivered twice.
+    a.sub.emit("message", a.eventsChannel, messages[0]);
+    // A message whose first event node a has and whose next two it lacks.
+    await a.sub.unsubscribe(a.eventsChannel);
+    await burst(2, 10);
+    await waitFor(() => onC.length === 5, { what: "the second call's events on node c" });
+    const [last, ...lacking] = onC.slice(2);
+    const epoch = (await a.streamPosition()).epoch;
+    const overlap = `${epoch} ${last?.offset}\n${[last, ...lacking].map((e) => e?.frame).join("\n")}`;
+    a.sub.emit("message", a.eventsChannel, overlap);
+    assert.deepEqual(
+      onA.map((e) => e.offset),
+      onC.map((e) => e.offset),
+      "each event once, in order",
+    );
+    assert.deepEqual(
+      onA.slice(3).map((e) => e.frame),
+      lacking.map((e) => e.frame),
+    );
+  });
+
   it("refuses publishes still waiting for their call when the broker closes (never sent)", async () => {
     const b = redisBroker(prefix);
     await b.start();
@@ -197,6 +239,32 @@ describe("Redis broker: the publish script", () => {
     assert.deepEqual(await records(), []);
     await b.publish({ topic: "ids.x", data: "given", id: "given-1" });
     assert.deepEqual(await records(), ["given-1"]);
+  });
+
+  it("records an id's position, not its event; a retry gets the original from history, or its position once history dropped it", async (t) => {
+    const config = resolveConfig({ namespaces: [{ prefix: "short", history: { size: 2, ttlSeconds: 0 } }] });
+    const {
+      own,
+      brokers: [b],
+    } = await ownBrokers(t, 1, config);
+    const payload = `payload-${randomUUID()}`;
+    const original = (await b.publish({ topic: "short.x", data: payload, id: "kept" })).event;
+    const [bucket] = (await b.redis.scan("0", "MATCH", `${own}:ids:*`, "COUNT", 1000))[1];
+    const record = await b.redis.hget(bucket as string, "kept");
+    assert.ok(record !== null && !record.includes(payload), `the record holds no event content: ${record}`);
+    // Still in history: the answer is the original, whatever the retry carries.
+    const early = await b.publish({ topic: "short.x", data: "changed", id: "kept" });
+    assert.equal(early.duplicate, true);
+    assert.deepEqual(early.event, original);
+    // Two more events push it out of the topic's history (size 2).
+    await b.publish({ topic: "short.x", data: 2 });
+    await b.publish({ topic: "short.x", data: 3 });
+    const late = await b.publish({ topic: "short.x", data: payload, id: "kept" });
+    assert.equal(late.duplicate, true);
+    assert.deepEqual(late.event, original, "the original's position, the retry's content (the same)");
+    assert.equal((await b.position("short.x")).seq, 3, "nothing published again");
+    // The id on another topic is still a conflict.
+    await assert.rejects(b.publish({ topic: "other.x", data: payload, id: "kept" }), { code: "conflict" });
   });
 
   it("keeps idempotency records of the current and the previous interval only (older ones are unlinked)", async (t) => {
