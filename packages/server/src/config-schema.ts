@@ -262,6 +262,8 @@ export const configSchema = {
         publishBatchMax: int(1, 1000),
         ackReplicas: int(0, 16),
         ackReplicasTimeoutMs: int(10, 60_000),
+        durablePendingMax: int(1, 10_000_000),
+        durableAckTimeoutMs: int(100, 600_000),
       },
     },
     presence: {

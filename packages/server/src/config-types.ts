@@ -194,6 +194,16 @@ export interface EngineConfig {
   ackReplicas: number;
   /** How long a publish waits for `ackReplicas` replicas; less than `commandTimeoutMs`. @default 1000 */
   ackReplicasTimeoutMs: number;
+  /**
+   * Durable namespaces on the Redis engine: most events waiting in Redis for their store commit;
+   * beyond it durable publishes are refused with `unavailable`. @default 100000
+   */
+  durablePendingMax: number;
+  /**
+   * How long a durable publish on the Redis engine waits for its store commit before it is
+   * answered `unconfirmed` (it was delivered and stays queued for the store). @default 10000
+   */
+  durableAckTimeoutMs: number;
 }
 
 /** Inbox retention, enforced by a background sweep every `store.retentionSweepMs`. See docs/storage.md. */

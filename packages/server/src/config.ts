@@ -115,6 +115,8 @@ export const DEFAULTS: HeraldConfig = {
     publishBatchMax: 64,
     ackReplicas: 0,
     ackReplicasTimeoutMs: 1000,
+    durablePendingMax: 100_000,
+    durableAckTimeoutMs: 10_000,
   },
   presence: { ttlSeconds: 30, maxMembers: 1000 },
   socketio: {

@@ -157,13 +157,9 @@ export class Gateway {
     const metrics = new Metrics({ defaultMetrics: options.defaultMetrics !== false });
     this.storage = new Storage(config, namespaces, log, options.store);
     metrics.registry.registerMetric(this.storage.store.latency);
-    // On the Redis engine the history of every namespace (durable ones too) lives in Redis.
-    if (config.engine.type === "redis" && this.storage.durable !== undefined) {
-      log.warn({ engine: "redis" }, "durable namespaces keep history in the store only with the memory engine for now");
-    }
     const engine = createEngine(config, namespaces, {
       ...(options.broker !== undefined && { broker: options.broker }),
-      ...(this.storage.durable !== undefined && { persistence: this.storage.durable }),
+      ...(this.storage.durable !== undefined && { persistence: this.storage.durable, history: this.storage.store }),
     });
     // Every line says which node wrote it (a logger passed in is the application's own: left as is).
     if (options.logger === undefined) log.setBindings({ node: engine.cluster.nodeId });

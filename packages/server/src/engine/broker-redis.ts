@@ -44,8 +44,9 @@ import type {
   PublishRequest,
   Recovery,
 } from "./broker.js";
-import { provenanceFields, sequencedEvent } from "./broker.js";
+import { frameToEvent, provenanceFields, sequencedEvent } from "./broker.js";
 import { newEpoch } from "./broker-memory.js";
+import type { DurableHooks } from "./durable-redis.js";
 import type { RedisConnection } from "./redis-connection.js";
 import { openRedis, type RedisTarget } from "./redis-open.js";
 import { PUBLISH, READ_STREAM, READ_TOPIC } from "./redis-scripts.js";
@@ -82,12 +83,18 @@ export interface RedisBrokerOptions {
   ackReplicas?: number;
   /** @default 1000 */
   ackReplicasTimeoutMs?: number;
+  /** Durable namespaces: their history also goes to the store (`durable-redis.ts`). */
+  durable?: DurableHooks;
 }
 
 /** A publish waiting for the batch of this event-loop turn. */
 interface QueuedPublish {
   request: PublishRequest;
   id: string;
+  /** The topic's namespace keeps history in the store. */
+  durable: boolean;
+  /** Times the topic was seeded from the store for this publish (Redis did not know it). */
+  seeded: number;
   keys: [string, string];
   args: Array<string | number>;
   deadline: number;
@@ -100,12 +107,6 @@ interface QueuedPublish {
 const CHUNK = 1000;
 /** Live messages held while the node catches up from the log; more means a full resync. */
 const MAX_BUFFERED = 100_000;
-
-/** Turns a stored frame back into the event envelope (drops the frame's `type`). */
-export function frameToEvent(frame: string): HeraldEvent {
-  const { type: _type, ...event } = JSON.parse(frame) as HeraldEvent & { type: string };
-  return event;
-}
 
 /** Splits an event frame around the fields the publish script fills in (seq … timestamp). */
 function frameParts(req: PublishRequest, id: string): [string, string] {
@@ -442,20 +443,56 @@ export class RedisBroker implements Broker, RedisConnection {
     const [head, tail] = frameParts(request, id);
     const idTtl = this.idempotencyTtlMs(request);
     const keyTtl = this.topicKeyTtlMs(ns.history.ttlSeconds);
+    const durable = this.options.durable?.durable(request.topic) === true;
+    // The store is known to be down: a durable publish is refused before anything happens.
+    const down = durable ? this.options.durable?.down : undefined;
+    if (down !== undefined) throw down;
     return new Promise((resolve, reject) => {
-      this.queued.push({
+      this.enqueue({
         request,
         id,
+        durable,
+        seeded: 0,
         keys: [this.key("t", request.topic), this.key("h", request.topic)],
-        args: [head, tail, request.topic, ns.history.size, keyTtl, idTtl, id],
+        args: [head, tail, request.topic, ns.history.size, keyTtl, idTtl, id, durable ? "1" : "0"],
         deadline: this.deadline(),
         keyTtl,
         resolve,
         reject,
       });
-      if (this.queued.length >= this.batchMax) this.flush();
-      else this.flushing ??= setImmediate(() => this.flush());
     });
+  }
+
+  private enqueue(q: QueuedPublish): void {
+    this.queued.push(q);
+    if (this.queued.length >= this.batchMax) this.flush();
+    else this.flushing ??= setImmediate(() => this.flush());
+  }
+
+  /**
+   * A durable topic Redis does not know: seeded from the store, then the publish is sent again
+   * (nothing happened yet). A store that cannot be read refuses it.
+   */
+  private reseed(q: QueuedPublish, durable: DurableHooks): void {
+    if (q.seeded >= 3) {
+      q.reject(
+        new HeraldError("unavailable", `the durable topic "${q.request.topic}" could not be seeded from the store`),
+      );
+      return;
+    }
+    q.seeded++;
+    const size = this.options.namespaces.of(q.request.topic).history.size;
+    durable.seed(q.request.topic, size).then(
+      () => {
+        if (this.closed) {
+          q.reject(new HeraldError("unavailable", "the broker is closing"));
+          return;
+        }
+        q.deadline = this.deadline();
+        this.enqueue(q);
+      },
+      (err) => q.reject(unavailable(err)),
+    );
   }
 
   /** Sends what is queued, `batchMax` publishes per script call, in order (one connection: Redis runs them in order). */
@@ -481,6 +518,8 @@ export class RedisBroker implements Broker, RedisConnection {
       `${this.prefix}:ids`,
       this.epoch,
       this.highWater(),
+      `${this.prefix}:dq`,
+      this.options.durable?.pendingMax ?? 0,
     ];
     for (const q of batch) {
       keys.push(...q.keys);
@@ -499,9 +538,15 @@ export class RedisBroker implements Broker, RedisConnection {
       return;
     }
     const sameStream = result[1] === this.epoch;
-    const outcomes = batch.map((q, i) => {
+    const queuedThrough = String(result[2]);
+    const durable = this.options.durable;
+    const outcomes = batch.map((q, i): PublishOutcome | HeraldError | "seed" => {
+      const code = result[3 + 2 * i] as number;
+      const text = result[4 + 2 * i] as string;
+      if (code === 4) return new HeraldError("unavailable", text);
+      if (code === 5) return "seed";
       try {
-        const outcome = outcomeOf(q.request, q.id, result[2 + 2 * i] as number, result[3 + 2 * i] as string);
+        const outcome = outcomeOf(q.request, q.id, code, text);
         // Only new events count: a duplicate's original may come from an earlier (fenced) epoch.
         if (sameStream && !outcome.duplicate && outcome.event.offset > this.seen) this.seen = outcome.event.offset;
         return outcome;
@@ -511,9 +556,13 @@ export class RedisBroker implements Broker, RedisConnection {
     });
     const unconfirmed = this.acks !== undefined && (await this.unconfirmed(this.acks, outcomes));
     batch.forEach((q, i) => {
-      const outcome = outcomes[i] as PublishOutcome | HeraldError;
-      if (outcome instanceof HeraldError) q.reject(outcome);
+      const outcome = outcomes[i] as PublishOutcome | HeraldError | "seed";
+      if (outcome === "seed") this.reseed(q, durable as DurableHooks);
+      else if (outcome instanceof HeraldError) q.reject(outcome);
       else if (unconfirmed) q.reject(notConfirmed(outcome.event));
+      // A durable event is acknowledged once the store holds it (the queue through this call).
+      else if (q.durable && durable !== undefined)
+        durable.committed(queuedThrough, outcome.event).then(() => q.resolve(outcome), q.reject);
       else q.resolve(outcome);
     });
   }
@@ -524,8 +573,8 @@ export class RedisBroker implements Broker, RedisConnection {
    * The master replicates one ordered stream, so replicas holding that write hold everything
    * written before it, by any node: this call's events, and a duplicate's original event.
    */
-  private async unconfirmed(acks: Redis, outcomes: Array<PublishOutcome | HeraldError>): Promise<boolean> {
-    if (outcomes.every((o) => o instanceof HeraldError)) return false;
+  private async unconfirmed(acks: Redis, outcomes: Array<PublishOutcome | HeraldError | "seed">): Promise<boolean> {
+    if (outcomes.every((o) => o instanceof HeraldError || o === "seed")) return false;
     try {
       const replies = await acks
         .pipeline()
@@ -683,17 +732,35 @@ export class RedisBroker implements Broker, RedisConnection {
     return [String(raw[0]), Number(raw[1]), rows, Number(raw[2])];
   }
 
+  /** A topic's position and events after `since`; a durable topic Redis does not know is seeded from the store first. */
   private async readTopic(topic: string, since: number, limit: number): Promise<[TopicPosition, HeraldEvent[]]> {
     const ns = this.options.namespaces.of(topic);
+    const durable = this.options.durable;
+    const isDurable = durable?.durable(topic) === true;
     let raw: Array<string | number>;
-    try {
-      raw = (await READ_TOPIC.run(
-        this.redis,
-        [this.key("t", topic), this.key("h", topic), `${this.prefix}:s`],
-        [newEpoch(), this.topicKeyTtlMs(ns.history.ttlSeconds), ns.history.ttlSeconds * 1000, since, limit],
-      )) as Array<string | number>;
-    } catch (err) {
-      throw unavailable(err);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        raw = (await READ_TOPIC.run(
+          this.redis,
+          [this.key("t", topic), this.key("h", topic), `${this.prefix}:s`],
+          [
+            newEpoch(),
+            this.topicKeyTtlMs(ns.history.ttlSeconds),
+            ns.history.ttlSeconds * 1000,
+            since,
+            limit,
+            isDurable ? "1" : "0",
+          ],
+        )) as Array<string | number>;
+      } catch (err) {
+        throw unavailable(err);
+      }
+      if (raw[1] !== -1 || durable === undefined) break;
+      if (attempt === 2)
+        throw new HeraldError("unavailable", `the durable topic "${topic}" could not be seeded from the store`);
+      await durable.seed(topic, ns.history.size).catch((err) => {
+        throw unavailable(err);
+      });
     }
     const events: HeraldEvent[] = [];
     for (let i = 2; i < raw.length; i++) events.push(frameToEvent(String(raw[i])));

@@ -133,6 +133,12 @@ export function sequencedEvent(
   return event;
 }
 
+/** Turns a stored frame back into the event envelope (drops the frame's `type`). */
+export function frameToEvent(frame: string): HeraldEvent {
+  const { type: _type, ...event } = JSON.parse(frame) as HeraldEvent & { type: string };
+  return event;
+}
+
 /** Serialises an event as an `event` frame. Done once per event, shared by every subscriber. */
 export function eventFrame(event: HeraldEvent): string {
   // Fixed field order keeps frames byte-identical across nodes.

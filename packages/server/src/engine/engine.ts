@@ -8,6 +8,8 @@ import { Gauge, type Registry } from "prom-client";
 import type { HeraldConfig } from "../config-types.js";
 import type { Namespaces } from "../hub/namespaces.js";
 import type { Logger } from "../log.js";
+import type { HistoryStore } from "../store/history-store.js";
+import type { StoreAccess } from "../store/lazy-store.js";
 import type { Persistence } from "../store/persistence.js";
 import type { Broker } from "./broker.js";
 import { MemoryBroker } from "./broker-memory.js";
@@ -15,6 +17,7 @@ import { RedisBroker } from "./broker-redis.js";
 import type { Cluster, NodeStats } from "./cluster.js";
 import { LocalCluster } from "./cluster-local.js";
 import { RedisCluster } from "./cluster-redis.js";
+import { RedisDurable } from "./durable-redis.js";
 import { Presence } from "./presence.js";
 import { MemoryPresence } from "./presence-memory.js";
 import { RedisPresence } from "./presence-redis.js";
@@ -47,8 +50,10 @@ export interface EngineHooks {
 export interface EngineParts {
   /** A broker to run on (then presence and cluster stay in the process). */
   broker?: Broker;
-  /** Where the memory engine keeps durable namespaces' history (the store). The Redis engine keeps it in Redis. */
+  /** Where durable namespaces' history is kept (the store's durable log), on either engine. */
   persistence?: Persistence;
+  /** The store's history, read by the Redis engine to seed a durable topic Redis does not know. */
+  history?: StoreAccess<HistoryStore>;
 }
 
 /**
@@ -68,16 +73,29 @@ export class Engine {
   readonly resumable: ResumableSessions;
   /** The shared Redis connection when the engine is Redis (the parts built on it use this, never `instanceof`). */
   readonly redis: RedisConnection | undefined;
+  /** Durable namespaces on the Redis engine: the committer to the store (`durable-redis.ts`). */
+  private readonly durable: { committer: RedisDurable; broker: RedisBroker } | undefined;
   private timer: NodeJS.Timeout | undefined;
 
   private report: () => Promise<NodeStats[]> = async () => [];
 
   /** Use `createEngine`: the one place a broker, presence and cluster are chosen. */
   constructor(config: HeraldConfig, namespaces: Namespaces, parts: EngineParts = {}) {
-    const { broker, persistence } = parts;
+    const { broker, persistence, history } = parts;
     const presenceOptions = { ttlSeconds: config.presence.ttlSeconds, maxMembers: config.presence.maxMembers };
     if (broker === undefined && config.engine.type === "redis") {
+      const committer =
+        persistence !== undefined && history !== undefined
+          ? new RedisDurable({
+              persistence,
+              store: history,
+              pendingMax: config.engine.durablePendingMax,
+              ackTimeoutMs: config.engine.durableAckTimeoutMs,
+              batchMax: config.store.batchMaxEvents,
+            })
+          : undefined;
       const redis = new RedisBroker({
+        ...(committer !== undefined && { durable: committer }),
         namespaces,
         recovery: config.recovery,
         idempotency: config.idempotency,
@@ -93,6 +111,7 @@ export class Engine {
       });
       this.broker = redis;
       this.redis = redis;
+      this.durable = committer === undefined ? undefined : { committer, broker: redis };
       this.presence = new Presence(new RedisPresence(redis, config.presence.ttlSeconds), presenceOptions);
       this.cluster = new RedisCluster(redis, 5 * REPORT_MS);
       this.resumable = new RedisResumable(redis);
@@ -119,6 +138,7 @@ export class Engine {
   async start(core: EngineHost, hooks: EngineHooks): Promise<void> {
     await this.broker.start();
     const broker = this.broker;
+    await this.durable?.committer.start(this.durable.broker, this.cluster.nodeId, core.log);
     if (isResettable(broker)) {
       // Redis lost the stream: live connections cannot be exact any more. Asking them to
       // reconnect makes each resubscribe with its position and learn `recovered: false`.
@@ -171,6 +191,7 @@ export class Engine {
     await this.presence.close().catch(() => {});
     await this.cluster.close().catch(() => {});
     await this.resumable.close().catch(() => {});
+    await this.durable?.committer.close().catch(() => {});
     await this.broker.close();
   }
 }

@@ -109,15 +109,25 @@ end
  * one per call), stream size, stream ttl ms, events channel, deadline (Redis time
  * in ms; 0 = none), largest topic key ttl ms, count, idempotency key base (`P:ids`), the
  * sending node's stream epoch and the highest offset it saw in it (a stream behind that is
- * fenced first: see `fence`); then per publish (7): frame head (up to `"seq":`), frame tail
- * (from `,"source"`/`,"data"`), topic, history size, topic key ttl ms, idempotency ttl ms
- * (0 = not recorded), event id.
+ * fenced first: see `fence`), the durable queue's key (`P:dq`) and most entries it may hold;
+ * then per publish (8): frame head (up to `"seq":`), frame tail (from `,"source"`/`,"data"`),
+ * topic, history size, topic key ttl ms, idempotency ttl ms (0 = not recorded), event id,
+ * durable ("1": the topic's namespace keeps history in the store; see below).
  * Returns {2} when the call ran after its deadline and did nothing (the caller has answered
  * `unavailable` by then, so a publish that waited in a stalled Redis must not happen late); else
- * {0, stream epoch, then per publish a code and a text}: 0 and "seq offset timestamp epoch" for a
- * new event (the publisher has the rest of it); for a duplicate id, 1 and "topic\\nframe" while
- * the original is in this call or its topic's history, else 3 and "topic\\nseq offset timestamp
- * epoch" (its position: the retry carries the rest).
+ * {0, stream epoch, the durable queue's last entry id ("" when empty), then per publish a code and
+ * a text}: 0 and "seq offset timestamp epoch" for a new event (the publisher has the rest of it);
+ * for a duplicate id, 1 and "topic\\nframe" while the original is in this call or its topic's
+ * history, else 3 and "topic\\nseq offset timestamp epoch" (its position: the retry carries the
+ * rest); 4 and a reason when a durable publish is refused (nothing happened: the store is down,
+ * \`dstop\` in the stream meta, or the durable queue is full); 5 when a durable topic is unknown
+ * to Redis (nothing happened: the node seeds it from the store, \`SEED\`, and sends it again).
+ *
+ * A durable publish is sequenced and delivered as any other and also queued (\`P:dq\`, an entry
+ * per event: offset \`o\`, stream epoch \`e\`, frame \`f\`) for the node holding the committer
+ * lease, which commits the queue to the store in order (\`engine/durable-redis.ts\`); its
+ * publisher is answered once the committed entries reach the call's last queue entry. A durable
+ * topic's keys do not expire: its position must outlive idleness, as the store's does.
  */
 export const PUBLISH = new Script(`${COMMON}
 local deadline = tonumber(ARGV[5])
@@ -150,7 +160,7 @@ local function ids_of(idttl)
   buckets[idttl] = b
   return b
 end
-local out = {0, sepoch}
+local out = {0, sepoch, ''}
 local epochs = {}
 -- The new events' frames: one PUBLISH per call carries them all (their offsets are consecutive).
 local published = {}
@@ -166,7 +176,7 @@ do
   local wanted = {}
   local ttls = {}
   for i = 0, n - 1 do
-    local a = 10 + i * 7
+    local a = 12 + i * 8
     local idttl = tonumber(ARGV[a + 6])
     if idttl > 0 then
       local w = wanted[idttl]
@@ -203,15 +213,40 @@ end
 -- Topics first seen in this call, for the index (one ZADD at the end).
 local indexed = {}
 local fresh = {}
+-- Durable publishes: whether the call has one, whether the store is marked down, the queue's length.
+local queued_durable = false
+local stopped = nil
+local pending = 0
 local fresh_frames = {}
 for i = 0, n - 1 do
   local k = 3 + i * 2
-  local a = 10 + i * 7
+  local a = 12 + i * 8
   local topic = ARGV[a + 3]
   local idttl = tonumber(ARGV[a + 6])
   local id = ARGV[a + 7]
+  local durable = ARGV[a + 8] == '1'
   local prior = priors[i] or (idttl > 0 and fresh[id])
-  if prior then
+  local refusal = false
+  if durable then
+    queued_durable = true
+    if not prior then
+      if stopped == nil then
+        stopped = redis.call('HGET', KEYS[1], 'dstop') == '1'
+        pending = redis.call('XLEN', ARGV[11])
+      end
+      if stopped then
+        refusal = {4, 'the store is down: durable publishes are stopped until it commits again'}
+      elseif pending >= tonumber(ARGV[12]) then
+        refusal = {4, 'too many durable events wait for their store commit (engine.durablePendingMax)'}
+      elseif epochs[topic] == nil and redis.call('EXISTS', KEYS[k + 1]) == 0 then
+        refusal = {5, ''}
+      end
+    end
+  end
+  if refusal then
+    out[#out + 1] = refusal[1]
+    out[#out + 1] = refusal[2]
+  elseif prior then
     -- A duplicate: the original's frame from this call or the topic's history (the entry at its
     -- seq, if it is still that event), else its position alone (the node has the rest in the retry).
     local nl = string.find(prior, '\\n', 1, true)
@@ -247,14 +282,20 @@ for i = 0, n - 1 do
     if hsize ~= '0' then
       redis.call('XADD', KEYS[k + 2], 'MAXLEN', hsize, seq .. '-0', 't', ts_text, 'f', frame)
     end
-    if first then
+    if first and not durable then
       local keyttl = ARGV[a + 5]
       if hsize ~= '0' then redis.call('PEXPIRE', KEYS[k + 2], keyttl) end
       redis.call('PEXPIRE', KEYS[k + 1], keyttl)
+    end
+    if first then
       indexed[#indexed + 1] = ts_text
       indexed[#indexed + 1] = topic
     end
     redis.call('XADD', KEYS[2], 'MAXLEN', ARGV[2], off .. '-0', 't', ts_text, 'p', topic, 'f', frame)
+    if durable then
+      redis.call('XADD', ARGV[11], '*', 'o', off, 'e', sepoch, 'f', frame)
+      pending = pending + 1
+    end
     local position = seq .. ' ' .. off .. ' ' .. ts_text .. ' ' .. tepoch .. suffix
     if idttl > 0 then
       local key = buckets[idttl][1]
@@ -278,6 +319,10 @@ if #published > 0 then
   redis.call('PUBLISH', ARGV[4], sepoch .. ' ' .. string.format('%d', first_offset) .. '\\n' .. table.concat(published, '\\n'))
 end
 for _, key in ipairs(record_keys) do redis.call('HSET', key, unpack(records[key])) end
+if queued_durable then
+  local last = redis.call('XREVRANGE', ARGV[11], '+', '-', 'COUNT', 1)[1]
+  if last then out[3] = last[1] end
+end
 if #indexed > 0 then redis.call('ZADD', KEYS[3], unpack(indexed)) end
 redis.call('HSET', KEYS[1], 'ts', ts_text, 'offset', string.format('%d', offset))
 redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', ts - tonumber(ARGV[6]))
@@ -288,11 +333,13 @@ return out
 /**
  * Reads a topic: its position and up to `limit` unexpired events with seq > since.
  * KEYS: topic meta, topic history, stream meta (its generation is part of the topic's epoch).
- * ARGV: candidate epoch, topic key ttl ms, history ttl ms (0 = none), since, limit.
- * Returns {epoch, seq, frame...}.
+ * ARGV: candidate epoch, topic key ttl ms, history ttl ms (0 = none), since, limit, durable
+ * ("1": a topic Redis does not know is not created here but seeded from the store first).
+ * Returns {epoch, seq, frame...}, or {"", -1} for a durable topic Redis does not know.
  */
 export const READ_TOPIC = new Script(`${COMMON}
 local epoch = redis.call('HGET', KEYS[1], 'epoch')
+if not epoch and ARGV[6] == '1' then return {'', -1} end
 if not epoch then
   epoch = ensure(KEYS[1], KEYS[2], ARGV[1], 'seq')
   redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]))
@@ -340,4 +387,58 @@ for _, e in ipairs(rows) do
   end
 end
 return out
+`);
+
+/**
+ * Seeds a durable topic Redis does not know (it lost its data, or never saw the topic) from the
+ * store: its seq goes on from the store's, under a new epoch (Redis cannot tell whether events it
+ * delivered before it lost them were all committed, so a client resuming from before is told
+ * \`recovered: false\`), with its newest stored events as history (re-framed under the new epoch by
+ * the caller). Does nothing when the topic is known by then (another node seeded it).
+ * KEYS: topic meta, topic history. ARGV: epoch, seq, history size, count, then per event: seq,
+ * timestamp, frame. Returns 1 when it seeded, 0 when the topic was known.
+ */
+export const SEED = new Script(`
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('DEL', KEYS[2])
+redis.call('HSET', KEYS[1], 'epoch', ARGV[1], 'seq', ARGV[2])
+local n = tonumber(ARGV[4])
+for i = 0, n - 1 do
+  local a = 5 + i * 3
+  redis.call('XADD', KEYS[2], 'MAXLEN', ARGV[3], ARGV[a] .. '-0', 't', ARGV[a + 1], 'f', ARGV[a + 2])
+end
+return 1
+`);
+
+/**
+ * The committer's step after a store commit, done only while it holds the lease (a node that
+ * lost it does nothing, and the holder commits what is left): the committed entries leave the
+ * durable queue, the stream meta records the last one (\`dcommitted\`), the stopped flag is
+ * cleared, topics whose Redis seq is behind the store's (Redis went back: a fence) are raised to
+ * it so no seq is handed out that the store holds, and every node is told on \`<prefix>:durable\`
+ * (waiting publishers are answered).
+ * KEYS: lease, durable queue, stream meta. ARGV: lease holder, channel, last committed entry id,
+ * count of entry ids, the entry ids, count of raises, then per raise: topic meta key, store seq.
+ * With no entries it only clears the stopped flag (the store answers again, nothing was queued).
+ * Returns 1, or 0 when the lease is not the caller's.
+ */
+export const COMMITTED = new Script(`
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+local n = tonumber(ARGV[4])
+local ids = {}
+for i = 1, n do ids[i] = ARGV[4 + i] end
+for i = 1, n, 500 do redis.call('XDEL', KEYS[2], unpack(ids, i, math.min(i + 499, n))) end
+local r = 5 + n
+for i = 0, tonumber(ARGV[r]) - 1 do
+  local key = ARGV[r + 1 + i * 2]
+  local seq = tonumber(ARGV[r + 2 + i * 2])
+  local known = tonumber(redis.call('HGET', key, 'seq') or '-1')
+  if known >= 0 and known < seq then redis.call('HSET', key, 'seq', ARGV[r + 2 + i * 2]) end
+end
+redis.call('HDEL', KEYS[3], 'dstop')
+if n > 0 then
+  redis.call('HSET', KEYS[3], 'dcommitted', ARGV[3])
+  redis.call('PUBLISH', ARGV[2], ARGV[3])
+end
+return 1
 `);

@@ -159,9 +159,14 @@ export class DurableLog implements Persistence {
     // Older events than the tail exist when it is full; trimmed ones are gone for good.
     let durableFloor = await store.trimmedOffset();
     if (tail.length === streamSize && tail[0] !== undefined) durableFloor = Math.max(durableFloor, tail[0].offset - 1);
+    this.retain();
+    return { stream, topics, streamEvents, durableFloor };
+  }
+
+  retain(): void {
+    if (this.sweeper !== undefined || this.closed) return;
     this.sweeper = setInterval(() => void this.sweep(), this.options.sweepMs ?? 30_000);
     this.sweeper.unref();
-    return { stream, topics, streamEvents, durableFloor };
   }
 
   covers(pattern: string): boolean {

@@ -22,6 +22,8 @@ export interface HistoryStore {
   append(events: readonly HeraldEvent[], stream: { epoch: string; offset: number }): Promise<void>;
   /** Every durable topic with its position. */
   topics(): Promise<TopicMeta[]>;
+  /** One durable topic's position; undefined when the store has none. */
+  topic(topic: string): Promise<TopicMeta | undefined>;
   /** Events of `topic` with seq > `afterSeq`, ascending, at most `limit`. */
   events(topic: string, afterSeq: number, limit: number): Promise<HeraldEvent[]>;
   /** The newest `limit` events across topics by offset, returned in ascending offset order. */

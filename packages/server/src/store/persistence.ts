@@ -48,6 +48,8 @@ export interface Persistence {
    * ascending, at most limit). A rejection keeps the store down (it is retried).
    */
   onRecovered(listener: RecoveryListener): void;
+  /** Starts enforcing retention in the store (`restore` does it for a broker that restores). */
+  retain(): void;
   /** Commits what is queued and stops background work (the store stays open). */
   close(): Promise<void>;
 }

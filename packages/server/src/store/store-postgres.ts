@@ -195,6 +195,12 @@ export class PostgresStore implements Store {
     return rows.map((r) => ({ topic: r.topic, epoch: r.epoch, seq: Number(r.seq) }));
   }
 
+  async topic(topic: string): Promise<TopicMeta | undefined> {
+    const { rows } = await this.db.query("SELECT topic, epoch, seq FROM herald_topics WHERE topic = $1", [topic]);
+    const r = rows[0];
+    return r === undefined ? undefined : { topic: r.topic, epoch: r.epoch, seq: Number(r.seq) };
+  }
+
   async events(topic: string, afterSeq: number, limit: number): Promise<HeraldEvent[]> {
     const { rows } = await this.db.query<EventRow>(
       "SELECT * FROM herald_events WHERE topic = $1 AND seq > $2 ORDER BY seq LIMIT $3",

@@ -165,6 +165,13 @@ export class SqliteStore implements Store {
     });
   }
 
+  async topic(topic: string): Promise<TopicMeta | undefined> {
+    return this.run(
+      (db) =>
+        db.prepare("SELECT topic, epoch, seq FROM herald_topics WHERE topic = ?").get(topic) as TopicMeta | undefined,
+    );
+  }
+
   async events(topic: string, afterSeq: number, limit: number): Promise<HeraldEvent[]> {
     return this.run((db) => {
       const rows = db

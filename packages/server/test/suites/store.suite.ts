@@ -68,6 +68,8 @@ export function historyStoreSuite(name: string, h: StoreHarness): void {
           { topic: "a", epoch: "e1", seq: 3 },
           { topic: "b", epoch: "e1", seq: 1 },
         ]);
+        assert.deepEqual(await s.topic("a"), { topic: "a", epoch: "e1", seq: 3 });
+        assert.equal(await s.topic("none"), undefined);
         assert.deepEqual(await s.events("a", 0, 10), [batch[0], batch[2], batch[3]]);
         assert.deepEqual(await s.events("a", 1, 1), [batch[2]]);
         assert.deepEqual(await s.streamTail(3), [batch[1], batch[2], batch[3]]);

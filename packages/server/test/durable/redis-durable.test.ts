@@ -1,0 +1,235 @@
+/**
+ * Durable namespaces on the Redis engine (issue 20 point 4): the store keeps their history as on
+ * the memory engine. Real parts: Redis (a private `redis-server`, killed with SIGKILL, or the
+ * shared one under a prefix of its own) and Postgres (the shared server under a schema of its
+ * own, or a private cluster that is stopped and started).
+ *
+ * - An acknowledged durable publish is in the store; two nodes publishing at once keep one
+ *   order, and the store holds it.
+ * - Redis killed and restarted empty: a node serves the topic's history from the store, and the
+ *   seq goes on from the store's (under a new epoch: a client resuming from before is told
+ *   `recovered: false`).
+ * - The store stopped: the publish in flight is answered `unconfirmed` and stays queued; the
+ *   next ones are refused `unavailable` and never delivered; once the store is back the queue
+ *   is committed and durable publishes go on with the next seq.
+ * - The committer gone (its lease expires): another node takes the lease and commits the queue,
+ *   skipping what the store already holds.
+ */
+import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
+import { after, describe, it } from "node:test";
+import { Redis } from "ioredis";
+import pg from "pg";
+import type { HeraldConfigInput } from "../../src/config.js";
+import { PrivatePostgres } from "../faults/private-postgres.js";
+import { type Frame, getJson, postJson, type Running, startGateway, TestClient } from "../helpers.js";
+import { dropSchema, PG_URL } from "../integration/pg.js";
+import { dropPrefix, REDIS_URL } from "../integration/redis-helpers.js";
+import { PrivateRedis } from "../private-redis.js";
+import { waitFor } from "../wait-for.js";
+
+const KEY = "redis-durable-test-key-0123456789";
+const auth = { authorization: `Bearer ${KEY}` };
+
+function config(redisUrl: string, prefix: string, store: HeraldConfigInput["store"]): HeraldConfigInput {
+  return {
+    auth: { apiKeys: [KEY] },
+    engine: { type: "redis", redisUrl, keyPrefix: prefix, durableAckTimeoutMs: 2000 },
+    store: { timeoutMs: 1500, retryMaxMs: 200, ...store },
+    namespaces: [{ prefix: "chain", durable: true, history: { size: 50, ttlSeconds: 0 } }],
+  };
+}
+
+const publish = (g: Running, topic: string, data: unknown, id?: string) =>
+  postJson(`${g.url}/api/publish`, { topic, data, ...(id !== undefined && { id }) }, auth);
+
+/** The events the store holds for `topic`, by seq. */
+async function stored(url: string, schema: string, topic: string): Promise<Array<{ seq: number; data: unknown }>> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    const { rows } = await c.query(`SELECT seq, data FROM ${schema}.herald_events WHERE topic = $1 ORDER BY seq`, [
+      topic,
+    ]);
+    return rows.map((r) => ({ seq: Number(r.seq), data: JSON.parse(r.data) }));
+  } finally {
+    await c.end();
+  }
+}
+
+const schemas: string[] = [];
+after(async () => {
+  for (const s of schemas) await dropSchema(s);
+});
+
+describe("durable namespaces on the Redis engine", () => {
+  it("acknowledged means in the store; two nodes keep one order; Redis killed and restarted empty: history from the store, the seq goes on", async () => {
+    const redis = await PrivateRedis.start();
+    const schema = `h_${randomUUID().slice(0, 8)}`;
+    schemas.push(schema);
+    const store = { type: "postgres" as const, url: PG_URL, schema };
+    const a = await startGateway(config(redis.url, "rd", store));
+    const b = await startGateway(config(redis.url, "rd", store));
+    try {
+      const watcher = await TestClient.connect(a.wsUrl);
+      const sub = await watcher.request({ type: "subscribe", topic: "chain.blocks" });
+      assert.equal(sub.type, "ack");
+      // 20 publishes, half on each node, all in flight at once.
+      const acks = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => publish(i % 2 === 0 ? a : b, "chain.blocks", { height: i })),
+      );
+      for (const r of acks) assert.equal(r.status, 200, JSON.stringify(r.body));
+      const inStore = await stored(PG_URL, schema, "chain.blocks");
+      assert.deepEqual(
+        inStore.map((e) => e.seq),
+        Array.from({ length: 20 }, (_, i) => i + 1),
+        "every acknowledged event is in the store, one order",
+      );
+      const delivered: Frame[] = [];
+      for (let i = 0; i < 20; i++) delivered.push(await watcher.next("event"));
+      assert.deepEqual(
+        delivered.map((f) => f.data),
+        inStore.map((e) => e.data),
+        "delivered in the order the store holds",
+      );
+      const before = delivered.at(-1) as Frame;
+      watcher.close();
+
+      // Redis loses everything.
+      await redis.down();
+      await redis.up();
+      await waitFor(async () => (await fetch(`${b.url}/readyz`)).status === 200, {
+        what: "node b ready on the empty Redis",
+        timeout: 15_000,
+      });
+      const history = await getJson(`${b.url}/api/topics/chain.blocks/history?limit=100`, auth);
+      assert.equal(history.status, 200, JSON.stringify(history.body));
+      const events = history.body.events as Array<{ seq: number; data: unknown; epoch: string }>;
+      assert.deepEqual(
+        events.map((e) => e.data),
+        inStore.map((e) => e.data),
+        "the history comes back from the store",
+      );
+      assert.notEqual(history.body.epoch, before.epoch, "a new epoch: Redis cannot vouch for what it delivered");
+      assert.ok(events.every((e) => e.epoch === history.body.epoch));
+      const next = await publish(a, "chain.blocks", { height: 20 });
+      assert.equal(next.status, 200, JSON.stringify(next.body));
+      assert.equal(next.body.seq, 21, "the seq goes on from the store's");
+      assert.equal((await stored(PG_URL, schema, "chain.blocks")).length, 21);
+      // A client resuming from before the loss is told so.
+      const resumed = await TestClient.connect(b.wsUrl);
+      const ack = await resumed.request({
+        type: "subscribe",
+        topic: "chain.blocks",
+        since: { epoch: before.epoch, seq: before.seq },
+      });
+      assert.equal(ack.recovered, false);
+      resumed.close();
+    } finally {
+      await a.close();
+      await b.close();
+      await redis.down();
+    }
+  });
+
+  it("the store stopped: the publish in flight is unconfirmed and kept, the next are refused and never delivered; then it goes on", async () => {
+    const db = new PrivatePostgres();
+    await db.create();
+    const prefix = `herald-test-rd-${randomUUID().slice(0, 8)}`;
+    const schema = `h_${randomUUID().slice(0, 8)}`;
+    const g = await startGateway(config(REDIS_URL, prefix, { type: "postgres", url: db.url, schema }));
+    try {
+      const watcher = await TestClient.connect(g.wsUrl);
+      assert.equal((await watcher.request({ type: "subscribe", topic: "chain.tx" })).type, "ack");
+      assert.equal((await publish(g, "chain.tx", 1)).status, 200);
+      assert.equal((await watcher.next("event")).data, 1);
+
+      await db.stop();
+      const inFlight = await publish(g, "chain.tx", 2, "in-flight");
+      assert.equal(inFlight.status, 504, JSON.stringify(inFlight.body));
+      assert.equal(inFlight.body.code, "unconfirmed");
+      assert.equal((await watcher.next("event")).data, 2, "it was delivered");
+      const refused = await publish(g, "chain.tx", 3);
+      assert.equal(refused.status, 503, JSON.stringify(refused.body));
+      assert.equal(refused.body.code, "unavailable");
+      const live = await publish(g, "other.tx", "live");
+      assert.equal(live.status, 200, "a namespace that is not durable goes on");
+
+      await db.start();
+      // With an id: an attempt answered unconfirmed and retried is still one event.
+      await waitFor(async () => (await publish(g, "chain.tx", 4, "four")).status === 200, {
+        what: "durable publishes accepted again",
+        timeout: 20_000,
+      });
+      const next = await watcher.next("event");
+      assert.equal(next.data, 4, "the refused publish was never delivered");
+      assert.equal(next.seq, 3);
+      assert.deepEqual(
+        (await stored(db.url, schema, "chain.tx")).map((e) => e.data),
+        [1, 2, 4],
+        "the unconfirmed one was committed once the store was back; the refused one never existed",
+      );
+      const retry = await publish(g, "chain.tx", 2, "in-flight");
+      assert.equal(retry.status, 200);
+      assert.equal(retry.body.duplicate, true);
+      assert.equal(retry.body.seq, 2);
+      watcher.close();
+    } finally {
+      await g.close();
+      await dropPrefix(prefix);
+      await db.destroy();
+    }
+  });
+
+  it("the committer gone: another node takes its lease and commits the queue, skipping what the store already holds", async () => {
+    const prefix = `herald-test-rd-${randomUUID().slice(0, 8)}`;
+    const schema = `h_${randomUUID().slice(0, 8)}`;
+    schemas.push(schema);
+    const store = { type: "postgres" as const, url: PG_URL, schema };
+    const admin = new Redis(REDIS_URL);
+    // A committer that will never commit: its lease runs out in 1.5 s.
+    await admin.set(`${prefix}:durable:committer`, "gone", "PX", 1500);
+    const a = await startGateway({ ...config(REDIS_URL, prefix, store), engine: { type: "redis", keyPrefix: prefix } });
+    try {
+      const published = Array.from({ length: 5 }, (_, i) => publish(a, "chain.q", i + 1));
+      await waitFor(async () => (await admin.xlen(`${prefix}:dq`)) === 5, { what: "five events queued" });
+      // The gone committer had written the first two to the store before it went.
+      const rows = await admin.xrange(`${prefix}:dq`, "-", "+", "COUNT", 2);
+      const c = new pg.Client({ connectionString: PG_URL });
+      await c.connect();
+      try {
+        for (const [, fields] of rows) {
+          const e = JSON.parse(fields[5] as string);
+          await c.query(
+            `INSERT INTO ${schema}.herald_events (topic, seq, stream_offset, id, epoch, event, ts, data) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)`,
+            [e.topic, e.seq, e.offset, e.id, e.epoch, e.event, e.timestamp, JSON.stringify(e.data)],
+          );
+          await c.query(
+            `INSERT INTO ${schema}.herald_topics (topic, epoch, seq) VALUES ($1,$2,$3)
+             ON CONFLICT (topic) DO UPDATE SET seq = EXCLUDED.seq`,
+            [e.topic, e.epoch, e.seq],
+          );
+        }
+      } finally {
+        await c.end();
+      }
+      const answers = await Promise.all(published);
+      for (const r of answers) assert.equal(r.status, 200, JSON.stringify(r.body));
+      const inStore = await stored(PG_URL, schema, "chain.q");
+      assert.deepEqual(
+        inStore.map((e) => e.seq),
+        [1, 2, 3, 4, 5],
+        "each once, in order",
+      );
+      answers.forEach((r, i) => {
+        assert.equal(inStore[(r.body.seq as number) - 1]?.data, i + 1, "each under the seq it was acknowledged with");
+      });
+      assert.equal(await admin.xlen(`${prefix}:dq`), 0);
+      assert.equal((await fetch(`${a.url}/readyz`)).status, 200, "the store was never marked down");
+    } finally {
+      await a.close();
+      admin.disconnect();
+      await dropPrefix(prefix);
+    }
+  });
+});
