@@ -4,7 +4,7 @@
  * the state to the compute store so a restart resumes the open windows.
  *
  * Several nodes on the Redis engine each receive every event, so each holds the same windows;
- * the node holding the emitter lease (`emitter-lease.ts`) publishes them, with the id
+ * the node holding the emitter lease (`engine/lease.ts`) publishes them, with the id
  * `agg.{name}.{end}`, so the broker's idempotency keeps one result per window even while the
  * lease changes hands.
  */

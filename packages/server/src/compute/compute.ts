@@ -19,7 +19,7 @@ import { MemoryComputeStore } from "./compute-store-memory.js";
 import { PostgresComputeStore } from "./compute-store-postgres.js";
 import { SqliteComputeStore } from "./compute-store-sqlite.js";
 import { type Clock, type ComputeContext, systemClock } from "./context.js";
-import { type EmitterLease, LocalLease, RedisLease } from "./emitter-lease.js";
+import { type EmitterLease, LocalLease, RedisLease } from "../engine/lease.js";
 
 /** Builds the compute store beside the configured main store. */
 export function createComputeStore(config: HeraldConfig["store"]): ComputeStore {

@@ -37,7 +37,7 @@ export interface ComputeContext {
   unsubscribe(sub: HubSubscription): void;
   /** Publishes a trusted event through the gateway's publish path. */
   publish(request: PublishRequest): Promise<PublishOutcome>;
-  /** Whether this node publishes aggregation results now (see `emitter-lease.ts`). */
+  /** Whether this node publishes aggregation results now (see `engine/lease.ts`). */
   emits(): boolean;
   /** Whether `topic` is a state topic (its data is a merge patch). */
   isState(topic: string): boolean;

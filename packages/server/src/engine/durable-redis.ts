@@ -22,7 +22,7 @@
  */
 import { HeraldError, type HeraldEvent } from "@herald/protocol";
 import type { Redis } from "ioredis";
-import { RedisLease } from "../compute/emitter-lease.js";
+import { RedisLease } from "./lease.js";
 import type { Logger } from "../log.js";
 import type { HistoryStore } from "../store/history-store.js";
 import type { StoreAccess } from "../store/lazy-store.js";

@@ -10,7 +10,7 @@
  * receivers de-duplicate on the event id).
  */
 import { postSigned } from "../compute/alerts/webhook.js";
-import type { EmitterLease } from "../compute/emitter-lease.js";
+import type { EmitterLease } from "../engine/lease.js";
 import type { Logger } from "../log.js";
 import type { DeadLetterStore } from "../pipeline/dead-letter.js";
 import type { LifecycleEvent } from "./lifecycle-event.js";

@@ -5,7 +5,7 @@
  * the lease holder — POSTs them in order. On Redis the lease holder also lets go of what silent
  * nodes held, and every node marks itself alive.
  */
-import { type EmitterLease, LocalLease, RedisLease } from "../compute/emitter-lease.js";
+import { type EmitterLease, LocalLease, RedisLease } from "../engine/lease.js";
 import type { RedisConnection } from "../engine/redis-connection.js";
 import type { Hub } from "../hub/hub.js";
 import type { Logger } from "../log.js";

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, describe, it } from "node:test";
 import { Redis } from "ioredis";
-import { RedisLease } from "../../src/compute/emitter-lease.js";
+import { RedisLease } from "../../src/engine/lease.js";
 import { createLogger } from "../../src/log.js";
 import { dropPrefix, REDIS_URL } from "./redis-helpers.js";
 

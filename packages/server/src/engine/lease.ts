@@ -1,9 +1,11 @@
 /**
- * Which node emits aggregation results. With one process it is always this one. On the Redis
- * engine every node computes the same windows, and one node — the holder of a Redis lease
- * (`{prefix}:compute:emitter`, renewed every `renewMs`, expiring after `ttlMs`) — publishes
- * them; when it stops or dies, another node takes the lease within `ttlMs` and carries on from
- * its own windows. Results also carry deterministic ids, so a hand-over never delivers a window twice.
+ * Which node does a job only one node may do at a time. With one process it is always this one.
+ * On the Redis engine one node — the holder of a Redis lease (`{prefix}:<name>`, renewed every
+ * `renewMs`, expiring after `ttlMs`) — does it; when it stops or dies, another node takes the
+ * lease within `ttlMs` and carries on. Its users: the emitter of aggregation results
+ * (`compute:emitter`: every node computes the same windows, results carry deterministic ids, so
+ * a hand-over never delivers a window twice), the webhook deliverer, and the committer of the
+ * durable queue (`durable:committer`, `engine/durable-redis.ts`).
  */
 import type { Redis } from "ioredis";
 import type { Logger } from "../log.js";
