@@ -5,6 +5,7 @@
  */
 import type { HeraldConfig } from "../config-types.js";
 import type { GatewayCore } from "../core.js";
+import { type EmitterLease, LocalLease, RedisLease } from "../engine/lease.js";
 import type { Inbox } from "../inbox/inbox.js";
 import type { Logger } from "../log.js";
 import type { DeadLetterStore } from "../pipeline/dead-letter.js";
@@ -19,7 +20,6 @@ import { MemoryComputeStore } from "./compute-store-memory.js";
 import { PostgresComputeStore } from "./compute-store-postgres.js";
 import { SqliteComputeStore } from "./compute-store-sqlite.js";
 import { type Clock, type ComputeContext, systemClock } from "./context.js";
-import { type EmitterLease, LocalLease, RedisLease } from "../engine/lease.js";
 
 /** Builds the compute store beside the configured main store. */
 export function createComputeStore(config: HeraldConfig["store"]): ComputeStore {

@@ -22,13 +22,13 @@
  */
 import { HeraldError, type HeraldEvent } from "@herald/protocol";
 import type { Redis } from "ioredis";
-import { RedisLease } from "./lease.js";
 import type { Logger } from "../log.js";
 import type { HistoryStore } from "../store/history-store.js";
 import type { StoreAccess } from "../store/lazy-store.js";
 import type { Persistence } from "../store/persistence.js";
 import { eventFrame, frameToEvent } from "./broker.js";
 import { newEpoch } from "./broker-memory.js";
+import { RedisLease } from "./lease.js";
 import type { RedisConnection } from "./redis-connection.js";
 import { COMMITTED, SEED } from "./redis-scripts.js";
 
