@@ -1,9 +1,11 @@
 /**
  * Durable publish throughput: the memory broker without a store, with SQLite and with Postgres
  * (group commit), in one run, at several publish concurrencies. Also the same through the
- * gateway's HTTP API. Results are recorded in docs/storage.md.
+ * gateway's HTTP API, on the memory engine and on the Redis engine (`--redis`: durable events
+ * committed by the Redis engine's committer, engine/durable-redis.ts). Results are recorded in
+ * docs/storage.md.
  *
- *   npx tsx bench/durable.ts [--events N] [--pg postgres://…/db]
+ *   npx tsx bench/durable.ts [--events N] [--pg postgres://…/db] [--redis redis://127.0.0.1:6379]
  */
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -26,6 +28,7 @@ const { values } = parseArgs({
   options: {
     events: { type: "string", default: "20000" },
     pg: { type: "string", default: process.env.HERALD_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test" },
+    redis: { type: "string" },
   },
 });
 const EVENTS = Number(values.events);
@@ -79,12 +82,14 @@ async function brokerRun(kind: Kind, concurrency: number): Promise<number> {
   return rate;
 }
 
-async function httpRun(kind: Kind, concurrency: number): Promise<number> {
+async function httpRun(kind: Kind, concurrency: number, redisUrl?: string): Promise<number> {
   const store = makeStore(kind);
+  const prefix = `herald-bench-${randomUUID().slice(0, 8)}`;
   const gateway = createGateway({
     defaultMetrics: false,
     ...(store ? { store } : {}),
     config: {
+      ...(redisUrl !== undefined && { engine: { type: "redis", redisUrl, keyPrefix: prefix } }),
       log: { level: "silent" },
       limits: { httpRequestsPerSecond: 0 },
       namespaces: [{ prefix: "bench", durable: kind !== "memory", history: { size: 1000, ttlSeconds: 300 } }],
@@ -105,6 +110,13 @@ async function httpRun(kind: Kind, concurrency: number): Promise<number> {
   await drive(post, concurrency, 500); // warm-up: connections, JIT
   const rate = await drive(post, concurrency, events);
   await gateway.close();
+  if (redisUrl !== undefined) {
+    const { Redis } = await import("ioredis");
+    const r = new Redis(redisUrl);
+    const keys = await r.keys(`${prefix}:*`);
+    if (keys.length > 0) await r.unlink(...keys);
+    r.disconnect();
+  }
   return rate;
 }
 
@@ -116,12 +128,13 @@ async function main(): Promise<void> {
     for (const kind of kinds) cells.push(await brokerRun(kind, concurrency));
     rows.push(`| broker.publish | ${concurrency} | ${cells.map((c) => c.toLocaleString("en-US")).join(" | ")} |`);
   }
-  for (const concurrency of [16, 64]) {
-    const cells: number[] = [];
-    for (const kind of kinds) cells.push(await httpRun(kind, concurrency));
-    rows.push(
-      `| HTTP POST /api/publish | ${concurrency} | ${cells.map((c) => c.toLocaleString("en-US")).join(" | ")} |`,
-    );
+  for (const engine of values.redis === undefined ? [undefined] : [undefined, values.redis]) {
+    for (const concurrency of [16, 64]) {
+      const cells: number[] = [];
+      for (const kind of kinds) cells.push(await httpRun(kind, concurrency, engine));
+      const path = engine === undefined ? "HTTP POST /api/publish" : "HTTP POST /api/publish, Redis engine";
+      rows.push(`| ${path} | ${concurrency} | ${cells.map((c) => c.toLocaleString("en-US")).join(" | ")} |`);
+    }
   }
   process.stdout.write(
     `durable publish throughput, events/s (${EVENTS} events, 16 topics, ~170-byte payload, node ${process.version})\n\n` +

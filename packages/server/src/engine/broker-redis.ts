@@ -443,7 +443,7 @@ export class RedisBroker implements Broker, RedisConnection {
     const [head, tail] = frameParts(request, id);
     const idTtl = this.idempotencyTtlMs(request);
     const keyTtl = this.topicKeyTtlMs(ns.history.ttlSeconds);
-    const durable = this.options.durable?.durable(request.topic) === true;
+    const durable = this.options.durable !== undefined && ns.durable;
     // The store is known to be down: a durable publish is refused before anything happens.
     const down = durable ? this.options.durable?.down : undefined;
     if (down !== undefined) throw down;

@@ -106,6 +106,8 @@ export class RedisDurable implements DurableHooks {
   /** This committer may have left `dstop` set (after a failed commit, or a take-over): clear it when the store works. */
   private stopped = true;
   private closed = false;
+  /** The last commit round failed (logged once per streak). */
+  private failing = false;
   private nodeId = "";
   private log: Logger | undefined;
 
@@ -254,6 +256,7 @@ export class RedisDurable implements DurableHooks {
         if (this.options.store.health.down !== undefined) return; // the recovery listener wakes it
         const max = this.options.batchMax ?? 1000;
         const rows = (await this.redis.xrange(this.key("dq"), "-", "+", "COUNT", max)) as Array<[string, string[]]>;
+        this.failing = false;
         if (rows.length === 0) {
           if (this.stopped) await this.finish([], []);
           return;
@@ -262,7 +265,9 @@ export class RedisDurable implements DurableHooks {
         if (rows.length === max) this.again = true;
       } while (this.again);
     } catch (err) {
-      this.log?.warn({ err }, "durable queue: commit round failed; retried");
+      // Redis unreachable: said once, then quietly retried every poll until it answers.
+      if (!this.failing) this.log?.warn({ err }, "durable queue: commit round failed; retried");
+      this.failing = true;
     } finally {
       this.draining = false;
     }
