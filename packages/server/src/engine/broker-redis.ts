@@ -427,6 +427,12 @@ export class RedisBroker implements Broker, RedisConnection {
     return request.id !== undefined && size > 0 ? ttlSeconds * 1000 : 0;
   }
 
+  /** How long ids of events seeded from the store are remembered (as ids publishers gave). */
+  private seedIdTtlMs(): number {
+    const { size, ttlSeconds } = this.options.idempotency;
+    return size > 0 ? ttlSeconds * 1000 : 0;
+  }
+
   /** How long a topic's keys live after its last publish (idle topics are forgotten). */
   private topicKeyTtlMs(historyTtlSeconds: number): number {
     return Math.max(historyTtlSeconds, this.options.recovery.streamTtlSeconds, 3600) * 1000;
@@ -482,7 +488,7 @@ export class RedisBroker implements Broker, RedisConnection {
     }
     q.seeded++;
     const size = this.options.namespaces.of(q.request.topic).history.size;
-    durable.seed(q.request.topic, size).then(
+    durable.seed(q.request.topic, size, this.seedIdTtlMs()).then(
       () => {
         if (this.closed) {
           q.reject(new HeraldError("unavailable", "the broker is closing"));
@@ -758,7 +764,7 @@ export class RedisBroker implements Broker, RedisConnection {
       if (raw[1] !== -1 || durable === undefined) break;
       if (attempt === 2)
         throw new HeraldError("unavailable", `the durable topic "${topic}" could not be seeded from the store`);
-      await durable.seed(topic, ns.history.size).catch((err) => {
+      await durable.seed(topic, ns.history.size, this.seedIdTtlMs()).catch((err) => {
         throw unavailable(err);
       });
     }

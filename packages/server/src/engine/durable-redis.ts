@@ -40,8 +40,11 @@ export interface DurableHooks {
   readonly down: HeraldError | undefined;
   /** Most events the durable queue may hold (`engine.durablePendingMax`). */
   readonly pendingMax: number;
-  /** Seeds a durable topic Redis does not know from the store (`SEED`). */
-  seed(topic: string, historySize: number): Promise<void>;
+  /**
+   * Seeds a durable topic Redis does not know from the store (`SEED`); ids of its seeded events
+   * younger than `idTtlMs` (0: none) are recorded again.
+   */
+  seed(topic: string, historySize: number, idTtlMs: number): Promise<void>;
   /** Resolves once the store holds the durable queue through `entry`; else rejects `unconfirmed`. */
   committed(entry: string, event: HeraldEvent): Promise<void>;
 }
@@ -218,7 +221,7 @@ export class RedisDurable implements DurableHooks {
     this.waiters = still;
   }
 
-  async seed(topic: string, historySize: number): Promise<void> {
+  async seed(topic: string, historySize: number, idTtlMs: number): Promise<void> {
     const store = await this.options.store.get();
     const meta = await store.topic(topic);
     const seq = meta?.seq ?? 0;
@@ -229,8 +232,17 @@ export class RedisDurable implements DurableHooks {
     const gen = await this.redis.hget(this.key("s"), "gen");
     const epoch = newEpoch();
     const shown = gen === null ? epoch : `${epoch}.${gen}`;
-    const args: Array<string | number> = [epoch, seq, historySize, events.length];
-    for (const e of events) args.push(e.seq, e.timestamp, eventFrame({ ...e, epoch: shown }));
+    const args: Array<string | number> = [
+      epoch,
+      seq,
+      historySize,
+      events.length,
+      idTtlMs,
+      this.key("ids"),
+      topic,
+      shown,
+    ];
+    for (const e of events) args.push(e.seq, e.timestamp, eventFrame({ ...e, epoch: shown }), e.id, e.offset);
     await SEED.run(this.redis, [this.key(`t:${topic}`), this.key(`h:${topic}`)], args);
   }
 

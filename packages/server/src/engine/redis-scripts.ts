@@ -394,18 +394,29 @@ return out
  * store: its seq goes on from the store's, under a new epoch (Redis cannot tell whether events it
  * delivered before it lost them were all committed, so a client resuming from before is told
  * \`recovered: false\`), with its newest stored events as history (re-framed under the new epoch by
- * the caller). Does nothing when the topic is known by then (another node seeded it).
- * KEYS: topic meta, topic history. ARGV: epoch, seq, history size, count, then per event: seq,
- * timestamp, frame. Returns 1 when it seeded, 0 when the topic was known.
+ * the caller). The ids of those events still inside the idempotency ttl are recorded again, so a
+ * retry of one is a duplicate, as after a restart of the memory engine. Does nothing when the
+ * topic is known by then (another node seeded it).
+ * KEYS: topic meta, topic history. ARGV: epoch, seq, history size, count, idempotency ttl ms (0 =
+ * none), idempotency key base (\`P:ids\`), topic, the epoch as clients see it, then per event: seq,
+ * timestamp, frame, id, offset. Returns 1 when it seeded, 0 when the topic was known.
  */
 export const SEED = new Script(`
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 redis.call('DEL', KEYS[2])
 redis.call('HSET', KEYS[1], 'epoch', ARGV[1], 'seq', ARGV[2])
 local n = tonumber(ARGV[4])
+local idttl = tonumber(ARGV[5])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local bucket = ARGV[6] .. ':' .. ARGV[5] .. ':' .. string.format('%d', idttl > 0 and math.floor(now / idttl) or 0)
 for i = 0, n - 1 do
-  local a = 5 + i * 3
+  local a = 9 + i * 5
   redis.call('XADD', KEYS[2], 'MAXLEN', ARGV[3], ARGV[a] .. '-0', 't', ARGV[a + 1], 'f', ARGV[a + 2])
+  if idttl > 0 and tonumber(ARGV[a + 1]) > now - idttl then
+    local position = ARGV[a] .. ' ' .. ARGV[a + 4] .. ' ' .. ARGV[a + 1] .. ' ' .. ARGV[8]
+    redis.call('HSET', bucket, ARGV[a + 3], ARGV[a + 1] .. '\\n' .. ARGV[7] .. '\\n' .. position)
+  end
 end
 return 1
 `);

@@ -8,7 +8,7 @@
  *   order, and the store holds it.
  * - Redis killed and restarted empty: a node serves the topic's history from the store, and the
  *   seq goes on from the store's (under a new epoch: a client resuming from before is told
- *   `recovered: false`).
+ *   `recovered: false`), and a retry of an event from before is still a duplicate.
  * - The store stopped: the publish in flight is answered `unconfirmed` and stays queued; the
  *   next ones are refused `unavailable` and never delivered; once the store is back the queue
  *   is committed and durable publishes go on with the next seq.
@@ -92,8 +92,12 @@ describe("durable namespaces on the Redis engine", () => {
         inStore.map((e) => e.data),
         "delivered in the order the store holds",
       );
-      const before = delivered.at(-1) as Frame;
       watcher.close();
+      // One more, with an id: it must still be recognised after Redis lost everything.
+      const tip = await publish(a, "chain.blocks", { height: 20 }, "tip");
+      assert.equal(tip.status, 200);
+      assert.equal(tip.body.seq, 21);
+      const before = { epoch: tip.body.epoch as string, seq: 21 };
 
       // Redis loses everything.
       await redis.down();
@@ -107,15 +111,19 @@ describe("durable namespaces on the Redis engine", () => {
       const events = history.body.events as Array<{ seq: number; data: unknown; epoch: string }>;
       assert.deepEqual(
         events.map((e) => e.data),
-        inStore.map((e) => e.data),
+        [...inStore.map((e) => e.data), { height: 20 }],
         "the history comes back from the store",
       );
       assert.notEqual(history.body.epoch, before.epoch, "a new epoch: Redis cannot vouch for what it delivered");
       assert.ok(events.every((e) => e.epoch === history.body.epoch));
-      const next = await publish(a, "chain.blocks", { height: 20 });
+      const retry = await publish(a, "chain.blocks", { height: 20 }, "tip");
+      assert.equal(retry.status, 200, JSON.stringify(retry.body));
+      assert.equal(retry.body.duplicate, true, "the id is remembered across the loss");
+      assert.equal(retry.body.seq, 21);
+      const next = await publish(a, "chain.blocks", { height: 21 });
       assert.equal(next.status, 200, JSON.stringify(next.body));
-      assert.equal(next.body.seq, 21, "the seq goes on from the store's");
-      assert.equal((await stored(PG_URL, schema, "chain.blocks")).length, 21);
+      assert.equal(next.body.seq, 22, "the seq goes on from the store's");
+      assert.equal((await stored(PG_URL, schema, "chain.blocks")).length, 22);
       // A client resuming from before the loss is told so.
       const resumed = await TestClient.connect(b.wsUrl);
       const ack = await resumed.request({
