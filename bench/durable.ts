@@ -97,7 +97,7 @@ async function httpRun(kind: Kind, concurrency: number, redisUrl?: string): Prom
   });
   const { port } = await gateway.listen({ port: 0, host: "127.0.0.1" });
   const url = `http://127.0.0.1:${port}/api/publish`;
-  const events = Math.min(EVENTS, 10000);
+  const events = concurrency === 1 ? Math.min(EVENTS, 1000) : Math.min(EVENTS, 10000);
   const post = async (i: number) => {
     const res = await fetch(url, {
       method: "POST",
@@ -129,7 +129,7 @@ async function main(): Promise<void> {
     rows.push(`| broker.publish | ${concurrency} | ${cells.map((c) => c.toLocaleString("en-US")).join(" | ")} |`);
   }
   for (const engine of values.redis === undefined ? [undefined] : [undefined, values.redis]) {
-    for (const concurrency of [16, 64]) {
+    for (const concurrency of [1, 16, 64]) {
       const cells: number[] = [];
       for (const kind of kinds) cells.push(await httpRun(kind, concurrency, engine));
       const path = engine === undefined ? "HTTP POST /api/publish" : "HTTP POST /api/publish, Redis engine";
