@@ -35,6 +35,7 @@ import { HeraldError, type HeraldEvent, type StreamPosition, type TopicPosition,
 import type { Redis, RedisOptions } from "ioredis";
 import type { IdempotencyConfig, RecoveryConfig } from "../config-types.js";
 import type { Namespaces } from "../hub/namespaces.js";
+import type { NamespaceConfig } from "../namespace-config.js";
 import type {
   Broker,
   EventListener,
@@ -117,6 +118,15 @@ function frameParts(req: PublishRequest, id: string): [string, string] {
   tail += provenanceFields(req);
   tail += `,"data":${JSON.stringify(req.data ?? null)}}`;
   return [head, tail];
+}
+
+/**
+ * How many stored events seed a durable topic's history in Redis: its history size, but none for
+ * a state topic, whose document is rebuilt from its history. Its checkpoint went with Redis, and
+ * the newest events alone would make a partial document look whole: it starts over instead.
+ */
+function seededHistory(ns: NamespaceConfig): number {
+  return ns.state ? 0 : ns.history.size;
 }
 
 /** A script that ran after its deadline did nothing: the caller had already been told `unavailable`. */
@@ -487,8 +497,7 @@ export class RedisBroker implements Broker, RedisConnection {
       return;
     }
     q.seeded++;
-    const size = this.options.namespaces.of(q.request.topic).history.size;
-    durable.seed(q.request.topic, size, this.seedIdTtlMs()).then(
+    durable.seed(q.request.topic, seededHistory(this.options.namespaces.of(q.request.topic)), this.seedIdTtlMs()).then(
       () => {
         if (this.closed) {
           q.reject(new HeraldError("unavailable", "the broker is closing"));
@@ -764,7 +773,7 @@ export class RedisBroker implements Broker, RedisConnection {
       if (raw[1] !== -1 || durable === undefined) break;
       if (attempt === 2)
         throw new HeraldError("unavailable", `the durable topic "${topic}" could not be seeded from the store`);
-      await durable.seed(topic, ns.history.size, this.seedIdTtlMs()).catch((err) => {
+      await durable.seed(topic, seededHistory(ns), this.seedIdTtlMs()).catch((err) => {
         throw unavailable(err);
       });
     }

@@ -12,6 +12,8 @@
  * - The store stopped: the publish in flight is answered `unconfirmed` and stays queued; the
  *   next ones are refused `unavailable` and never delivered; once the store is back the queue
  *   is committed and durable publishes go on with the next seq.
+ * - A state topic after Redis lost everything starts its document over (its checkpoint was in
+ *   Redis): never a partial document built from the newest events alone.
  * - The committer gone (its lease expires): another node takes the lease and commits the queue,
  *   skipping what the store already holds.
  */
@@ -186,6 +188,41 @@ describe("durable namespaces on the Redis engine", () => {
       await g.close();
       await dropPrefix(prefix);
       await db.destroy();
+    }
+  });
+
+  it("a state topic after Redis lost everything starts its document over, never a partial one from the newest events", async () => {
+    const redis = await PrivateRedis.start();
+    const schema = `h_${randomUUID().slice(0, 8)}`;
+    schemas.push(schema);
+    const stateConfig: HeraldConfigInput = {
+      ...config(redis.url, "rs", { type: "postgres", url: PG_URL, schema }),
+      namespaces: [{ prefix: "board", durable: true, state: true, history: { size: 5, ttlSeconds: 0 } }],
+    };
+    const a = await startGateway(stateConfig);
+    let c: Running | undefined;
+    try {
+      for (let i = 1; i <= 10; i++) assert.equal((await publish(a, "board.1", { [`k${i}`]: i })).status, 200);
+      assert.equal((await stored(PG_URL, schema, "board.1")).length, 10);
+      await redis.down();
+      await redis.up();
+      // A node that never saw the topic builds its document from what Redis has now.
+      c = await startGateway(stateConfig);
+      const snapshot = await getJson(`${c.url}/api/topics/board.1/state`, auth);
+      assert.equal(snapshot.status, 200, JSON.stringify(snapshot.body));
+      assert.deepEqual(snapshot.body.state, {}, "not the merge of the newest five patches");
+      const next = await publish(c, "board.1", { k11: 11 });
+      assert.equal(next.status, 200, JSON.stringify(next.body));
+      assert.equal(next.body.seq, 11, "the seq goes on from the store's");
+      await waitFor(
+        async () =>
+          JSON.stringify((await getJson(`${c?.url}/api/topics/board.1/state`, auth)).body.state) === '{"k11":11}',
+        { what: "the document holds the patch published after the loss" },
+      );
+    } finally {
+      await a.close();
+      await c?.close();
+      await redis.down();
     }
   });
 
