@@ -191,6 +191,63 @@ describe("durable namespaces on the Redis engine", () => {
     }
   });
 
+  it("Redis killed mid-stream: every acknowledged durable publish is in the store, once", async () => {
+    const redis = await PrivateRedis.start();
+    const schema = `h_${randomUUID().slice(0, 8)}`;
+    schemas.push(schema);
+    const store = { type: "postgres" as const, url: PG_URL, schema };
+    const a = await startGateway(config(redis.url, "rk", store));
+    const b = await startGateway(config(redis.url, "rk", store));
+    const acked = new Map<string, number>();
+    const answered = new Map<number, number>();
+    let stop = false;
+    const lane = async (g: Running, lane: number) => {
+      for (let i = 0; !stop; i++) {
+        const id = `l${lane}-${i}`;
+        const r = await publish(g, `chain.k${lane % 3}`, { lane, i }, id).catch(() => undefined);
+        const status = r?.status ?? 0;
+        answered.set(status, (answered.get(status) ?? 0) + 1);
+        if (status === 200) acked.set(id, r?.body.seq as number);
+        if (status !== 200) await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    };
+    try {
+      const lanes = Array.from({ length: 6 }, (_, l) => lane(l % 2 === 0 ? a : b, l));
+      await waitFor(() => acked.size >= 60, { what: "publishes acknowledged before the kill" });
+      await redis.down();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await redis.up();
+      const afterRestart = acked.size;
+      await waitFor(() => acked.size >= afterRestart + 60, {
+        what: "publishes acknowledged after the restart",
+        timeout: 20_000,
+      });
+      stop = true;
+      await Promise.all(lanes);
+      const c = new pg.Client({ connectionString: PG_URL });
+      await c.connect();
+      let rows: Array<{ id: string; topic: string; seq: string }>;
+      try {
+        rows = (await c.query(`SELECT id, topic, seq FROM ${schema}.herald_events`)).rows;
+      } finally {
+        await c.end();
+      }
+      const inStore = new Set(rows.map((r) => r.id));
+      const missing = [...acked.keys()].filter((id) => !inStore.has(id));
+      assert.deepEqual(missing, [], `acknowledged but not in the store (answers: ${JSON.stringify([...answered])})`);
+      assert.equal(inStore.size, rows.length, "no event stored twice");
+      assert.ok(
+        (answered.get(200) ?? 0) > 0 && answered.size > 1,
+        `some publishes were refused: ${JSON.stringify([...answered])}`,
+      );
+    } finally {
+      stop = true;
+      await a.close();
+      await b.close();
+      await redis.down();
+    }
+  });
+
   it("a state topic after Redis lost everything starts its document over, never a partial one from the newest events", async () => {
     const redis = await PrivateRedis.start();
     const schema = `h_${randomUUID().slice(0, 8)}`;
