@@ -64,14 +64,20 @@ after(async () => {
   for (const s of schemas) await dropSchema(s);
 });
 
+/** A private Redis and two gateways on it sharing one Postgres schema (dropped after the file). */
+async function twoNodes(prefix: string) {
+  const redis = await PrivateRedis.start();
+  const schema = `h_${randomUUID().slice(0, 8)}`;
+  schemas.push(schema);
+  const store = { type: "postgres" as const, url: PG_URL, schema };
+  const a = await startGateway(config(redis.url, prefix, store));
+  const b = await startGateway(config(redis.url, prefix, store));
+  return { redis, schema, a, b };
+}
+
 describe("durable namespaces on the Redis engine", () => {
   it("acknowledged means in the store; two nodes keep one order; Redis killed and restarted empty: history from the store, the seq goes on", async () => {
-    const redis = await PrivateRedis.start();
-    const schema = `h_${randomUUID().slice(0, 8)}`;
-    schemas.push(schema);
-    const store = { type: "postgres" as const, url: PG_URL, schema };
-    const a = await startGateway(config(redis.url, "rd", store));
-    const b = await startGateway(config(redis.url, "rd", store));
+    const { redis, schema, a, b } = await twoNodes("rd");
     try {
       const watcher = await TestClient.connect(a.wsUrl);
       const sub = await watcher.request({ type: "subscribe", topic: "chain.blocks" });
@@ -192,12 +198,7 @@ describe("durable namespaces on the Redis engine", () => {
   });
 
   it("Redis killed mid-stream: every acknowledged durable publish is in the store, once", async () => {
-    const redis = await PrivateRedis.start();
-    const schema = `h_${randomUUID().slice(0, 8)}`;
-    schemas.push(schema);
-    const store = { type: "postgres" as const, url: PG_URL, schema };
-    const a = await startGateway(config(redis.url, "rk", store));
-    const b = await startGateway(config(redis.url, "rk", store));
+    const { redis, schema, a, b } = await twoNodes("rk");
     const acked = new Map<string, number>();
     const answered = new Map<number, number>();
     let stop = false;
