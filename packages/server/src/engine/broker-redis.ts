@@ -7,10 +7,11 @@
  *   topic.
  * - Fan-out is ONE pub/sub channel per key prefix carrying the already-serialised frames, one
  *   message per script call: `<stream epoch> <first offset>`, then each new event's frame on a
- *   line of its own (the call's offsets are consecutive). Every node receives every event (bandwidth grows with nodes ×
- *   events, not with subscribers); in exchange no node tracks remote interest, the frame is never
- *   re-serialised, and offsets on the channel are contiguous, so a node detects any lost message
- *   and catches up from the stream log (after a pub/sub reconnect, `CLIENT KILL`, a slow read).
+ *   line of its own (the call's offsets are consecutive). Every node receives every event
+ *   (bandwidth grows with nodes × events, not with subscribers); in exchange no node tracks
+ *   remote interest, the frame is never re-serialised, and offsets on the channel are
+ *   contiguous, so a node detects any lost message and catches up from the stream log (after a
+ *   pub/sub reconnect, `CLIENT KILL`, a slow read).
  * - When Redis lost the data (restart without persistence, flush), epochs are regenerated, so a
  *   client resuming from an old position is told `recovered: false`; the node also calls its
  *   `onReset` listeners so live connections are asked to reconnect and resubscribe.
@@ -27,6 +28,9 @@
  *   catch-up carries this node's high-water offset, and the scripts fence such a stream (new
  *   stream epoch, new topic epochs) before sequencing anything more, so no seq is handed out
  *   twice under one epoch and resuming clients learn `recovered: false`.
+ * - Durable namespaces (`durable` hooks, `durable-redis.ts`): their events are also queued for the
+ *   store in the same script, and a publish is answered once the store holds it; a durable topic
+ *   Redis does not know is seeded from the store before it is published to or read.
  * - Publishing needs only the command connection: while the pub/sub connection reconnects,
  *   publishes are accepted and this node's own subscribers get them from the log on catch-up.
  */
@@ -751,7 +755,7 @@ export class RedisBroker implements Broker, RedisConnection {
   private async readTopic(topic: string, since: number, limit: number): Promise<[TopicPosition, HeraldEvent[]]> {
     const ns = this.options.namespaces.of(topic);
     const durable = this.options.durable;
-    const isDurable = durable?.durable(topic) === true;
+    const isDurable = durable !== undefined && ns.durable;
     let raw: Array<string | number>;
     for (let attempt = 0; ; attempt++) {
       try {
