@@ -10,7 +10,10 @@ import { after, describe, it, type TestContext } from "node:test";
 import type { HeraldError } from "@herald/protocol";
 import { Redis } from "ioredis";
 import { DEFAULTS, type HeraldConfig, resolveConfig } from "../../src/config.js";
+import type { PublishOutcome, PublishRequest } from "../../src/engine/broker.js";
+import { MemoryBroker } from "../../src/engine/broker-memory.js";
 import type { RedisBroker, RedisBrokerOptions } from "../../src/engine/broker-redis.js";
+import { Namespaces } from "../../src/hub/namespaces.js";
 import { brokerSuite } from "../suites/broker.suite.js";
 import { waitFor } from "../wait-for.js";
 import { dropPrefix, REDIS_URL, redisBroker } from "./redis-helpers.js";
@@ -309,6 +312,65 @@ describe("Redis broker: the publish script", () => {
     const next = await b.publish({ topic: "log.x", data: 2 });
     assert.equal(next.event.offset, first.event.offset + 41);
     assert.equal(next.event.seq, 2);
+  });
+});
+
+/** A small deterministic generator (mulberry32), so a failing sequence can be replayed. */
+function prng(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** What a publish came to, in the terms both engines share (epochs and offsets are each engine's own). */
+function settled(r: PromiseSettledResult<PublishOutcome>): string {
+  if (r.status === "rejected") return `refused ${(r.reason as HeraldError).code}`;
+  const e = r.value.event;
+  return `${r.value.duplicate ? "duplicate" : "new"} ${e.topic}#${e.seq} ${JSON.stringify(e.data)}`;
+}
+
+describe("Redis broker: the publish script against the memory broker", () => {
+  it("answers random calls of publishes as the memory broker does: ids repeated within and across calls, on the same and on other topics", async (t) => {
+    const {
+      brokers: [redis],
+    } = await ownBrokers(t, 1);
+    const memory = new MemoryBroker({
+      namespaces: new Namespaces(DEFAULTS.namespaces),
+      recovery: DEFAULTS.recovery,
+      idempotency: DEFAULTS.idempotency,
+    });
+    await memory.start();
+    t.after(() => memory.close());
+    const random = prng(20261205);
+    const topics = ["m.a", "m.b", "m.c", "m.d"];
+    const given: PublishRequest[] = [];
+    for (let call = 0; call < 40; call++) {
+      const batch: PublishRequest[] = [];
+      for (let i = 0, n = 1 + Math.floor(random() * 20); i < n; i++) {
+        const roll = random();
+        const topic = topics[Math.floor(random() * topics.length)] as string;
+        if (roll < 0.3 || given.length === 0) batch.push({ topic, data: { call, i } });
+        else if (roll < 0.7) {
+          const request = { topic, data: { call, i }, id: `id-${call}-${i}` };
+          given.push(request);
+          batch.push(request);
+        } else {
+          // A retry of an earlier publish (often from this same call), or its id on another topic.
+          const earlier = given[Math.floor(random() * given.length)] as PublishRequest;
+          batch.push(
+            random() < 0.8 ? { ...earlier } : { ...earlier, topic: topics.find((x) => x !== earlier.topic) as string },
+          );
+        }
+      }
+      // One call to Redis (all in one turn); the memory broker takes them in the same order.
+      const fromRedis = await Promise.allSettled(batch.map((r) => redis.publish(r)));
+      const fromMemory = await Promise.allSettled(batch.map((r) => memory.publish(r)));
+      assert.deepEqual(fromRedis.map(settled), fromMemory.map(settled), `call ${call}`);
+    }
   });
 });
 
