@@ -350,20 +350,23 @@ describe("Redis broker: the publish script against the memory broker", () => {
     const given: PublishRequest[] = [];
     for (let call = 0; call < 40; call++) {
       const batch: PublishRequest[] = [];
+      /** The publishes with a new id in this call. */
+      const own: PublishRequest[] = [];
       for (let i = 0, n = 1 + Math.floor(random() * 20); i < n; i++) {
         const roll = random();
         const topic = topics[Math.floor(random() * topics.length)] as string;
-        if (roll < 0.3 || given.length === 0) batch.push({ topic, data: { call, i } });
-        else if (roll < 0.7) {
+        if (roll < 0.3) batch.push({ topic, data: { call, i } });
+        else if (roll < 0.7 || given.length === 0) {
           const request = { topic, data: { call, i }, id: `id-${call}-${i}` };
           given.push(request);
+          own.push(request);
           batch.push(request);
         } else {
-          // A retry of an earlier publish (often from this same call), or its id on another topic.
-          const earlier = given[Math.floor(random() * given.length)] as PublishRequest;
-          batch.push(
-            random() < 0.8 ? { ...earlier } : { ...earlier, topic: topics.find((x) => x !== earlier.topic) as string },
-          );
+          // A retry of an earlier publish (half the time one of this same call), or its id on another topic.
+          const pool = own.length > 0 && random() < 0.5 ? own : given;
+          const earlier = pool[Math.floor(random() * pool.length)] as PublishRequest;
+          const other = topics.find((x) => x !== earlier.topic) as string;
+          batch.push(random() < 0.8 ? { ...earlier } : { ...earlier, topic: other });
         }
       }
       // One call to Redis (all in one turn); the memory broker takes them in the same order.
