@@ -1,9 +1,16 @@
-/** `herald serve --workers 2`: two processes behind one port act as one through Redis. */
+/**
+ * `herald serve --workers 2`: two processes behind one port act as one through Redis, and share
+ * one SQLite file for a durable namespace (one worker commits it, docs/storage.md).
+ */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
+import Database from "better-sqlite3";
 import { getJson, postJson, TestClient } from "../helpers.js";
 import { dropPrefix } from "../integration/redis-helpers.js";
 import { waitFor } from "../wait-for.js";
@@ -11,7 +18,12 @@ import { writeNodeConfig } from "./nodes.js";
 
 const MAIN = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url));
 const prefix = `herald-test-${randomUUID().slice(0, 8)}`;
-after(() => dropPrefix(prefix));
+const dir = mkdtempSync(join(tmpdir(), "herald-workers-"));
+const dbPath = join(dir, "herald.db");
+after(async () => {
+  await dropPrefix(prefix);
+  rmSync(dir, { recursive: true, force: true });
+});
 
 describe("herald serve --workers", () => {
   it("runs N workers on one port that act as one gateway", async () => {
@@ -23,7 +35,10 @@ describe("herald serve --workers", () => {
         MAIN,
         "serve",
         "--config",
-        writeNodeConfig(prefix),
+        writeNodeConfig(prefix, {
+          store: { path: dbPath },
+          namespaces: [{ prefix: "ledger", durable: true, history: { size: 100, ttlSeconds: 0 } }],
+        }),
         "--port",
         "0",
         "--host",
@@ -70,6 +85,24 @@ describe("herald serve --workers", () => {
           [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
         );
         c.close();
+      }
+      // A durable namespace: every acknowledged publish is in the one SQLite file, in order.
+      const ledger = `ledger.${randomUUID().slice(0, 6)}`;
+      const acks = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => postJson(`${url}/api/publish`, { topic: ledger, data: i })),
+      );
+      for (const r of acks) assert.equal(r.status, 200, JSON.stringify(r.body));
+      const db = new Database(dbPath, { readonly: true });
+      try {
+        const rows = db.prepare("SELECT seq FROM herald_events WHERE topic = ? ORDER BY seq").all(ledger) as Array<{
+          seq: number;
+        }>;
+        assert.deepEqual(
+          rows.map((r) => r.seq),
+          [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+        );
+      } finally {
+        db.close();
       }
     } finally {
       proc.kill("SIGTERM");
