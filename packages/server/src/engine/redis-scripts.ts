@@ -253,6 +253,8 @@ for i = 0, n - 1 do
     local ptopic = string.sub(prior, 1, nl - 1)
     local pos = string.sub(prior, nl + 1)
     local frame = fresh_frames[id]
+    -- A record written before records held positions holds the frame itself.
+    if not frame and string.sub(pos, 1, 1) == '{' then frame = pos end
     if not frame and ptopic == topic then
       local pseq = string.sub(pos, 1, string.find(pos, ' ', 1, true) - 1)
       local e = redis.call('XRANGE', KEYS[k + 2], pseq .. '-0', pseq .. '-0')[1]

@@ -270,6 +270,21 @@ describe("Redis broker: the publish script", () => {
     await assert.rejects(b.publish({ topic: "other.x", data: payload, id: "kept" }), { code: "conflict" });
   });
 
+  it("answers a retry whose record was written by an earlier version (the frame itself) with that frame", async (t) => {
+    const {
+      own,
+      brokers: [b],
+    } = await ownBrokers(t, 1);
+    const first = await b.publish({ topic: "ids.old", data: "warm-up", id: "now" });
+    const [bucket] = (await b.redis.scan("0", "MATCH", `${own}:ids:*`, "COUNT", 1000))[1];
+    const frame = `{"type":"event","topic":"ids.old","event":"message","id":"legacy","seq":1,"epoch":"${first.event.epoch}","offset":${first.event.offset},"timestamp":${first.event.timestamp},"data":"before"}`;
+    await b.redis.hset(bucket as string, "legacy", `${Date.now()}\nids.old\n${frame}`);
+    const retry = await b.publish({ topic: "ids.old", data: "before", id: "legacy" });
+    assert.equal(retry.duplicate, true);
+    assert.equal(retry.event.seq, 1);
+    assert.equal(retry.event.data, "before");
+  });
+
   it("keeps idempotency records of the current and the previous interval only (older ones are unlinked)", async (t) => {
     const {
       own,
