@@ -249,6 +249,47 @@ describe("durable namespaces on the Redis engine", () => {
     }
   });
 
+  it("Redis stalled (SIGSTOP): durable publishes are refused or unconfirmed, never acknowledged unkept; after SIGCONT the store has every acknowledged one", async () => {
+    const { redis, schema, a, b } = await twoNodes("rs");
+    try {
+      assert.equal((await publish(a, "chain.s", "before", "s-0")).status, 200);
+      redis.stall();
+      const during = await Promise.all([
+        publish(a, "chain.s", "during-a", "s-a"),
+        publish(b, "chain.s", "during-b", "s-b"),
+      ]);
+      for (const r of during) {
+        assert.ok(
+          r.status === 503 || r.status === 504,
+          `refused or unconfirmed while stalled: ${r.status} ${JSON.stringify(r.body)}`,
+        );
+      }
+      redis.resume();
+      await waitFor(async () => (await publish(a, "chain.s", "after", "s-1")).status === 200, {
+        what: "durable publishes acknowledged after SIGCONT",
+        timeout: 20_000,
+      });
+      // Retried with their ids, the publishes made during the stall are each answered once.
+      for (const [g, id, data] of [
+        [a, "s-a", "during-a"],
+        [b, "s-b", "during-b"],
+      ] as const) {
+        await waitFor(async () => (await publish(g, "chain.s", data, id)).status === 200, { what: `retry of ${id}` });
+      }
+      const inStore = (await stored(PG_URL, schema, "chain.s")).map((e) => e.data);
+      assert.deepEqual([...inStore].sort(), ["after", "before", "during-a", "during-b"], "each once");
+      assert.deepEqual(
+        (await stored(PG_URL, schema, "chain.s")).map((e) => e.seq),
+        [1, 2, 3, 4],
+      );
+    } finally {
+      redis.resume();
+      await a.close();
+      await b.close();
+      await redis.down();
+    }
+  });
+
   it("a state topic after Redis lost everything starts its document over, never a partial one from the newest events", async () => {
     const redis = await PrivateRedis.start();
     const schema = `h_${randomUUID().slice(0, 8)}`;
