@@ -12,6 +12,8 @@
  * - The store stopped: the publish in flight is answered `unconfirmed` and stays queued; the
  *   next ones are refused `unavailable` and never delivered; once the store is back the queue
  *   is committed and durable publishes go on with the next seq.
+ * - Redis killed mid-stream, and stalled (SIGSTOP): every acknowledged durable publish is in the
+ *   store, once; none is acknowledged that is not kept.
  * - A state topic after Redis lost everything starts its document over (its checkpoint was in
  *   Redis): never a partial document built from the newest events alone.
  * - The committer gone (its lease expires): another node takes the lease and commits the queue,
