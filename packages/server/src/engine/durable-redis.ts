@@ -104,7 +104,8 @@ export class RedisDurable implements DurableHooks {
   private through = "0-0";
   /** The store's seq per topic, as the committer knows it (re-read after an outage or a take-over). */
   private readonly committedSeq = new Map<string, number>();
-  private draining = false;
+  /** The commit round running, if any. */
+  private draining: Promise<void> | undefined;
   private again = false;
   /** This committer may have left `dstop` set (after a failed commit, or a take-over): clear it when the store works. */
   private stopped = true;
@@ -172,10 +173,13 @@ export class RedisDurable implements DurableHooks {
     this.options.persistence.retain();
   }
 
+  /** Lets the commit round running finish, hands the lease on, and commits what the durable log holds. */
   async close(): Promise<void> {
     this.closed = true;
     if (this.timer !== undefined) clearInterval(this.timer);
+    await this.draining;
     await this.lease?.close();
+    await this.options.persistence.close();
     for (const w of this.waiters.splice(0)) {
       clearTimeout(w.timer);
       w.reject(unconfirmed(w.event));
@@ -250,12 +254,18 @@ export class RedisDurable implements DurableHooks {
    * The committer (lease holder only): commits the queue to the store in order, one group commit
    * per `batchMax` entries, until it is empty. One drain at a time; a wake-up during one runs another.
    */
-  private async drain(): Promise<void> {
-    if (this.draining) {
+  private drain(): Promise<void> {
+    if (this.draining !== undefined) {
       this.again = true;
-      return;
+      return this.draining;
     }
-    this.draining = true;
+    this.draining = this.round().finally(() => {
+      this.draining = undefined;
+    });
+    return this.draining;
+  }
+
+  private async round(): Promise<void> {
     try {
       do {
         this.again = false;
@@ -280,8 +290,6 @@ export class RedisDurable implements DurableHooks {
       // Redis unreachable: said once, then quietly retried every poll until it answers.
       if (!this.failing) this.log?.warn({ err }, "durable queue: commit round failed; retried");
       this.failing = true;
-    } finally {
-      this.draining = false;
     }
   }
 
@@ -348,6 +356,8 @@ export class RedisDurable implements DurableHooks {
 
   /** A commit failed: durable publishes stop (`dstop`) until the store answers and the queue is committed. */
   private async stop(err: unknown): Promise<void> {
+    // Closing: the store closes after this node; what is left in the queue waits for the next holder.
+    if (this.closed) return;
     this.stopped = true;
     this.log?.warn({ err }, "durable queue: the store did not commit; durable publishes stopped until it does");
     await this.redis.hset(this.key("s"), "dstop", "1").catch(() => undefined);
