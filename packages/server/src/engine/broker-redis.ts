@@ -49,7 +49,7 @@ import type {
   PublishRequest,
   Recovery,
 } from "./broker.js";
-import { frameToEvent, provenanceFields, sequencedEvent } from "./broker.js";
+import { frameToEvent, provenanceFields, sequencedEvent, unconfirmedError } from "./broker.js";
 import { newEpoch } from "./broker-memory.js";
 import type { DurableHooks } from "./durable-redis.js";
 import type { RedisConnection } from "./redis-connection.js";
@@ -158,15 +158,6 @@ function outcomeOf(req: PublishRequest, id: string, code: number, text: string):
   }
   const rest = text.slice(nl + 1);
   return { event: code === 1 ? frameToEvent(rest) : eventAt(req, id, rest), duplicate: true };
-}
-
-/** A published event the replicas did not confirm in time: its position goes with the refusal. */
-function notConfirmed(event: HeraldEvent): HeraldError {
-  return new HeraldError(
-    "unconfirmed",
-    `event "${event.id}" was published but not confirmed by the replicas in time; retrying with its id is safe`,
-    { details: { eventId: event.id, topic: event.topic, seq: event.seq, epoch: event.epoch, offset: event.offset } },
-  );
 }
 
 function unavailable(err: unknown): HeraldError {
@@ -578,7 +569,7 @@ export class RedisBroker implements Broker, RedisConnection {
       const outcome = outcomes[i] as PublishOutcome | HeraldError | "seed";
       if (outcome === "seed") this.reseed(q, durable as DurableHooks);
       else if (outcome instanceof HeraldError) q.reject(outcome);
-      else if (unconfirmed) q.reject(notConfirmed(outcome.event));
+      else if (unconfirmed) q.reject(unconfirmedError(outcome.event, "the replicas"));
       // A durable event is acknowledged once the store holds it (the queue through this call).
       else if (q.durable && durable !== undefined)
         durable.committed(queuedThrough, outcome.event).then(() => q.resolve(outcome), q.reject);

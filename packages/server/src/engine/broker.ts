@@ -18,7 +18,7 @@
  * - A topic's `epoch` changes only when its stored history is lost; the stream `epoch` changes
  *   only when the stream log is lost.
  */
-import type { HeraldEvent, StreamPosition, TopicPosition } from "@herald/protocol";
+import { HeraldError, type HeraldEvent, type StreamPosition, type TopicPosition } from "@herald/protocol";
 
 export interface PublishRequest {
   topic: string;
@@ -137,6 +137,19 @@ export function sequencedEvent(
 export function frameToEvent(frame: string): HeraldEvent {
   const { type: _type, ...event } = JSON.parse(frame) as HeraldEvent & { type: string };
   return event;
+}
+
+/**
+ * `unconfirmed`: the event was published (sequenced and delivered) but not yet confirmed where it
+ * must be kept (`by`: the replicas, the store); its position goes with the refusal, and a retry
+ * with its id is answered with the same event.
+ */
+export function unconfirmedError(event: HeraldEvent, by: string): HeraldError {
+  return new HeraldError(
+    "unconfirmed",
+    `event "${event.id}" was published but not confirmed by ${by} in time; retrying with its id is safe`,
+    { details: { eventId: event.id, topic: event.topic, seq: event.seq, epoch: event.epoch, offset: event.offset } },
+  );
 }
 
 /** Serialises an event as an `event` frame. Done once per event, shared by every subscriber. */

@@ -20,13 +20,13 @@
  *   (`SEED`): the seq goes on from the store's under a new epoch, the newest stored events are
  *   its history.
  */
-import { HeraldError, type HeraldEvent } from "@herald/protocol";
+import type { HeraldError, HeraldEvent } from "@herald/protocol";
 import type { Redis } from "ioredis";
 import type { Logger } from "../log.js";
 import type { HistoryStore } from "../store/history-store.js";
 import type { StoreAccess } from "../store/lazy-store.js";
 import type { Persistence } from "../store/persistence.js";
-import { eventFrame, frameToEvent } from "./broker.js";
+import { eventFrame, frameToEvent, unconfirmedError } from "./broker.js";
 import { newEpoch } from "./broker-memory.js";
 import { RedisLease } from "./lease.js";
 import type { RedisConnection } from "./redis-connection.js";
@@ -80,18 +80,15 @@ interface Waiter {
 }
 
 /** Stream entry ids ("ms-seq") in order: negative when `a` comes first. */
-export function compareEntryIds(a: string, b: string): number {
+function compareEntryIds(a: string, b: string): number {
   const [am = "0", as = "0"] = a.split("-");
   const [bm = "0", bs = "0"] = b.split("-");
   return Number(am) - Number(bm) || Number(as) - Number(bs);
 }
 
+/** Not confirmed by the store in time: the event stays queued and is committed when the store answers. */
 function unconfirmed(event: HeraldEvent): HeraldError {
-  return new HeraldError(
-    "unconfirmed",
-    `event "${event.id}" was published but the store did not confirm it in time; it stays queued, and retrying with its id is safe`,
-    { details: { eventId: event.id, topic: event.topic, seq: event.seq, epoch: event.epoch, offset: event.offset } },
-  );
+  return unconfirmedError(event, "the store (it stays queued)");
 }
 
 export class RedisDurable implements DurableHooks {
