@@ -67,13 +67,18 @@ after(async () => {
 });
 
 /** A private Redis and two gateways on it sharing one Postgres schema (dropped after the file). */
-async function twoNodes(prefix: string) {
+async function twoNodes(prefix: string, storeExtra: HeraldConfigInput["store"] = {}, historySize?: number) {
   const redis = await PrivateRedis.start();
   const schema = `h_${randomUUID().slice(0, 8)}`;
   schemas.push(schema);
-  const store = { type: "postgres" as const, url: PG_URL, schema };
-  const a = await startGateway(config(redis.url, prefix, store));
-  const b = await startGateway(config(redis.url, prefix, store));
+  const store = { type: "postgres" as const, url: PG_URL, schema, ...storeExtra };
+  const node = () => {
+    const c = config(redis.url, prefix, store);
+    if (historySize === undefined) return c;
+    return { ...c, namespaces: [{ prefix: "chain", durable: true, history: { size: historySize, ttlSeconds: 0 } }] };
+  };
+  const a = await startGateway(node());
+  const b = await startGateway(node());
   return { redis, schema, a, b };
 }
 
@@ -103,6 +108,16 @@ describe("durable namespaces on the Redis engine", () => {
         "delivered in the order the store holds",
       );
       watcher.close();
+      // A durable topic's keys never expire; a live topic's do.
+      assert.equal((await publish(a, "live.x", 1)).status, 200);
+      const admin = redis.client();
+      try {
+        assert.equal(await admin.pttl("rd:t:chain.blocks"), -1);
+        assert.equal(await admin.pttl("rd:h:chain.blocks"), -1);
+        assert.ok((await admin.pttl("rd:t:live.x")) > 0);
+      } finally {
+        admin.disconnect();
+      }
       // One more, with an id: it must still be recognised after Redis lost everything.
       const tip = await publish(a, "chain.blocks", { height: 20 }, "tip");
       assert.equal(tip.status, 200);
@@ -156,6 +171,9 @@ describe("durable namespaces on the Redis engine", () => {
     const prefix = `herald-test-rd-${randomUUID().slice(0, 8)}`;
     const schema = `h_${randomUUID().slice(0, 8)}`;
     const g = await startGateway(config(REDIS_URL, prefix, { type: "postgres", url: db.url, schema }));
+    // A second node, started after the first took the committer lease: it learns of the outage
+    // only through Redis (`dstop`), never having failed a store call itself.
+    const h = await startGateway(config(REDIS_URL, prefix, { type: "postgres", url: db.url, schema }));
     try {
       const watcher = await TestClient.connect(g.wsUrl);
       assert.equal((await watcher.request({ type: "subscribe", topic: "chain.tx" })).type, "ack");
@@ -170,6 +188,9 @@ describe("durable namespaces on the Redis engine", () => {
       const refused = await publish(g, "chain.tx", 3);
       assert.equal(refused.status, 503, JSON.stringify(refused.body));
       assert.equal(refused.body.code, "unavailable");
+      const elsewhere = await publish(h, "chain.tx", 3);
+      assert.equal(elsewhere.status, 503, JSON.stringify(elsewhere.body));
+      assert.match(elsewhere.body.error as string, /durable publishes are stopped/, "refused by dstop");
       const live = await publish(g, "other.tx", "live");
       assert.equal(live.status, 200, "a namespace that is not durable goes on");
 
@@ -193,6 +214,7 @@ describe("durable namespaces on the Redis engine", () => {
       assert.equal(retry.body.seq, 2);
       watcher.close();
     } finally {
+      await h.close();
       await g.close();
       await dropPrefix(prefix);
       await db.destroy();
@@ -324,6 +346,72 @@ describe("durable namespaces on the Redis engine", () => {
       await a.close();
       await c?.close();
       await redis.down();
+    }
+  });
+
+  it("refuses durable publishes beyond engine.durablePendingMax waiting for the store, before anything happens", async () => {
+    const prefix = `herald-test-rd-${randomUUID().slice(0, 8)}`;
+    const schema = `h_${randomUUID().slice(0, 8)}`;
+    schemas.push(schema);
+    const admin = new Redis(REDIS_URL);
+    // A committer that will not commit for 1.5 s: the queue fills.
+    await admin.set(`${prefix}:durable:committer`, "gone", "PX", 1500);
+    const base = config(REDIS_URL, prefix, { type: "postgres", url: PG_URL, schema });
+    const a = await startGateway({ ...base, engine: { type: "redis", keyPrefix: prefix, durablePendingMax: 2 } });
+    try {
+      const answers = await Promise.all([1, 2, 3].map((i) => publish(a, "chain.p", i)));
+      const refused = answers.filter((r) => r.status === 503);
+      assert.equal(refused.length, 1, JSON.stringify(answers.map((r) => r.body)));
+      assert.equal(answers.filter((r) => r.status === 200).length, 2);
+      assert.match(refused[0]?.body.error as string, /engine\.durablePendingMax/);
+      const kept = answers.flatMap((r, i) => (r.status === 200 ? [i + 1] : []));
+      assert.deepEqual(
+        (await stored(PG_URL, schema, "chain.p")).map((e) => e.data).sort(),
+        kept,
+        "the refused one never existed",
+      );
+    } finally {
+      await a.close();
+      admin.disconnect();
+      await dropPrefix(prefix);
+    }
+  });
+
+  it("enforces the namespace's retention in the store, and a closing committer hands over without stopping anyone", async () => {
+    const { redis, schema, a, b } = await twoNodes("rr");
+    const admin = redis.client();
+    try {
+      const lease = await admin.get("rr:durable:committer");
+      const [committer, other] = lease === a.gateway.core.engine.cluster.nodeId ? [a, b] : [b, a];
+      for (let i = 1; i <= 6; i++) assert.equal((await publish(other, "chain.r", i)).status, 200);
+      await committer.close();
+      for (let i = 7; i <= 12; i++) {
+        const r = await publish(other, "chain.r", i);
+        assert.equal(r.status, 200, `acknowledged across the hand-over: ${JSON.stringify(r.body)}`);
+      }
+      assert.equal(await admin.hget("rr:s", "dstop"), null, "a graceful close never stops durable publishes");
+      // history.size 50 keeps everything; the sweep trims to it (here: nothing), then a smaller namespace.
+      assert.equal((await stored(PG_URL, schema, "chain.r")).length, 12);
+    } finally {
+      admin.disconnect();
+      await a.close();
+      await b.close();
+      await redis.down();
+    }
+    const small = await twoNodes("rt", { retentionSweepMs: 100 }, 3);
+    try {
+      for (let i = 1; i <= 6; i++) assert.equal((await publish(small.a, "chain.t", i)).status, 200);
+      await waitFor(async () => (await stored(PG_URL, small.schema, "chain.t")).length === 3, {
+        what: "the store trimmed to history.size",
+      });
+      assert.deepEqual(
+        (await stored(PG_URL, small.schema, "chain.t")).map((e) => e.seq),
+        [4, 5, 6],
+      );
+    } finally {
+      await small.a.close();
+      await small.b.close();
+      await small.redis.down();
     }
   });
 
